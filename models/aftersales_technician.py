@@ -1,0 +1,171 @@
+import phonenumbers
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+# Technician fields stored on the linked resource.resource.
+RESOURCE_FIELDS = {"name", "active", "user_id", "company_id", "resource_calendar_id", "tz"}
+
+
+class AftersalesTechnician(models.Model):
+    _name = "aftersales.technician"
+    _description = "After-Sales Technician"
+    _inherit = ["resource.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "center_id, role, name, id"
+    _check_company_auto = True
+
+    # Identity
+    name = fields.Char(
+        related="resource_id.name",
+        store=True,
+        readonly=False,
+        required=True,
+        tracking=True,
+        index="trigram",
+    )
+    active = fields.Boolean(
+        related="resource_id.active", default=True, store=True, readonly=False
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        related="resource_id.user_id",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
+        domain=[("share", "=", False)],
+        help="The user who logs in as this technician: they see the work "
+        "orders assigned to them.",
+    )
+    color = fields.Integer()
+
+    # Work
+    center_id = fields.Many2one(
+        "aftersales.center",
+        string="Service Center",
+        required=True,
+        index=True,
+        check_company=True,
+        ondelete="restrict",
+        tracking=True,
+    )
+    role = fields.Selection(
+        [
+            ("master", "Master Technician"),
+            ("technician", "Technician"),
+            ("assistant", "Assistant"),
+        ],
+        required=True,
+        default="technician",
+        tracking=True,
+    )
+
+    # Contact and notifications
+    mobile = fields.Char(
+        tracking=True,
+        help="Stored in international E.164 form, e.g. +905321234567.",
+    )
+    email = fields.Char()
+    sms_allowed = fields.Boolean(
+        string="Receives SMS",
+        default=True,
+        help="Send this technician SMS about new, changed and cancelled work orders.",
+    )
+    notification_allowed = fields.Boolean(
+        string="Receives Notifications",
+        default=True,
+        help="Notify this technician in Odoo about their work orders.",
+    )
+
+    # Statistics
+    order_count = fields.Integer(compute="_compute_order_count")
+
+    _user_company_uniq = models.UniqueIndex(
+        "(user_id, company_id) WHERE user_id IS NOT NULL AND active",
+        "A user can be only one active technician per company.",
+    )
+
+    # ------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------
+
+    def _compute_order_count(self):
+        counts = dict(
+            self.env["aftersales.order"]._read_group(
+                [("technician_id", "in", self.ids)], ["technician_id"], ["__count"]
+            )
+        )
+        for technician in self:
+            technician.order_count = counts.get(technician, 0)
+
+    # ------------------------------------------------------------
+    # Overrides
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._normalize_mobile_vals(vals)
+            self._prepare_center_defaults(vals)
+        self.check_access("create")
+        # A technician lives on a resource.resource, which center users may not
+        # write: resources also back employees. Once the ACL allowed the create,
+        # run it as superuser and apply the technician's record rules to the
+        # result ourselves, so a center user still only creates its own staff.
+        technicians_sudo = super(AftersalesTechnician, self.sudo()).create(vals_list)
+        technicians = technicians_sudo.with_env(self.env)
+        technicians.check_access("create")
+        return technicians
+
+    def write(self, vals):
+        self._normalize_mobile_vals(vals)
+        if RESOURCE_FIELDS.isdisjoint(vals):
+            return super().write(vals)
+        self.check_access("write")
+        # Same reason as in create(): these fields are written on the resource.
+        technicians_sudo = self.sudo()
+        return super(AftersalesTechnician, technicians_sudo).write(vals)
+
+    # ------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------
+
+    @api.model
+    def _prepare_center_defaults(self, vals):
+        """Default the company and working hours to the center's."""
+        center = self.env["aftersales.center"].browse(vals.get("center_id"))
+        if center:
+            vals.setdefault("company_id", center.company_id.id)
+            vals.setdefault("resource_calendar_id", center.resource_calendar_id.id)
+
+    def _normalize_mobile_vals(self, vals):
+        if vals.get("mobile"):
+            center = self.env["aftersales.center"].browse(
+                vals.get("center_id") or self[:1].center_id.id
+            )
+            vals["mobile"] = self._format_mobile_e164(vals["mobile"], center)
+
+    @api.model
+    def _format_mobile_e164(self, number, center):
+        """Return ``number`` in E.164 form, or raise a ValidationError.
+
+        A number without country prefix is read in the country of the center,
+        then of the company.
+        """
+        country = (
+            center.partner_id.country_id
+            or center.company_id.country_id
+            or self.env.company.country_id
+        )
+        try:
+            parsed = phonenumbers.parse(number, country.code or None)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if not parsed or not phonenumbers.is_valid_number(parsed):
+            raise ValidationError(
+                self.env._(
+                    "The mobile number “%(number)s” is not valid. Enter it with its "
+                    "country code, e.g. +90 532 123 45 67.",
+                    number=number,
+                )
+            )
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
