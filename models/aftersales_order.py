@@ -582,6 +582,12 @@ class AftersalesOrder(models.Model):
     def _action_reject(self, reason):
         for order in self:
             center = order.center_id
+            # Post first: once the center is removed, its staff lose access.
+            order.message_post(
+                body=self.env._(
+                    "Rejected by %(center)s: %(reason)s", center=center.name, reason=reason
+                ),
+            )
             order.write(
                 {
                     "state": "new",
@@ -590,11 +596,6 @@ class AftersalesOrder(models.Model):
                     "reject_reason": reason,
                     "rejected_center_ids": [fields.Command.link(center.id)],
                 }
-            )
-            order.message_post(
-                body=self.env._(
-                    "Rejected by %(center)s: %(reason)s", center=center.name, reason=reason
-                ),
             )
 
     def _action_start_travel(self):

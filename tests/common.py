@@ -1,0 +1,194 @@
+from odoo import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+class AftersalesCommon(TransactionCase):
+    """Two companies, two centers in the first and one in the second, a user
+    for each rung of the group ladder, and helpers to build work orders."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, mail_create_nosubscribe=True))
+        cls.country_tr = cls.env.ref("base.tr")
+        cls.state_istanbul = cls.env.ref("base.state_tr_34")
+        cls.state_ankara = cls.env.ref("base.state_tr_06")
+
+        cls.company = cls.env.company
+        cls.company.country_id = cls.country_tr
+        cls.company_b = cls.env["res.company"].create(
+            {"name": "Second Brand Service", "country_id": cls.country_tr.id}
+        )
+
+        ServiceType = cls.env["aftersales.service.type"]
+        cls.type_install = ServiceType.create(
+            {"name": "Test Installation", "code": "T-INST", "approval_required": True}
+        )
+        cls.type_maintenance = ServiceType.create(
+            {"name": "Test Maintenance", "code": "T-MAINT", "default_duration": 0.5}
+        )
+
+        cls.categ_appliance = cls.env["product.category"].create({"name": "Test Appliances"})
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "Test Washing Machine",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "categ_id": cls.categ_appliance.id,
+            }
+        )
+        cls.lot = cls.env["stock.lot"].create(
+            {"name": "TWM-0001", "product_id": cls.product.id}
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Test Customer",
+                "street": "Moda Caddesi 1",
+                "city": "İstanbul",
+                "state_id": cls.state_istanbul.id,
+                "country_id": cls.country_tr.id,
+                "phone": "+905301112233",
+            }
+        )
+
+        cls.center_a1 = cls._create_center("Center A1", cls.company)
+        cls.center_a2 = cls._create_center("Center A2", cls.company)
+        cls.center_b = cls._create_center("Center B", cls.company_b)
+
+        group = "aftersales.group_"
+        cls.user_technician = new_test_user(
+            cls.env, "as_tech_a1", groups=group + "technician", company_id=cls.company.id
+        )
+        cls.user_technician_a2 = new_test_user(
+            cls.env, "as_tech_a2", groups=group + "technician", company_id=cls.company.id
+        )
+        cls.user_center = new_test_user(
+            cls.env, "as_center_a1", groups=group + "center_user", company_id=cls.company.id
+        )
+        cls.user_dispatcher = new_test_user(
+            cls.env, "as_dispatcher", groups=group + "dispatcher", company_id=cls.company.id
+        )
+        cls.user_dispatcher_b = new_test_user(
+            cls.env,
+            "as_dispatcher_b",
+            groups=group + "dispatcher",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+        cls.user_manager = new_test_user(
+            cls.env, "as_manager", groups=group + "manager", company_id=cls.company.id
+        )
+        cls.center_a1.user_ids = cls.user_center
+
+        Technician = cls.env["aftersales.technician"]
+        cls.technician_a1 = Technician.create(
+            {
+                "name": "Tech A1",
+                "center_id": cls.center_a1.id,
+                "user_id": cls.user_technician.id,
+                "mobile": "+905321110001",
+            }
+        )
+        cls.technician_a1_bis = Technician.create(
+            {"name": "Tech A1 bis", "center_id": cls.center_a1.id, "role": "assistant"}
+        )
+        cls.technician_a2 = Technician.create(
+            {
+                "name": "Tech A2",
+                "center_id": cls.center_a2.id,
+                "user_id": cls.user_technician_a2.id,
+            }
+        )
+        cls.technician_b = Technician.with_company(cls.company_b).create(
+            {"name": "Tech B", "center_id": cls.center_b.id}
+        )
+
+    @classmethod
+    def _create_center(cls, name, company, **vals):
+        partner = cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "company_id": company.id,
+                "country_id": cls.country_tr.id,
+                "city": "İstanbul",
+            }
+        )
+        return (
+            cls.env["aftersales.center"]
+            .with_company(company)
+            .create(
+                {
+                    "name": name,
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "capacity": 5,
+                    "service_type_ids": [
+                        Command.set((cls.type_install | cls.type_maintenance).ids)
+                    ],
+                    "area_ids": [
+                        Command.create(
+                            {
+                                "country_id": cls.country_tr.id,
+                                "state_id": cls.state_istanbul.id,
+                            }
+                        )
+                    ],
+                    **vals,
+                }
+            )
+        )
+
+    @classmethod
+    def _create_order(cls, **vals):
+        company = vals.get("company_id") and cls.env["res.company"].browse(vals["company_id"])
+        return (
+            cls.env["aftersales.order"]
+            .with_company(company or cls.company)
+            .create(
+                {
+                    "partner_id": cls.customer.id,
+                    "product_id": cls.product.id,
+                    "lot_id": cls.lot.id,
+                    "service_type_id": cls.type_maintenance.id,
+                    **vals,
+                }
+            )
+        )
+
+    # The path a work order takes to reach each state, as superuser.
+    PATHS = {
+        "new": [],
+        "assigned": ["assign"],
+        "accepted": ["assign", "accept"],
+        "on_the_way": ["assign", "accept", "start_travel"],
+        "in_progress": ["assign", "accept", "start"],
+        "awaiting_approval": ["assign", "accept", "start", "request_approval"],
+        "done": ["assign", "accept", "start", "done"],
+        "cancelled": [("cancel", "Customer cancelled")],
+        "returned": ["assign", "accept", ("return", "Unit taken to the workshop")],
+    }
+
+    @classmethod
+    def _order_in_state(cls, state, center=None, technician=None, **vals):
+        """A work order of a service type without approval, brought to ``state``."""
+        center = center or cls.center_a1
+        if technician is None:
+            technician = cls.technician_a1 if center == cls.center_a1 else center.technician_ids[:1]
+        order = cls._create_order(center_id=center.id, technician_id=technician.id, **vals)
+        for step in cls.PATHS[state]:
+            if isinstance(step, tuple):
+                getattr(order, f"action_{step[0]}")(step[1])
+            else:
+                getattr(order, f"action_{step}")()
+        assert order.state == state, (order.state, state)
+        return order
+
+    def _snapshot(self, order):
+        """The fields a refused transition must leave untouched."""
+        order.invalidate_recordset()
+        return order.read(
+            ["state", "center_id", "technician_id", "reject_reason", "cancel_reason",
+             "return_reason", "rejected_center_ids", "date_assigned", "date_done"]
+        )[0]
