@@ -36,4 +36,9 @@
     "demo": [
         "demo/aftersales_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "aftersales/static/tests/tours/*.js",
+        ],
+    },
 }

@@ -5,3 +5,4 @@ from . import test_technician
 from . import test_security
 from . import test_multicompany
 from . import test_demo
+from . import test_ui
