@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 # Orders in these states hold a slot of the center's capacity.
 OPEN_ORDER_STATES = ("assigned", "accepted", "on_the_way", "in_progress", "awaiting_approval")
@@ -113,6 +116,15 @@ class AftersalesCenter(models.Model):
         "aftersales.technician", "center_id", string="Technicians"
     )
 
+    # Assignment
+    date_last_assigned = fields.Datetime(
+        string="Last Work Order Received",
+        readonly=True,
+        copy=False,
+        help="Also breaks ties between equally good centers: the one that waited "
+        "longest gets the job.",
+    )
+
     # Statistics
     technician_count = fields.Integer(compute="_compute_technician_count")
     open_order_count = fields.Integer(
@@ -180,6 +192,222 @@ class AftersalesCenter(models.Model):
                 100.0 * center.open_order_count / center.capacity
                 if center.capacity
                 else 0.0
+            )
+
+    # ------------------------------------------------------------
+    # Assignment API
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_assignment_candidates(self, order, allowed_center_ids=None):
+        """Every active center of the order's company that covers its address,
+        each with the first hard filter it fails (``reason``, None when it
+        passes), its open work orders and, when the order has no requested
+        time, its next open slot.
+
+        One SQL statement whatever the number of centers: coverage, competence,
+        capacity, opening hours and public holidays are all filtered in the
+        database (indexes on areas, the competence tables and open orders).
+        """
+        search_from = max(fields.Datetime.now(), order.requested_date or fields.Datetime.now())
+        window_end = search_from + timedelta(hours=order.company_id.aftersales_scheduling_window or 72)
+        categ_ids = [int(i) for i in (order.product_categ_id.parent_path or "").split("/") if i]
+        at = order.scheduled_date or None
+        query = SQL(
+            """
+            WITH covering AS (
+                SELECT c.id, c.name, c.kind, c.capacity, c.latitude, c.longitude,
+                       c.resource_calendar_id, c.date_last_assigned
+                  FROM aftersales_center c
+                 WHERE c.active AND c.company_id = %(company)s
+                   AND (%(restrict)s::int[] IS NULL OR c.id = ANY(%(restrict)s::int[]))
+                   AND EXISTS (
+                        SELECT 1 FROM aftersales_center_area a
+                         WHERE a.center_id = c.id AND a.country_id = %(country)s
+                           AND (a.state_id IS NULL OR a.state_id = %(state)s)
+                           AND (a.city IS NULL OR lower(a.city) = %(city)s)
+                           AND (a.district IS NULL OR lower(a.district) = %(district)s)
+                           AND (a.zip_prefix IS NULL OR %(zip)s LIKE a.zip_prefix || '%%'))
+            ), checked AS (
+                SELECT cv.*, tz.tz,
+                       (SELECT count(*) FROM aftersales_order o
+                         WHERE o.center_id = cv.id AND o.state IN %(open_states)s) AS open_count,
+                       CASE
+                         WHEN cv.id = ANY(%(rejected)s::int[]) THEN 'rejected'
+                         WHEN NOT EXISTS (
+                              SELECT 1 FROM aftersales_center_service_type_rel r
+                               WHERE r.center_id = cv.id AND r.service_type_id = %(service_type)s)
+                           THEN 'service_type'
+                         WHEN EXISTS (
+                              SELECT 1 FROM aftersales_center_product_category_rel r
+                               WHERE r.center_id = cv.id)
+                          AND NOT EXISTS (
+                              SELECT 1 FROM aftersales_center_product_category_rel r
+                               WHERE r.center_id = cv.id AND r.categ_id = ANY(%(categs)s::int[]))
+                           THEN 'product_category'
+                         WHEN %(at)s::timestamp IS NOT NULL AND EXISTS (
+                              SELECT 1 FROM resource_calendar_leaves l
+                               WHERE l.resource_id IS NULL
+                                 AND (l.calendar_id = cv.resource_calendar_id
+                                      OR (l.calendar_id IS NULL AND l.company_id = %(company)s))
+                                 AND l.date_from <= %(at)s::timestamp AND l.date_to > %(at)s::timestamp)
+                           THEN 'holiday'
+                         WHEN %(at)s::timestamp IS NOT NULL AND NOT EXISTS (
+                              SELECT 1 FROM resource_calendar_attendance att
+                               WHERE att.calendar_id = cv.resource_calendar_id
+                                 AND att.display_type IS NULL AND att.day_period != 'lunch'
+                                 AND att.dayofweek::int = EXTRACT(ISODOW FROM local_at.ts)::int - 1
+                                 AND att.hour_from <= EXTRACT(HOUR FROM local_at.ts) + EXTRACT(MINUTE FROM local_at.ts) / 60.0
+                                 AND att.hour_to > EXTRACT(HOUR FROM local_at.ts) + EXTRACT(MINUTE FROM local_at.ts) / 60.0)
+                           THEN 'closed'
+                       END AS reason
+                  FROM covering cv
+                  JOIN LATERAL (
+                       SELECT COALESCE(cal.tz, 'UTC') AS tz FROM resource_calendar cal
+                        WHERE cal.id = cv.resource_calendar_id) tz ON TRUE
+                  LEFT JOIN LATERAL (
+                       SELECT (%(at)s::timestamp AT TIME ZONE 'UTC') AT TIME ZONE tz.tz AS ts) local_at ON TRUE
+            ), slots AS (
+                -- Without a requested time: the first opening of each calendar in
+                -- the window that no public holiday overlaps.
+                SELECT cal.calendar_id, min(GREATEST(slot.start_utc, %(now)s::timestamp)) AS next_slot
+                  FROM (SELECT DISTINCT resource_calendar_id AS calendar_id, tz
+                          FROM checked WHERE reason IS NULL AND %(at)s::timestamp IS NULL) cal
+                 CROSS JOIN generate_series(0, %(window_days)s) AS day(n)
+                  JOIN resource_calendar_attendance att
+                    ON att.calendar_id = cal.calendar_id AND att.display_type IS NULL
+                   AND att.day_period != 'lunch'
+                 CROSS JOIN LATERAL (
+                       SELECT date_trunc('day', (%(now)s::timestamp AT TIME ZONE 'UTC') AT TIME ZONE cal.tz)
+                              + make_interval(days => day.n) AS local_day) d
+                 CROSS JOIN LATERAL (
+                       SELECT ((d.local_day + att.hour_from * INTERVAL '1 hour') AT TIME ZONE cal.tz) AT TIME ZONE 'UTC' AS start_utc,
+                              ((d.local_day + att.hour_to * INTERVAL '1 hour') AT TIME ZONE cal.tz) AT TIME ZONE 'UTC' AS end_utc) slot
+                 WHERE att.dayofweek::int = EXTRACT(ISODOW FROM d.local_day)::int - 1
+                   AND slot.end_utc > %(now)s::timestamp
+                   AND GREATEST(slot.start_utc, %(now)s::timestamp) <= %(window_end)s::timestamp
+                   AND NOT EXISTS (
+                        SELECT 1 FROM resource_calendar_leaves l
+                         WHERE l.resource_id IS NULL
+                           AND (l.calendar_id = cal.calendar_id
+                                OR (l.calendar_id IS NULL AND l.company_id = %(company)s))
+                           AND l.date_from < slot.end_utc
+                           AND l.date_to > GREATEST(slot.start_utc, %(now)s::timestamp))
+                 GROUP BY cal.calendar_id
+            )
+            SELECT ch.id, ch.name, ch.kind, ch.capacity, ch.latitude, ch.longitude,
+                   ch.date_last_assigned, ch.open_count, s.next_slot,
+                   CASE
+                     WHEN ch.reason IS NOT NULL THEN ch.reason
+                     WHEN %(at)s::timestamp IS NULL AND s.next_slot IS NULL THEN 'closed'
+                     WHEN ch.open_count >= ch.capacity THEN 'capacity'
+                   END AS reason
+              FROM checked ch
+              LEFT JOIN slots s ON s.calendar_id = ch.resource_calendar_id
+             ORDER BY ch.id
+            """,
+            company=order.company_id.id,
+            restrict=list(allowed_center_ids) if allowed_center_ids is not None else None,
+            country=order.country_id.id or 0,
+            state=order.state_id.id or 0,
+            city=(order.city or "").strip().lower(),
+            district=(order.district or "").strip().lower(),
+            zip=(order.zip or "").strip(),
+            open_states=OPEN_ORDER_STATES,
+            rejected=order.rejected_center_ids.ids,
+            service_type=order.service_type_id.id,
+            categs=categ_ids,
+            at=at,
+            now=search_from,
+            window_end=window_end,
+            window_days=int((window_end - search_from).total_seconds() // 86400) + 1,
+        )
+        # Raw SQL: the filters above must run in the database to stay
+        # independent of the number of centers (see bench/assignment.py).
+        self.flush_model()
+        self.env["aftersales.center.area"].flush_model()
+        self.env["aftersales.order"].flush_model(["center_id", "state"])
+        self.env["resource.calendar.leaves"].flush_model()
+        self.env["resource.calendar.attendance"].flush_model()
+        self.env.cr.execute(query)
+        return self.env.cr.dictfetchall()
+
+    def _get_assignment_quality(self):
+        """Known quality terms of the centers, between 0 and 1, by center id.
+
+        On-time rate: share of the work orders done in the last 180 days whose
+        technician started no later than 30 minutes after the scheduled time;
+        known from 5 such orders on.
+        """
+        if not self:
+            return {}
+        self.env["aftersales.order"].flush_model(
+            ["center_id", "state", "date_done", "date_started", "scheduled_date"]
+        )
+        # Raw SQL: _read_group cannot compare two columns of a row.
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT center_id, count(*) AS total,
+                       count(*) FILTER (WHERE date_started <= scheduled_date + INTERVAL '30 minutes')
+                  FROM aftersales_order
+                 WHERE center_id IN %s AND state = 'done'
+                   AND date_done >= %s AND scheduled_date IS NOT NULL AND date_started IS NOT NULL
+                 GROUP BY center_id
+                """,
+                tuple(self.ids),
+                fields.Datetime.now() - timedelta(days=180),
+            )
+        )
+        return {
+            center_id: {"on_time": on_time / total}
+            for center_id, total, on_time in self.env.cr.fetchall()
+            if total >= 5
+        }
+
+    def _reserve_capacity(self):
+        """Lock the center for this transaction and tell whether it can take one
+        more work order; mark it as having received one.
+
+        Assigning updates the center row, so a concurrent transaction that
+        assigned to it since ours began makes this lock fail with a
+        serialization error: Odoo then retries the whole request on fresh data,
+        and no center ever goes over its capacity.
+        """
+        self.ensure_one()
+        # Raw SQL: wait for the lock (lock_for_update() skips locked rows).
+        self.env.cr.execute(
+            SQL("SELECT id FROM aftersales_center WHERE id = %s FOR NO KEY UPDATE", self.id)
+        )
+        open_count = self.env["aftersales.order"].sudo().search_count(
+            [("center_id", "=", self.id), ("state", "in", OPEN_ORDER_STATES)]
+        )
+        if open_count >= self.capacity:
+            return False
+        # Center users cannot write centers; this only stamps the assignment.
+        center_sudo = self.sudo()
+        center_sudo.date_last_assigned = fields.Datetime.now()
+        center_sudo.flush_recordset(["date_last_assigned"])
+        return True
+
+    def _ensure_can_take(self, order):
+        """Raise unless this center may be given ``order`` by hand."""
+        self.ensure_one()
+        if self in order.rejected_center_ids:
+            raise UserError(
+                self.env._(
+                    "%(center)s already rejected %(order)s: choose another center.",
+                    center=self.name,
+                    order=order.name,
+                )
+            )
+        if not self._reserve_capacity():
+            raise UserError(
+                self.env._(
+                    "%(center)s is at its capacity of %(capacity)s open work orders.",
+                    center=self.name,
+                    capacity=self.capacity,
+                )
             )
 
     # ------------------------------------------------------------

@@ -1,5 +1,12 @@
+import math
+from datetime import timedelta
+
+from markupsafe import Markup, escape
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL
 
 from .aftersales_center import OPEN_ORDER_STATES
 
@@ -20,6 +27,11 @@ ORDER_STATES = [
 # all read it, so they cannot disagree.
 TRANSITIONS = {
     "assign": {"flag": "can_be_assigned", "from": ("new",), "group": "aftersales.group_dispatcher"},
+    "reassign": {
+        "flag": "can_be_reassigned",
+        "from": ("assigned", "accepted"),
+        "group": "aftersales.group_dispatcher",
+    },
     "accept": {"flag": "can_be_accepted", "from": ("assigned",), "group": "aftersales.group_center_user"},
     "reject": {"flag": "can_be_rejected", "from": ("assigned", "accepted"), "group": "aftersales.group_center_user"},
     "start_travel": {"flag": "can_be_started_travel", "from": ("accepted",), "group": "aftersales.group_technician"},
@@ -40,6 +52,29 @@ TRANSITIONS = {
 
 # States in which the order is in a center's hands and needs one.
 CENTER_STATES = (*OPEN_ORDER_STATES, "done")
+
+# Why the engine left a center out, in the order its filters run.
+EXCLUSION_REASONS = {
+    "rejected": "already rejected this order",
+    "service_type": "does not do this service type",
+    "product_category": "is not competent for this product category",
+    "holiday": "is on a public holiday at the requested time",
+    "closed": "is closed at the requested time (or has no opening in the window)",
+    "capacity": "is at its capacity",
+}
+SCORE_TERMS = ("distance", "load", "authorized", "rating", "on_time")
+# How many candidates and exclusions an order keeps in its assignment log.
+LOG_LIMIT = 50
+
+
+def great_circle_km(lat1, lon1, lat2, lon2):
+    """Haversine distance between two points, in kilometres."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (lat1, lon1, lat2, lon2))
+    a = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 6371.0088 * 2 * math.asin(math.sqrt(a))
 
 
 class AftersalesOrder(models.Model):
@@ -144,6 +179,23 @@ class AftersalesOrder(models.Model):
     zip = fields.Char(related="address_id.zip", store=True, index=True)
     state_id = fields.Many2one(related="address_id.state_id", store=True, index=True)
     country_id = fields.Many2one(related="address_id.country_id", store=True)
+    district = fields.Char(help="Matched against the districts centers and rules cover.")
+    latitude = fields.Float(
+        digits=(10, 7),
+        compute="_compute_position",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Customer position, used to find the nearest center; taken from the "
+        "address when it is geolocated.",
+    )
+    longitude = fields.Float(
+        digits=(10, 7),
+        compute="_compute_position",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
 
     # Product
     product_id = fields.Many2one(
@@ -191,6 +243,10 @@ class AftersalesOrder(models.Model):
         tracking=True,
         domain="[('center_id', '=', center_id)]",
     )
+    requested_date = fields.Datetime(
+        help="The earliest time the customer wants the visit; the engine looks "
+        "for an opening from then on when no time is scheduled.",
+    )
     scheduled_date = fields.Datetime(index=True, tracking=True, copy=False)
     scheduled_duration = fields.Float(
         string="Planned Hours",
@@ -198,6 +254,24 @@ class AftersalesOrder(models.Model):
         store=True,
         readonly=False,
         precompute=True,
+    )
+    needs_dispatch = fields.Boolean(
+        string="Needs a Dispatcher",
+        index=True,
+        copy=False,
+        tracking=True,
+        help="No center could be found automatically, or too many rejected it.",
+    )
+    assignment_rule_id = fields.Many2one(
+        "aftersales.assignment.rule", readonly=True, copy=False, check_company=True
+    )
+    assignment_log = fields.Json(
+        readonly=True,
+        copy=False,
+        help="Candidates with their scores and the centers left out, with why.",
+    )
+    assignment_explanation = fields.Html(
+        string="Why This Center?", compute="_compute_assignment_explanation", sanitize=False
     )
     rejected_center_ids = fields.Many2many(
         "aftersales.center",
@@ -208,6 +282,27 @@ class AftersalesOrder(models.Model):
         copy=False,
         readonly=True,
         help="Centers that refused this order; they are not asked again.",
+    )
+
+    # Sale
+    sale_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Sale Line",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        check_company=True,
+    )
+    sale_order_id = fields.Many2one(
+        related="sale_line_id.order_id", string="Sale Order", store=True, index="btree_not_null"
+    )
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        compute="_compute_team_id",
+        store=True,
+        readonly=False,
+        check_company=True,
     )
 
     # Reasons
@@ -234,6 +329,7 @@ class AftersalesOrder(models.Model):
 
     # UI flags
     can_be_assigned = fields.Boolean(compute="_compute_can_be")
+    can_be_reassigned = fields.Boolean(compute="_compute_can_be")
     can_be_accepted = fields.Boolean(compute="_compute_can_be")
     can_be_rejected = fields.Boolean(compute="_compute_can_be")
     can_be_started_travel = fields.Boolean(compute="_compute_can_be")
@@ -242,6 +338,12 @@ class AftersalesOrder(models.Model):
     can_be_done = fields.Boolean(compute="_compute_can_be")
     can_be_cancelled = fields.Boolean(compute="_compute_can_be")
     can_be_returned = fields.Boolean(compute="_compute_can_be")
+
+    # Counting a center's open orders is the engine's hottest query.
+    _center_open_idx = models.Index(
+        "(center_id) WHERE state IN ('assigned', 'accepted', 'on_the_way', 'in_progress', "
+        "'awaiting_approval')"
+    )
 
     # ------------------------------------------------------------
     # Constrains
@@ -304,6 +406,24 @@ class AftersalesOrder(models.Model):
     def _compute_phone(self):
         for order in self:
             order.phone = order.address_id.phone or order.partner_id.phone
+
+    @api.depends("address_id")
+    def _compute_position(self):
+        # base_geolocalize, when installed, geolocates partners.
+        for order in self:
+            address = order.address_id
+            order.latitude = address["partner_latitude"] if "partner_latitude" in address else 0.0
+            order.longitude = address["partner_longitude"] if "partner_longitude" in address else 0.0
+
+    @api.depends("sale_line_id")
+    def _compute_team_id(self):
+        for order in self:
+            order.team_id = order.sale_line_id.order_id.team_id or order.team_id
+
+    @api.depends("assignment_log")
+    def _compute_assignment_explanation(self):
+        for order in self:
+            order.assignment_explanation = order._render_assignment_log()
 
     @api.depends("service_type_id")
     def _compute_scheduled_duration(self):
@@ -398,23 +518,9 @@ class AftersalesOrder(models.Model):
 
     def _ensure_can_be_assigned(self):
         self._ensure_transition("assign", self.env._("assign"))
-        missing = self.filtered(lambda o: not o.center_id)
-        if missing:
-            raise UserError(
-                self.env._(
-                    "Choose a service center for %(orders)s before assigning it.",
-                    orders=", ".join(missing.mapped("name")),
-                )
-            )
-        excluded = self.filtered(lambda o: o.center_id in o.rejected_center_ids)
-        if excluded:
-            raise UserError(
-                self.env._(
-                    "%(center)s already rejected %(order)s: choose another center.",
-                    center=excluded[0].center_id.name,
-                    order=excluded[0].name,
-                )
-            )
+
+    def _ensure_can_be_reassigned(self):
+        self._ensure_transition("reassign", self.env._("reassign"))
 
     def _ensure_can_be_accepted(self):
         self._ensure_transition("accept", self.env._("accept"))
@@ -484,10 +590,52 @@ class AftersalesOrder(models.Model):
     # ------------------------------------------------------------
 
     def action_assign(self):
-        """Send the orders to their service center."""
+        """Send the orders to a service center: the one set on the order, or
+        else the best one by the assignment rules. Orders for which no center
+        is found stay new and are flagged for a dispatcher."""
         self._ensure_can_be_assigned()
+        left = self._action_assign()
+        if left and len(self) == 1:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "title": self.env._("No service center available"),
+                    "message": self.env._(
+                        "No center can take %(order)s now; see “Why this center?” and "
+                        "assign it by hand.",
+                        order=self.name,
+                    ),
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
+        return True
+
+    def action_reassign(self, center):
+        """Take the order from its current center and give it to ``center``
+        (a dispatcher's decision, not a rejection)."""
+        self._ensure_can_be_reassigned()
+        self._action_unassign()
+        self.center_id = center
         self._action_assign()
         return True
+
+    def action_open_assign_wizard(self):
+        """Choose the center by hand among the ranked candidates."""
+        self.ensure_one()
+        if self.state == "new":
+            self._ensure_can_be_assigned()
+        else:
+            self._ensure_can_be_reassigned()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Assign %(order)s", order=self.name),
+            "res_model": "aftersales.order.assign",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }
 
     def action_accept(self):
         """The service center takes the orders."""
@@ -574,7 +722,313 @@ class AftersalesOrder(models.Model):
     # ------------------------------------------------------------
 
     def _action_assign(self):
-        self.write({"state": "assigned", "date_assigned": fields.Datetime.now()})
+        """Assign each order; return the orders left for a dispatcher."""
+        left = self.browse()
+        for order in self:
+            order._lock_for_assignment()
+            if order.center_id:
+                order.center_id._ensure_can_take(order)
+                order._write_assignment(order.center_id, {"mode": "manual"})
+            elif not order._assign_by_engine():
+                left |= order
+        return left
+
+    def _lock_for_assignment(self):
+        """Wait for the order's row lock: a concurrent assignment of the same
+        order that commits first makes ours fail and be retried on fresh data,
+        where the order is no longer new."""
+        # Raw SQL: wait instead of lock_for_update()'s skip-locked.
+        self.env.cr.execute(
+            SQL("SELECT id FROM aftersales_order WHERE id IN %s FOR NO KEY UPDATE", tuple(self.ids))
+        )
+
+    def _write_assignment(self, center, log, rule=None, scheduled_date=None):
+        vals = self._prepare_assignment_vals(center, log, rule, scheduled_date)
+        self.write(vals)
+        self._close_dispatch_activities()
+
+    def _prepare_assignment_vals(self, center, log, rule=None, scheduled_date=None):
+        """Values written on an order assigned to ``center`` (extension hook)."""
+        log = dict(log, chosen=center.id, at=fields.Datetime.to_string(fields.Datetime.now()))
+        vals = {
+            "center_id": center.id,
+            "state": "assigned",
+            "date_assigned": fields.Datetime.now(),
+            "needs_dispatch": False,
+            "assignment_log": log,
+        }
+        if rule is not None:
+            vals["assignment_rule_id"] = rule.id
+        if scheduled_date and not self.scheduled_date:
+            vals["scheduled_date"] = scheduled_date
+        return vals
+
+    # ------------------------------------------------------------
+    # Assignment engine
+    # ------------------------------------------------------------
+
+    def _assign_new_orders(self):
+        """Assign the orders of companies that assign automatically; the others
+        wait for a dispatcher."""
+        auto = self.filtered(lambda o: o.state == "new" and o.company_id.aftersales_auto_assign)
+        return auto._action_assign()
+
+    def _get_assignment_rule(self):
+        """The first active rule of the order's company that matches it."""
+        self.ensure_one()
+        rules = self.env["aftersales.assignment.rule"].sudo().search(
+            [("company_id", "=", self.company_id.id)]
+        )
+        return next((rule for rule in rules if rule._matches(self)), rules.browse())
+
+    def _assign_by_engine(self):
+        """Choose the best center for this new order and assign it; return
+        whether a center was found. Hard filters run in SQL, the score in
+        Python on the few centers that pass them."""
+        self.ensure_one()
+        Center = self.env["aftersales.center"]
+        rule = self._get_assignment_rule()
+        allowed = rule._get_allowed_centers() if rule else None
+        rows = Center._get_assignment_candidates(
+            self, allowed.ids if allowed is not None else None
+        )
+        candidates = self._score_candidates([row for row in rows if not row["reason"]])
+        excluded = [row for row in rows if row["reason"]]
+        chosen = None
+        for candidate in candidates:
+            if Center.browse(candidate["id"])._reserve_capacity():
+                chosen = candidate
+                break
+            # Filled up by another transaction since the candidates were read.
+            candidate["reason"] = "capacity"
+        log = self._prepare_assignment_log(rule, candidates, excluded)
+        if chosen:
+            self._write_assignment(
+                Center.browse(chosen["id"]), log, rule=rule, scheduled_date=chosen["next_slot"]
+            )
+            return True
+        self.write({"assignment_log": log, "assignment_rule_id": rule.id})
+        self._escalate(self.env._("No service center can take this work order."))
+        return False
+
+    def _score_candidates(self, rows):
+        """Score the centers that passed the hard filters, best first.
+
+        Each term is between 0 and 1; the score is their average weighted by
+        the company's weights, over the terms known for that center, times 100.
+        Ties go to the lower load, then the nearer center, then the center that
+        has waited longest for a job.
+        """
+        self.ensure_one()
+        company = self.company_id
+        weights = {
+            "distance": company.aftersales_weight_distance,
+            "load": company.aftersales_weight_load,
+            "authorized": company.aftersales_weight_authorized,
+            "rating": company.aftersales_weight_rating,
+            "on_time": company.aftersales_weight_on_time,
+        }
+        scale = company.aftersales_distance_scale or 100.0
+        quality = self.env["aftersales.center"].browse(
+            [row["id"] for row in rows]
+        )._get_assignment_quality()
+        has_position = bool(self.latitude or self.longitude)
+        for row in rows:
+            distance = None
+            if has_position and (row["latitude"] or row["longitude"]):
+                distance = great_circle_km(
+                    self.latitude, self.longitude, row["latitude"], row["longitude"]
+                )
+            load = row["open_count"] / row["capacity"]
+            terms = {
+                "distance": None if distance is None else max(0.0, 1.0 - distance / scale),
+                "load": max(0.0, 1.0 - load),
+                "authorized": 1.0 if row["kind"] == "authorized" else 0.0,
+                **quality.get(row["id"], {}),
+            }
+            known = {
+                term: value
+                for term, value in terms.items()
+                if value is not None and weights.get(term, 0) > 0
+            }
+            total_weight = sum(weights[term] for term in known)
+            row["score"] = round(
+                100.0 * sum(weights[t] * v for t, v in known.items()) / total_weight
+                if total_weight
+                else 0.0,
+                2,
+            )
+            row["terms"] = {term: round(value, 3) for term, value in known.items()}
+            row["distance_km"] = None if distance is None else round(distance, 1)
+            row["load"] = load
+        return sorted(
+            rows,
+            key=lambda row: (
+                -row["score"],
+                row["load"],
+                row["distance_km"] if row["distance_km"] is not None else math.inf,
+                row["date_last_assigned"] or fields.Datetime.from_string("1970-01-01"),
+                row["id"],
+            ),
+        )
+
+    def _prepare_assignment_log(self, rule, candidates, excluded):
+        def summary(row):
+            return {
+                "id": row["id"],
+                "name": row["name"],
+                "score": row.get("score"),
+                "distance_km": row.get("distance_km"),
+                "open": row["open_count"],
+                "capacity": row["capacity"],
+                "terms": row.get("terms", {}),
+                "reason": row["reason"],
+            }
+
+        return {
+            "mode": "engine",
+            "rule": rule.name if rule else None,
+            "candidates": [summary(row) for row in candidates[:LOG_LIMIT]],
+            "candidate_count": len(candidates),
+            "excluded": [summary(row) for row in excluded[:LOG_LIMIT]],
+            "excluded_count": len(excluded),
+        }
+
+    def _render_assignment_log(self):
+        log = self.assignment_log
+        if not log:
+            return False
+        _ = self.env._
+        if log.get("mode") == "manual":
+            return Markup("<p>%s</p>") % _("Assigned by hand by a dispatcher.")
+        parts = [
+            Markup("<p>%s</p>")
+            % (
+                _("Rule: %(rule)s.", rule=log["rule"])
+                if log.get("rule")
+                else _("No rule matched: best score among all centers.")
+            )
+        ]
+        if log.get("candidates"):
+            rows = Markup("").join(
+                Markup("<tr><td>%s%s</td><td>%s</td><td>%s</td><td>%s/%s</td><td>%s</td></tr>")
+                % (
+                    Markup("<b>✔ </b>") if cand["id"] == log.get("chosen") else "",
+                    cand["name"],
+                    cand["score"],
+                    "-" if cand["distance_km"] is None else f"{cand['distance_km']} km",
+                    cand["open"],
+                    cand["capacity"],
+                    ", ".join(f"{term} {value}" for term, value in cand["terms"].items())
+                    + (f" ({_(EXCLUSION_REASONS[cand['reason']])})" if cand.get("reason") else ""),
+                )
+                for cand in log["candidates"]
+            )
+            parts.append(
+                Markup(
+                    "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th>"
+                    "<th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>%s</tbody></table>"
+                )
+                % (_("Candidate"), _("Score"), _("Distance"), _("Open/Capacity"), _("Terms"), rows)
+            )
+        else:
+            parts.append(Markup("<p>%s</p>") % _("No candidate passed the filters."))
+        if log.get("excluded"):
+            items = Markup("").join(
+                Markup("<li>%s %s</li>") % (row["name"], _(EXCLUSION_REASONS[row["reason"]]))
+                for row in log["excluded"]
+            )
+            parts.append(
+                Markup("<p>%s</p><ul>%s</ul>")
+                % (_("Left out (%(count)s):", count=log["excluded_count"]), items)
+            )
+        return Markup("").join(parts)
+
+    def _escalate(self, note):
+        """Flag the orders for a dispatcher, with a to-do activity."""
+        self.write({"needs_dispatch": True})
+        activity_type = self.env.ref("aftersales.mail_activity_type_dispatch")
+        for order in self:
+            if order.activity_ids.filtered(lambda a: a.activity_type_id == activity_type):
+                continue
+            order.activity_schedule(
+                "aftersales.mail_activity_type_dispatch",
+                note=escape(note),
+                user_id=order._get_dispatcher().id,
+            )
+
+    def _get_dispatcher(self):
+        self.ensure_one()
+        if self.user_id and self.user_id.has_group("aftersales.group_dispatcher"):
+            return self.user_id
+        dispatcher = self.company_id.aftersales_dispatcher_id
+        if dispatcher:
+            return dispatcher
+        return self.env["res.users"].sudo().search(
+            [
+                ("all_group_ids", "in", self.env.ref("aftersales.group_dispatcher").id),
+                ("company_ids", "in", self.company_id.id),
+                ("share", "=", False),
+            ],
+            order="id",
+            limit=1,
+        ) or self.env.user
+
+    def _close_dispatch_activities(self):
+        self.activity_unlink(["aftersales.mail_activity_type_dispatch"])
+
+    def _reassign_after_rejection(self):
+        """Send rejected orders to the next center, or to a dispatcher once
+        too many centers rejected them."""
+        for order in self:
+            company = order.company_id
+            rejections = len(order.rejected_center_ids)
+            if rejections >= company.aftersales_max_rejections:
+                order._escalate(
+                    self.env._("Rejected by %(count)s centers.", count=rejections)
+                )
+            elif company.aftersales_auto_assign:
+                order._action_assign()
+            else:
+                order._escalate(self.env._("Rejected by its center: assign it again."))
+
+    @api.model
+    def _get_unaccepted_orders(self):
+        """Assigned orders whose center let the acceptance timeout pass."""
+        now = fields.Datetime.now()
+        domain = Domain.OR(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "assigned"),
+                ("date_assigned", "<", now - timedelta(hours=company.aftersales_accept_timeout)),
+            ]
+            for company in self.env["res.company"].sudo().search(
+                [("aftersales_accept_timeout", ">", 0)]
+            )
+        )
+        return self.sudo().search(domain, order="date_assigned")
+
+    def _reassign_unaccepted(self):
+        for order in self:
+            order._action_reject(
+                self.env._(
+                    "Not accepted within %(hours)s hours.",
+                    hours=order.company_id.aftersales_accept_timeout,
+                )
+            )
+
+    @api.model
+    def _cron_reassign_unaccepted(self, batch_size=50):
+        orders = self._get_unaccepted_orders()
+        while orders:
+            batch, orders = orders[:batch_size], orders[batch_size:]
+            batch = batch.try_lock_for_update().filtered(lambda o: o.state == "assigned")
+            batch._reassign_unaccepted()
+            if not self.env["ir.cron"]._commit_progress(len(batch), remaining=len(orders)):
+                break
+
+    def _action_unassign(self):
+        self.write({"state": "new", "center_id": False, "technician_id": False})
 
     def _action_accept(self):
         self.write({"state": "accepted", "date_accepted": fields.Datetime.now()})
@@ -597,6 +1051,10 @@ class AftersalesOrder(models.Model):
                     "rejected_center_ids": [fields.Command.link(center.id)],
                 }
             )
+        # The center's staff can neither see other centers nor assign: the
+        # engine works on their behalf.
+        orders_sudo = self.sudo()
+        orders_sudo._reassign_after_rejection()
 
     def _action_start_travel(self):
         self.write({"state": "on_the_way"})

@@ -15,9 +15,10 @@ class AftersalesCommon(TransactionCase):
         cls.state_ankara = cls.env.ref("base.state_tr_06")
 
         cls.company = cls.env.company
-        cls.company.country_id = cls.country_tr
+        # Tests of the engine switch automatic assignment on themselves.
+        cls.company.write({"country_id": cls.country_tr.id, "aftersales_auto_assign": False})
         cls.company_b = cls.env["res.company"].create(
-            {"name": "Second Brand Service", "country_id": cls.country_tr.id}
+            {"name": "Second Brand Service", "country_id": cls.country_tr.id, "aftersales_auto_assign": False}
         )
 
         ServiceType = cls.env["aftersales.service.type"]
@@ -123,7 +124,7 @@ class AftersalesCommon(TransactionCase):
                     "name": name,
                     "partner_id": partner.id,
                     "company_id": company.id,
-                    "capacity": 5,
+                    "capacity": 50,
                     "service_type_ids": [
                         Command.set((cls.type_install | cls.type_maintenance).ids)
                     ],

@@ -40,6 +40,7 @@ class TestCenter(AftersalesCommon):
         self.assertEqual(area.display_name, "347*, Kadıköy, İstanbul, Türkiye")
 
     def test_counts_and_load_in_one_query_per_model(self):
+        (self.center_a1 | self.center_a2).capacity = 5
         self._order_in_state("assigned")
         self._order_in_state("in_progress")
         self._order_in_state("done")

@@ -40,12 +40,17 @@ class TestOrderFlow(AftersalesCommon):
         self.assertEqual(order.state, "assigned")
         self.assertTrue(order.date_assigned)
 
-    def test_assign_needs_center(self):
+    def test_assign_without_candidate_stays_new_for_a_dispatcher(self):
+        self.customer.state_id = self.state_ankara  # no center covers Ankara
         order = self._create_order()
-        before = self._snapshot(order)
-        with self.assertRaisesRegex(UserError, "Choose a service center"):
-            order.action_assign()
-        self.assertEqual(self._snapshot(order), before)
+        action = order.action_assign()
+        self.assertEqual(action["params"]["title"], "No service center available")
+        self.assertEqual(order.state, "new")
+        self.assertFalse(order.center_id)
+        self.assertTrue(order.needs_dispatch)
+        self.assertEqual(
+            order.activity_ids.activity_type_id, self.env.ref("aftersales.mail_activity_type_dispatch")
+        )
 
     def test_accept(self):
         order = self._order_in_state("assigned")
@@ -72,12 +77,15 @@ class TestOrderFlow(AftersalesCommon):
     def test_rejected_center_cannot_be_assigned_again(self):
         order = self._order_in_state("assigned")
         order.action_reject("Too far")
+        self.assertTrue(order.needs_dispatch, "without automatic assignment, a dispatcher decides")
         order.center_id = self.center_a1
         with self.assertRaisesRegex(UserError, "already rejected"):
             order.action_assign()
         order.center_id = self.center_a2
         order.action_assign()
         self.assertEqual(order.state, "assigned")
+        self.assertFalse(order.needs_dispatch)
+        self.assertFalse(order.activity_ids, "the dispatcher's to-do is done")
         self.assertEqual(order.rejected_center_ids, self.center_a1, "history is kept")
 
     def test_start_travel_then_start(self):
@@ -164,14 +172,14 @@ class TestOrderFlow(AftersalesCommon):
 
     def test_transition_on_several_orders_is_all_or_nothing(self):
         ready = self._create_order(center_id=self.center_a1.id)
-        not_ready = self._create_order()
-        orders = ready | not_ready
-        with self.assertRaises(UserError):
+        already_assigned = self._order_in_state("assigned", center=self.center_a2)
+        orders = ready | already_assigned
+        with self.assertRaisesRegex(UserError, "must be New"):
             orders.action_assign()
-        self.assertEqual(orders.mapped("state"), ["new", "new"])
-        not_ready.center_id = self.center_a2
-        orders.action_assign()
-        self.assertEqual(orders.mapped("state"), ["assigned", "assigned"])
+        self.assertEqual(orders.mapped("state"), ["new", "assigned"])
+        self.assertEqual(ready.center_id, self.center_a1)
+        ready.action_assign()
+        self.assertEqual(ready.state, "assigned")
 
     def test_state_center_and_technician_changes_are_tracked(self):
         order = self._create_order(center_id=self.center_a1.id)

@@ -1,1 +1,2 @@
 from . import aftersales_order_reason
+from . import aftersales_order_assign

@@ -1,0 +1,39 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    aftersales_auto_assign = fields.Boolean(
+        related="company_id.aftersales_auto_assign", readonly=False
+    )
+    aftersales_dispatcher_id = fields.Many2one(
+        related="company_id.aftersales_dispatcher_id", readonly=False
+    )
+    aftersales_max_rejections = fields.Integer(
+        related="company_id.aftersales_max_rejections", readonly=False
+    )
+    aftersales_accept_timeout = fields.Float(
+        related="company_id.aftersales_accept_timeout", readonly=False
+    )
+    aftersales_scheduling_window = fields.Float(
+        related="company_id.aftersales_scheduling_window", readonly=False
+    )
+    aftersales_distance_scale = fields.Float(
+        related="company_id.aftersales_distance_scale", readonly=False
+    )
+    aftersales_weight_distance = fields.Float(
+        related="company_id.aftersales_weight_distance", readonly=False
+    )
+    aftersales_weight_load = fields.Float(
+        related="company_id.aftersales_weight_load", readonly=False
+    )
+    aftersales_weight_authorized = fields.Float(
+        related="company_id.aftersales_weight_authorized", readonly=False
+    )
+    aftersales_weight_rating = fields.Float(
+        related="company_id.aftersales_weight_rating", readonly=False
+    )
+    aftersales_weight_on_time = fields.Float(
+        related="company_id.aftersales_weight_on_time", readonly=False
+    )
