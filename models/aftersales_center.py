@@ -367,28 +367,37 @@ class AftersalesCenter(models.Model):
 
     def _reserve_capacity(self):
         """Lock the center for this transaction and tell whether it can take one
-        more work order; mark it as having received one.
+        more work order; if so, stamp it as having just received one.
 
-        Assigning updates the center row, so a concurrent transaction that
-        assigned to it since ours began makes this lock fail with a
-        serialization error: Odoo then retries the whole request on fresh data,
-        and no center ever goes over its capacity.
+        The statement always updates the center row: a concurrent transaction
+        that assigned to this center since ours began then makes it fail with a
+        serialization error (Odoo retries the request on fresh data), and one
+        that is still assigning makes it wait. No center goes over capacity.
         """
         self.ensure_one()
-        # Raw SQL: wait for the lock (lock_for_update() skips locked rows).
+        self.flush_recordset(["capacity"])
+        self.env["aftersales.order"].flush_model(["center_id", "state"])
+        # Raw SQL: lock, version the row and count in one statement; an ORM
+        # write would skip the UPDATE when the stamp is unchanged.
         self.env.cr.execute(
-            SQL("SELECT id FROM aftersales_center WHERE id = %s FOR NO KEY UPDATE", self.id)
+            SQL(
+                """
+                UPDATE aftersales_center center
+                   SET date_last_assigned = CASE WHEN open_orders.count < center.capacity
+                                                 THEN %(now)s ELSE center.date_last_assigned END
+                  FROM (SELECT count(*) AS count FROM aftersales_order
+                         WHERE center_id = %(id)s AND state IN %(states)s) open_orders
+                 WHERE center.id = %(id)s
+             RETURNING open_orders.count < center.capacity
+                """,
+                now=fields.Datetime.now(),
+                id=self.id,
+                states=OPEN_ORDER_STATES,
+            )
         )
-        open_count = self.env["aftersales.order"].sudo().search_count(
-            [("center_id", "=", self.id), ("state", "in", OPEN_ORDER_STATES)]
-        )
-        if open_count >= self.capacity:
-            return False
-        # Center users cannot write centers; this only stamps the assignment.
-        center_sudo = self.sudo()
-        center_sudo.date_last_assigned = fields.Datetime.now()
-        center_sudo.flush_recordset(["date_last_assigned"])
-        return True
+        [(has_room,)] = self.env.cr.fetchall()
+        self.invalidate_recordset(["date_last_assigned"])
+        return has_room
 
     def _ensure_can_take(self, order):
         """Raise unless this center may be given ``order`` by hand."""

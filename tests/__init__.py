@@ -5,4 +5,6 @@ from . import test_technician
 from . import test_security
 from . import test_multicompany
 from . import test_demo
+from . import test_assignment
+from . import test_sale
 from . import test_ui

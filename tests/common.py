@@ -193,3 +193,73 @@ class AftersalesCommon(TransactionCase):
             ["state", "center_id", "technician_id", "reject_reason", "cancel_reason",
              "return_reason", "rejected_center_ids", "date_assigned", "date_done"]
         )[0]
+
+
+class AssignmentCommon(AftersalesCommon):
+    """Centers around Bursa, open around the clock unless a test says
+    otherwise, with automatic assignment switched on."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.aftersales_auto_assign = True
+        cls.state_bursa = cls.env.ref("base.state_tr_16")
+        cls.calendar_always = cls.env["resource.calendar"].create(
+            {
+                "name": "Always open",
+                "tz": "UTC",
+                "attendance_ids": [Command.clear()] + [
+                    Command.create(
+                        {
+                            "name": str(day),
+                            "dayofweek": str(day),
+                            "hour_from": 0.0,
+                            "hour_to": 24.0,
+                            "day_period": "full_day",
+                        }
+                    )
+                    for day in range(7)
+                ],
+            }
+        )
+        cls.bursa_customer = cls.env["res.partner"].create(
+            {
+                "name": "Bursa Customer",
+                "street": "Atatürk Caddesi 1",
+                "city": "Bursa",
+                "zip": "16010",
+                "state_id": cls.state_bursa.id,
+                "country_id": cls.country_tr.id,
+                "phone": "+905321112299",
+            }
+        )
+        # Bursa city centre, and centers 5 km and 60 km away.
+        cls.customer_position = {"latitude": 40.1885, "longitude": 29.0610}
+        cls.center_near = cls._create_bursa_center("Bursa Near", 40.2300, 29.0600)
+        cls.center_far = cls._create_bursa_center("Bursa Far", 40.4000, 29.7000)
+
+    @classmethod
+    def _create_bursa_center(cls, name, latitude=0.0, longitude=0.0, **vals):
+        return cls._create_center(
+            name,
+            cls.company,
+            latitude=latitude,
+            longitude=longitude,
+            resource_calendar_id=vals.pop("resource_calendar_id", cls.calendar_always.id),
+            area_ids=vals.pop(
+                "area_ids",
+                [Command.create({"country_id": cls.country_tr.id, "state_id": cls.state_bursa.id})],
+            ),
+            **vals,
+        )
+
+    @classmethod
+    def _create_bursa_order(cls, **vals):
+        return cls._create_order(
+            partner_id=cls.bursa_customer.id,
+            lot_id=False,
+            **{**cls.customer_position, **vals},
+        )
+
+    def _log_reasons(self, order):
+        return {row["name"]: row["reason"] for row in order.assignment_log["excluded"]}
