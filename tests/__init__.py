@@ -7,4 +7,5 @@ from . import test_multicompany
 from . import test_demo
 from . import test_assignment
 from . import test_sale
+from . import test_concurrency
 from . import test_ui

@@ -1,0 +1,164 @@
+import threading
+import uuid
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import UserError
+from odoo.service.model import retrying
+from odoo.sql_db import db_connect
+from odoo.tests import BaseCase, tagged
+from odoo.tests.common import get_db_name
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentAssignment(BaseCase):
+    """Two workers assign at the same time, each in its own real database
+    transaction, retried by Odoo's own `retrying` as a request would be.
+
+    The data is committed (other transactions must see it) and removed after.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dbname = get_db_name()
+        cls.tag = uuid.uuid4().hex[:8]
+        with cls._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            tr, bursa = env.ref("base.tr"), env.ref("base.state_tr_16")
+            calendar = env["resource.calendar"].create(
+                {
+                    "name": f"Always {cls.tag}",
+                    "tz": "UTC",
+                    "attendance_ids": [Command.clear()] + [
+                        Command.create({"name": str(d), "dayofweek": str(d), "hour_from": 0,
+                                        "hour_to": 24, "day_period": "full_day"})
+                        for d in range(7)
+                    ],
+                }
+            )
+            service_type = env["aftersales.service.type"].create({"name": "Race", "code": f"RACE-{cls.tag}"})
+            partner = env["res.partner"].create(
+                {"name": f"Race customer {cls.tag}", "country_id": tr.id, "state_id": bursa.id}
+            )
+            product = env["product.product"].create({"name": f"Race product {cls.tag}", "type": "consu"})
+
+            def center(name, latitude, capacity):
+                return env["aftersales.center"].create(
+                    {
+                        "name": f"{name} {cls.tag}",
+                        "partner_id": env["res.partner"].create({"name": f"{name} {cls.tag}"}).id,
+                        "capacity": capacity,
+                        "latitude": latitude,
+                        "longitude": 29.06,
+                        "resource_calendar_id": calendar.id,
+                        "service_type_ids": [Command.link(service_type.id)],
+                        "area_ids": [Command.create({"country_id": tr.id, "state_id": bursa.id})],
+                    }
+                )
+
+            cls.center_small_id = center("Small near", 40.20, 1).id
+            cls.center_big_id = center("Big far", 40.60, 10).id
+            orders = env["aftersales.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "product_id": product.id,
+                        "service_type_id": service_type.id,
+                        "latitude": 40.19,
+                        "longitude": 29.06,
+                    }
+                    for _i in range(3)
+                ]
+            )
+            cls.order_ids = orders.ids
+            cls.record_ids = {
+                "resource.calendar": calendar.ids,
+                "aftersales.service.type": service_type.ids,
+                "product.product": product.ids,
+                "aftersales.center": [cls.center_small_id, cls.center_big_id],
+                "res.partner": (partner | env["aftersales.center"].browse(
+                    [cls.center_small_id, cls.center_big_id]).partner_id).ids,
+            }
+            cr.commit()
+        cls.addClassCleanup(cls._remove_data)
+
+    @classmethod
+    def _cursor(cls):
+        return db_connect(cls.dbname).cursor()
+
+    @classmethod
+    def _remove_data(cls):
+        with cls._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            orders = env["aftersales.order"].browse(cls.order_ids)
+            orders.write({"state": "cancelled"})
+            orders.unlink()
+            for model in ("aftersales.center", "res.partner", "product.product",
+                          "aftersales.service.type", "resource.calendar"):
+                env[model].browse(cls.record_ids[model]).unlink()
+            cr.commit()
+
+    def _run_in_parallel(self, order_ids):
+        """Assign each order in its own thread and transaction; both read their
+        snapshot before either writes. Return (attempts, errors) per thread."""
+        barrier = threading.Barrier(len(order_ids), timeout=30)
+        results = [None] * len(order_ids)
+
+        def worker(index, order_id):
+            attempts, error = 0, None
+            with self._cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+
+                def assign():
+                    nonlocal attempts
+                    attempts += 1
+                    order = env["aftersales.order"].browse(order_id)
+                    order.state  # noqa: B018 - take the transaction's snapshot now
+                    if attempts == 1:
+                        barrier.wait()
+                    order.action_assign()
+
+                try:
+                    retrying(assign, env)
+                except UserError as exc:
+                    error = str(exc)
+            results[index] = (attempts, error)
+
+        threads = [threading.Thread(target=worker, args=(i, oid)) for i, oid in enumerate(order_ids)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        return results
+
+    def _read(self, query, *params):
+        with self._cursor() as cr:
+            cr.execute(query, params)
+            return cr.fetchall()
+
+    def test_two_workers_never_overfill_a_center_nor_assign_an_order_twice(self):
+        first, second, third = self.order_ids
+
+        # Two orders, the best center has room for one.
+        results = self._run_in_parallel([first, second])
+        self.assertEqual(sorted(attempts for attempts, _error in results), [1, 2],
+                         "the later worker hit the lock, failed to serialize and was retried")
+        self.assertEqual([error for _attempts, error in results], [None, None])
+        rows = dict(self._read(
+            "SELECT id, center_id FROM aftersales_order WHERE id IN %s AND state = 'assigned'",
+            (first, second),
+        ))
+        self.assertEqual(sorted(rows.values()), sorted([self.center_small_id, self.center_big_id]))
+
+        # The same order twice: assigned once, the second worker is told so.
+        results = self._run_in_parallel([third, third])
+        errors = [error for _attempts, error in results]
+        self.assertEqual(errors.count(None), 1)
+        self.assertIn("must be New", next(e for e in errors if e))
+        [(center_id, state)] = self._read("SELECT center_id, state FROM aftersales_order WHERE id = %s", third)
+        self.assertEqual((center_id, state), (self.center_big_id, "assigned"))
+        [(open_small,)] = self._read(
+            "SELECT count(*) FROM aftersales_order WHERE center_id = %s AND state = 'assigned'",
+            self.center_small_id,
+        )
+        self.assertEqual(open_small, 1, "capacity 1 is never exceeded")
