@@ -1,4 +1,5 @@
 import math
+from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup, escape
@@ -722,21 +723,22 @@ class AftersalesOrder(models.Model):
     # ------------------------------------------------------------
 
     def _action_assign(self):
-        """Assign each order; return the orders left for a dispatcher."""
-        left = self.browse()
-        for order in self:
-            order._lock_for_assignment()
-            if order.center_id:
-                order.center_id._ensure_can_take(order)
-                order._write_assignment(order.center_id, {"mode": "manual"})
-            elif not order._assign_by_engine():
-                left |= order
+        """Assign the orders; return those left for a dispatcher."""
+        self._lock_for_assignment()
+        chosen_by_hand = self.filtered("center_id")
+        for order in chosen_by_hand:
+            order.center_id._ensure_can_take(order)
+            order._write_assignment(order.center_id, {"mode": "manual"})
+        left = (self - chosen_by_hand)._assign_by_engine()
+        (self - left)._close_dispatch_activities()
         return left
 
     def _lock_for_assignment(self):
         """Wait for the order's row lock: a concurrent assignment of the same
         order that commits first makes ours fail and be retried on fresh data,
         where the order is no longer new."""
+        if not self:
+            return
         # Raw SQL: wait instead of lock_for_update()'s skip-locked.
         self.env.cr.execute(
             SQL("SELECT id FROM aftersales_order WHERE id IN %s FOR NO KEY UPDATE", tuple(self.ids))
@@ -745,7 +747,6 @@ class AftersalesOrder(models.Model):
     def _write_assignment(self, center, log, rule=None, scheduled_date=None):
         vals = self._prepare_assignment_vals(center, log, rule, scheduled_date)
         self.write(vals)
-        self._close_dispatch_activities()
 
     def _prepare_assignment_vals(self, center, log, rule=None, scheduled_date=None):
         """Values written on an order assigned to ``center`` (extension hook)."""
@@ -773,45 +774,81 @@ class AftersalesOrder(models.Model):
         auto = self.filtered(lambda o: o.state == "new" and o.company_id.aftersales_auto_assign)
         return auto._action_assign()
 
-    def _get_assignment_rule(self):
-        """The first active rule of the order's company that matches it."""
+    def _get_assignment_group_key(self):
+        """Orders with the same key get the same candidates (e.g. the units of
+        one sale): the engine reads them once for the whole group."""
         self.ensure_one()
-        rules = self.env["aftersales.assignment.rule"].sudo().search(
-            [("company_id", "=", self.company_id.id)]
+        return (
+            self.company_id.id,
+            self.country_id.id,
+            self.state_id.id,
+            (self.city or "").strip().lower(),
+            (self.district or "").strip().lower(),
+            (self.zip or "").strip(),
+            self.service_type_id.id,
+            self.product_categ_id.id,
+            tuple(sorted(self.rejected_center_ids.ids)),
+            self.scheduled_date,
+            self.requested_date,
+            self.latitude,
+            self.longitude,
         )
-        return next((rule for rule in rules if rule._matches(self)), rules.browse())
 
     def _assign_by_engine(self):
-        """Choose the best center for this new order and assign it; return
-        whether a center was found. Hard filters run in SQL, the score in
-        Python on the few centers that pass them."""
-        self.ensure_one()
-        Center = self.env["aftersales.center"]
-        rule = self._get_assignment_rule()
-        allowed = rule._get_allowed_centers() if rule else None
-        rows = Center._get_assignment_candidates(
-            self, allowed.ids if allowed is not None else None
-        )
-        candidates = self._score_candidates([row for row in rows if not row["reason"]])
-        excluded = [row for row in rows if row["reason"]]
-        chosen = None
-        for candidate in candidates:
-            if Center.browse(candidate["id"])._reserve_capacity():
-                chosen = candidate
-                break
-            # Filled up by another transaction since the candidates were read.
-            candidate["reason"] = "capacity"
-        log = self._prepare_assignment_log(rule, candidates, excluded)
-        if chosen:
-            self._write_assignment(
-                Center.browse(chosen["id"]), log, rule=rule, scheduled_date=chosen["next_slot"]
-            )
-            return True
-        self.write({"assignment_log": log, "assignment_rule_id": rule.id})
-        self._escalate(self.env._("No service center can take this work order."))
-        return False
+        """Choose the best center for each new order and assign it; return the
+        orders for which none was found, flagged for a dispatcher.
 
-    def _score_candidates(self, rows):
+        Hard filters run in SQL, once per group of alike orders; the score runs
+        in Python on the few centers that pass them, again after each order of
+        the group took its place.
+        """
+        Center = self.env["aftersales.center"]
+        rules_by_company = {
+            company: self.env["aftersales.assignment.rule"].sudo().search(
+                [("company_id", "=", company.id)]
+            )
+            for company in self.company_id
+        }
+        groups = defaultdict(lambda: self.browse())
+        for order in self:
+            rules = rules_by_company[order.company_id]
+            rule = next((rule for rule in rules if rule._matches(order)), rules.browse())
+            groups[rule, order._get_assignment_group_key()] |= order
+        left = self.browse()
+        for (rule, _key), orders in groups.items():
+            allowed = rule._get_allowed_centers() if rule else None
+            rows = Center._get_assignment_candidates(
+                orders[0], allowed.ids if allowed is not None else None
+            )
+            passing = [row for row in rows if not row["reason"]]
+            excluded = [row for row in rows if row["reason"]]
+            quality = Center.browse([row["id"] for row in passing])._get_assignment_quality()
+            for order in orders:
+                candidates = order._score_candidates(passing, quality)
+                chosen = None
+                for candidate in candidates:
+                    if Center.browse(candidate["id"])._reserve_capacity():
+                        chosen = candidate
+                        break
+                    # Filled up by another transaction since the candidates were read.
+                    candidate["reason"] = "capacity"
+                log = order._prepare_assignment_log(rule, candidates, excluded)
+                if chosen:
+                    order._write_assignment(
+                        Center.browse(chosen["id"]), log, rule=rule, scheduled_date=chosen["next_slot"]
+                    )
+                    chosen["open_count"] += 1
+                    if chosen["open_count"] >= chosen["capacity"]:
+                        chosen["reason"] = "capacity"
+                else:
+                    order.write({"assignment_log": log, "assignment_rule_id": rule.id})
+                    left |= order
+                excluded += [row for row in passing if row["reason"]]
+                passing = [row for row in passing if not row["reason"]]
+        left._escalate(self.env._("No service center can take this work order."))
+        return left
+
+    def _score_candidates(self, rows, quality=None):
         """Score the centers that passed the hard filters, best first.
 
         Each term is between 0 and 1; the score is their average weighted by
@@ -829,9 +866,10 @@ class AftersalesOrder(models.Model):
             "on_time": company.aftersales_weight_on_time,
         }
         scale = company.aftersales_distance_scale or 100.0
-        quality = self.env["aftersales.center"].browse(
-            [row["id"] for row in rows]
-        )._get_assignment_quality()
+        if quality is None:
+            quality = self.env["aftersales.center"].browse(
+                [row["id"] for row in rows]
+            )._get_assignment_quality()
         has_position = bool(self.latitude or self.longitude)
         for row in rows:
             distance = None

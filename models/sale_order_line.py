@@ -37,14 +37,15 @@ class SaleOrderLine(models.Model):
 
     def _create_aftersales_orders(self):
         """Create the work orders the lines still miss; return them (sudo)."""
+        # Salespeople confirm sales without being after-sales users: the work
+        # orders are read and created on behalf of the sale.
+        lines_sudo = self.sudo()
         vals_list = []
-        for line in self:
+        for line in lines_sudo:
             if line.display_type or not line.product_id.aftersales_service_type_id:
                 continue
             existing = line.aftersales_order_ids.filtered(lambda o: o.state != "cancelled")
             missing = line._get_aftersales_unit_count() - len(existing)
             vals_list += [line._prepare_aftersales_order_vals() for _unit in range(missing)]
-        # Salespeople confirm sales without being after-sales users: the work
-        # orders are created on behalf of the sale.
         orders_sudo = self.env["aftersales.order"].sudo().create(vals_list)
         return orders_sudo

@@ -35,6 +35,7 @@ class TestSale(AssignmentCommon):
 
     def test_one_work_order_per_unit(self):
         sale = self._sale([(self.untracked_product, 3), (self.plain_product, 5)], user=self.salesperson)
+        self.env.invalidate_all()  # as in a new request: nothing cached for the salesperson
         sale.action_confirm()
         orders = sale.order_line.aftersales_order_ids.sudo()
         self.assertEqual(len(orders), 3)

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Run the benchmarks in bench/ on a fresh database (as_bench), printing their figures.
+# Usage: tools/bench.sh [extra arguments for bench/assignment.py]
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+DB=${AFTERSALES_BENCH_DB:-as_bench}
+setup_all
+drop_db "$DB"
+echo "Creating database '$DB' with aftersales (no demo)..."
+"${ODOO_BIN[@]}" "${ODOO_DB_ARGS[@]}" --addons-path="$ADDONS_PATH" -d "$DB" -i aftersales \
+    --stop-after-init --log-level=warn --http-interface=127.0.0.1 || die "Installing aftersales failed."
+"$PYTHON" "$REPO_DIR/bench/assignment.py" --database "$DB" "$@" \
+    "${ODOO_DB_ARGS[@]}" --addons-path="$ADDONS_PATH" --log-level=warn
