@@ -14,6 +14,9 @@ then prints:
 Run it with ``tools/bench.sh`` (fresh database ``as_bench``).
 """
 
+# pylint: disable=invalid-commit,print-used
+# A benchmark commits its data (other transactions and ANALYZE must see it) and
+# prints its figures.
 import argparse
 import random
 import statistics
@@ -36,8 +39,15 @@ def build_network(env, n_centers, n_open_orders, rng):
                 "tz": "Europe/Istanbul",
                 "attendance_ids": [Command.clear()]
                 + [
-                    Command.create({"name": str(d), "dayofweek": str(d), "hour_from": 8 + i % 2,
-                                    "hour_to": 18 + i % 3, "day_period": "full_day"})
+                    Command.create(
+                        {
+                            "name": str(d),
+                            "dayofweek": str(d),
+                            "hour_from": 8 + i % 2,
+                            "hour_to": 18 + i % 3,
+                            "day_period": "full_day",
+                        }
+                    )
                     for d in range(6)
                 ],
             }
@@ -51,31 +61,52 @@ def build_network(env, n_centers, n_open_orders, rng):
         centers_vals.append(
             {
                 "name": f"Bench center {i}",
-                "partner_id": env["res.partner"].create({"name": f"Bench center {i}"}).id,
+                "partner_id": env["res.partner"]
+                .create({"name": f"Bench center {i}"})
+                .id,
                 "kind": "authorized" if i % 3 else "private",
                 "capacity": rng.randint(15, 40),
                 "latitude": 36 + rng.random() * 6,
                 "longitude": 26 + rng.random() * 18,
                 "resource_calendar_id": calendars[i % 5].id,
-                "service_type_ids": [Command.set(types.ids if i % 4 else types[:2].ids)],
-                "area_ids": [Command.create({"country_id": tr.id, "state_id": state.id})],
+                "service_type_ids": [
+                    Command.set(types.ids if i % 4 else types[:2].ids)
+                ],
+                "area_ids": [
+                    Command.create({"country_id": tr.id, "state_id": state.id})
+                ],
             }
         )
     centers = env["aftersales.center"].create(centers_vals)
-    partner = env["res.partner"].create({"name": "Bench history customer", "country_id": tr.id})
-    product = env["product.product"].create({"name": "Bench history product", "type": "consu"})
+    partner = env["res.partner"].create(
+        {"name": "Bench history customer", "country_id": tr.id}
+    )
+    product = env["product.product"].create(
+        {"name": "Bench history product", "type": "consu"}
+    )
     # History is loaded in bulk: only its volume matters to the engine.
     env.cr.execute(
         """
-        INSERT INTO aftersales_order (name, company_id, state, priority, channel, partner_id,
-               address_id, product_id, service_type_id, center_id, create_date, write_date,
+        INSERT INTO aftersales_order (
+               name, company_id, state, priority, channel, partner_id, address_id,
+               product_id, service_type_id, center_id, create_date, write_date,
                create_uid, write_uid, date_assigned)
-        SELECT 'BENCH/' || n, %s, (ARRAY['assigned','accepted','on_the_way','in_progress'])[1 + n %% 4],
-               '0', 'backend', %s, %s, %s, %s, (%s::int[])[1 + n %% %s], now(), now(), 1, 1, now()
+        SELECT 'BENCH/' || n, %s,
+               (ARRAY['assigned', 'accepted', 'on_the_way', 'in_progress'])[1 + n %% 4],
+               '0', 'backend', %s, %s, %s, %s, (%s::int[])[1 + n %% %s],
+               now(), now(), 1, 1, now()
           FROM generate_series(1, %s) n
         """,
-        (env.company.id, partner.id, partner.id, product.id, types[0].id, centers.ids,
-         len(centers), n_open_orders),
+        (
+            env.company.id,
+            partner.id,
+            partner.id,
+            product.id,
+            types[0].id,
+            centers.ids,
+            len(centers),
+            n_open_orders,
+        ),
     )
     return centers, states, types
 
@@ -83,8 +114,15 @@ def build_network(env, n_centers, n_open_orders, rng):
 def new_orders(env, count, states, types, rng, product):
     tr = env.ref("base.tr")
     customers = env["res.partner"].create(
-        [{"name": f"Bench customer {i}", "country_id": tr.id, "state_id": states[rng.randrange(len(states))].id,
-          "city": "Bench"} for i in range(count)]
+        [
+            {
+                "name": f"Bench customer {i}",
+                "country_id": tr.id,
+                "state_id": states[rng.randrange(len(states))].id,
+                "city": "Bench",
+            }
+            for i in range(count)
+        ]
     )
     return env["aftersales.order"].create(
         [
@@ -102,7 +140,7 @@ def new_orders(env, count, states, types, rng, product):
 
 def measure_assignments(env, orders, user):
     # As a dispatcher would, with tracking and chatter on.
-    orders = orders.with_user(user).with_context({})
+    orders = orders.with_env(env(user=user, context={}))
     times, queries = [], []
     for order in orders:
         env.invalidate_all()
@@ -118,10 +156,16 @@ def measure_assignments(env, orders, user):
 
 
 def confirm_sales(env, products, count, buyers, user):
-    sales = env["sale.order"].with_user(user).with_context({}).create(
+    # As a salesperson would, with tracking and chatter on.
+    sales = env(user=user, context={})["sale.order"].create(
         [
-            {"partner_id": buyers[i % len(buyers)].id,
-             "order_line": [Command.create({"product_id": p.id, "product_uom_qty": 1}) for p in products]}
+            {
+                "partner_id": buyers[i % len(buyers)].id,
+                "order_line": [
+                    Command.create({"product_id": p.id, "product_uom_qty": 1})
+                    for p in products
+                ],
+            }
             for i in range(count)
         ]
     )
@@ -150,21 +194,37 @@ def main():
         env = api.Environment(cr, SUPERUSER_ID, QUIET)
         env.company.aftersales_auto_assign = True
         types = env["aftersales.service.type"].search([])
-        product = env["product.product"].create({"name": "Bench appliance", "type": "consu"})
+        product = env["product.product"].create(
+            {"name": "Bench appliance", "type": "consu"}
+        )
         dispatcher = env["res.users"].create(
-            {"name": "Bench dispatcher", "login": "bench_dispatcher",
-             "group_ids": [Command.set([env.ref("aftersales.group_dispatcher").id])]}
+            {
+                "name": "Bench dispatcher",
+                "login": "bench_dispatcher",
+                "group_ids": [Command.set([env.ref("aftersales.group_dispatcher").id])],
+            }
         )
         salesman = env["res.users"].create(
-            {"name": "Bench salesman", "login": "bench_salesman",
-             "group_ids": [Command.set([env.ref("sales_team.group_sale_salesman").id])]}
+            {
+                "name": "Bench salesman",
+                "login": "bench_salesman",
+                "group_ids": [
+                    Command.set([env.ref("sales_team.group_sale_salesman").id])
+                ],
+            }
         )
 
         # Baseline in the same run: a network ten times smaller.
-        small_centers, states, types = build_network(env, args.centers // 10, args.open_orders // 10, rng)
+        small_centers, states, types = build_network(
+            env, args.centers // 10, args.open_orders // 10, rng
+        )
         cr.commit()
         cr.execute("ANALYZE")
-        small = measure_assignments(env, new_orders(env, args.assignments, states, types, rng, product), dispatcher)
+        small = measure_assignments(
+            env,
+            new_orders(env, args.assignments, states, types, rng, product),
+            dispatcher,
+        )
         small_centers.write({"active": False})
         cr.commit()
 
@@ -173,19 +233,35 @@ def main():
         cr.commit()
         cr.execute("ANALYZE")
         build_time = time.perf_counter() - t0
-        full = measure_assignments(env, new_orders(env, args.assignments, states, types, rng, product), dispatcher)
+        full = measure_assignments(
+            env,
+            new_orders(env, args.assignments, states, types, rng, product),
+            dispatcher,
+        )
 
         # One buyer per province, like a national retailer's customers.
         buyers = env["res.partner"].create(
-            [{"name": f"Bench buyer {state.code}", "country_id": state.country_id.id, "state_id": state.id}
-             for state in states]
+            [
+                {
+                    "name": f"Bench buyer {state.code}",
+                    "country_id": state.country_id.id,
+                    "state_id": state.id,
+                }
+                for state in states
+            ]
         )
         plain = env["product.product"].create(
             [{"name": f"Bench plain {i}", "type": "consu"} for i in range(5)]
         )
         serviced = env["product.product"].create(
-            [{"name": f"Bench serviced {i}", "type": "consu", "aftersales_service_type_id": types[0].id}
-             for i in range(5)]
+            [
+                {
+                    "name": f"Bench serviced {i}",
+                    "type": "consu",
+                    "aftersales_service_type_id": types[0].id,
+                }
+                for i in range(5)
+            ]
         )
         confirm_sales(env, plain, 10, buyers, salesman)  # warm-up
         confirm_sales(env, serviced, 10, buyers, salesman)
@@ -194,18 +270,29 @@ def main():
         orders = sales.order_line.sudo().aftersales_order_ids
         assigned = len(orders.filtered(lambda o: o.state == "assigned"))
 
-    print(f"network: {args.centers} centers, {args.open_orders} open work orders (built in {build_time:.0f} s)")
-    print(f"assignment with {args.centers // 10} centers: median {small[0]:.1f} ms, "
-          f"median {small[1]:.0f} queries (max {small[2]}), {small[3]}/{args.assignments} assigned")
-    print(f"assignment with {args.centers} centers: median {full[0]:.1f} ms, "
-          f"median {full[1]:.0f} queries (max {full[2]}), {full[3]}/{args.assignments} assigned")
-    print(f"ratio of medians, {args.centers} vs {args.centers // 10} centers: time {full[0] / small[0]:.2f}, "
-          f"queries {full[1] / small[1]:.2f}")
-    print(f"confirm {args.sales} sales x 5 lines without service type: {baseline:.1f} s "
-          f"({1000 * baseline / args.sales:.0f} ms per sale)")
-    print(f"confirm {args.sales} sales x 5 lines with service type + automatic assignment: {with_service:.1f} s "
-          f"({1000 * with_service / args.sales:.0f} ms per sale), {len(orders)} work orders, {assigned} assigned")
-    print(f"ratio with/without service type: {with_service / baseline:.2f} (target <= 2.0)")
+    small_n, full_n, sales_n = args.centers // 10, args.centers, args.sales
+    lines = [
+        f"network: {full_n} centers, {args.open_orders} open work orders "
+        f"(built in {build_time:.0f} s)",
+    ]
+    for label, (median_ms, median_q, max_q, done) in ((small_n, small), (full_n, full)):
+        lines.append(
+            f"assignment with {label} centers: median {median_ms:.1f} ms, "
+            f"median {median_q:.0f} queries (max {max_q}), "
+            f"{done}/{args.assignments} assigned"
+        )
+    lines += [
+        f"ratio of medians, {full_n} vs {small_n} centers: "
+        f"time {full[0] / small[0]:.2f}, queries {full[1] / small[1]:.2f}",
+        f"confirm {sales_n} sales x 5 lines without service type: {baseline:.1f} s "
+        f"({1000 * baseline / sales_n:.0f} ms per sale)",
+        f"confirm {sales_n} sales x 5 lines with service type and automatic "
+        f"assignment: {with_service:.1f} s ({1000 * with_service / sales_n:.0f} ms "
+        f"per sale), {len(orders)} work orders, {assigned} assigned",
+        f"ratio with/without service type: {with_service / baseline:.2f} "
+        "(target <= 2.0)",
+    ]
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

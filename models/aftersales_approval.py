@@ -86,6 +86,8 @@ class AftersalesApproval(models.Model):
         return approvals
 
     def write(self, vals):
+        if not vals:
+            return super().write(vals)
         raise UserError(
             self.env._(
                 "A customer decision cannot be changed once recorded; record a "

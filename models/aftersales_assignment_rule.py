@@ -47,7 +47,9 @@ class AftersalesAssignmentRule(models.Model):
         "res.partner.category", string="Customer Tags"
     )
     team_ids = fields.Many2many(
-        "crm.team", string="Sales Teams", check_company=True,
+        "crm.team",
+        string="Sales Teams",
+        check_company=True,
         help="Matches work orders coming from sales of these teams.",
     )
     channels = fields.Char(
@@ -65,7 +67,7 @@ class AftersalesAssignmentRule(models.Model):
         required=True,
         default="best",
     )
-    center_id = fields.Many2one("aftersales.center", string="Center", check_company=True)
+    center_id = fields.Many2one("aftersales.center", check_company=True)
     center_ids = fields.Many2many(
         "aftersales.center",
         "aftersales_assignment_rule_center_rel",
@@ -88,7 +90,9 @@ class AftersalesAssignmentRule(models.Model):
                 )
             if rule.outcome == "allowed" and not rule.center_ids:
                 raise ValidationError(
-                    self.env._("Rule %(rule)s: choose its allowed centers.", rule=rule.name)
+                    self.env._(
+                        "Rule %(rule)s: choose its allowed centers.", rule=rule.name
+                    )
                 )
 
     # ------------------------------------------------------------
@@ -101,26 +105,38 @@ class AftersalesAssignmentRule(models.Model):
         if self.service_type_ids and order.service_type_id not in self.service_type_ids:
             return False
         if self.product_categ_ids:
-            categ_ids = {int(i) for i in (order.product_categ_id.parent_path or "").split("/") if i}
+            categ_ids = {
+                int(i)
+                for i in (order.product_categ_id.parent_path or "").split("/")
+                if i
+            }
             if not categ_ids & set(self.product_categ_ids.ids):
                 return False
         if self.country_ids and order.country_id not in self.country_ids:
             return False
         if self.state_ids and order.state_id not in self.state_ids:
             return False
-        if self.cities and (order.city or "").strip().casefold() not in _split_list(self.cities):
-            return False
-        if self.districts and (order.district or "").strip().casefold() not in _split_list(
-            self.districts
+        if self.cities and (order.city or "").strip().casefold() not in _split_list(
+            self.cities
         ):
+            return False
+        if self.districts and (
+            order.district or ""
+        ).strip().casefold() not in _split_list(self.districts):
             return False
         if self.zip_prefixes and not any(
-            (order.zip or "").startswith(prefix) for prefix in _split_list(self.zip_prefixes)
+            (order.zip or "").startswith(prefix)
+            for prefix in _split_list(self.zip_prefixes)
         ):
             return False
-        if self.partner_category_ids and not (
-            order.partner_id.category_id | order.partner_id.commercial_partner_id.category_id
-        ) & self.partner_category_ids:
+        if (
+            self.partner_category_ids
+            and not (
+                order.partner_id.category_id
+                | order.partner_id.commercial_partner_id.category_id
+            )
+            & self.partner_category_ids
+        ):
             return False
         if self.team_ids and order.team_id not in self.team_ids:
             return False

@@ -5,7 +5,123 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 # Orders in these states hold a slot of the center's capacity.
-OPEN_ORDER_STATES = ("assigned", "accepted", "on_the_way", "in_progress", "awaiting_approval")
+OPEN_ORDER_STATES = (
+    "assigned",
+    "accepted",
+    "on_the_way",
+    "in_progress",
+    "awaiting_approval",
+)
+
+# Every active center of a company that covers an address, with the first hard
+# filter it fails. Parameters: see AftersalesCenter._get_assignment_candidates.
+CANDIDATES_QUERY = """
+WITH covering AS (
+    SELECT c.id, c.name, c.kind, c.capacity, c.latitude, c.longitude,
+           c.resource_calendar_id, c.date_last_assigned
+      FROM aftersales_center c
+     WHERE c.active AND c.company_id = %(company)s
+       AND (%(restrict)s::int[] IS NULL OR c.id = ANY(%(restrict)s::int[]))
+       AND EXISTS (
+           SELECT 1 FROM aftersales_center_area a
+            WHERE a.center_id = c.id AND a.country_id = %(country)s
+              AND (a.state_id IS NULL OR a.state_id = %(state)s)
+              AND (a.city IS NULL OR lower(a.city) = %(city)s)
+              AND (a.district IS NULL OR lower(a.district) = %(district)s)
+              AND (a.zip_prefix IS NULL OR %(zip)s LIKE a.zip_prefix || '%%'))
+), checked AS (
+    SELECT cv.*, tz.tz,
+           (SELECT count(*) FROM aftersales_order o
+             WHERE o.center_id = cv.id
+               AND o.state IN %(open_states)s) AS open_count,
+           CASE
+             WHEN cv.id = ANY(%(rejected)s::int[]) THEN 'rejected'
+             WHEN NOT EXISTS (
+                  SELECT 1 FROM aftersales_center_service_type_rel r
+                   WHERE r.center_id = cv.id
+                     AND r.service_type_id = %(service_type)s)
+               THEN 'service_type'
+             WHEN EXISTS (
+                  SELECT 1 FROM aftersales_center_product_category_rel r
+                   WHERE r.center_id = cv.id)
+              AND NOT EXISTS (
+                  SELECT 1 FROM aftersales_center_product_category_rel r
+                   WHERE r.center_id = cv.id
+                     AND r.categ_id = ANY(%(categs)s::int[]))
+               THEN 'product_category'
+             WHEN %(at)s::timestamp IS NOT NULL AND EXISTS (
+                  SELECT 1 FROM resource_calendar_leaves l
+                   WHERE l.resource_id IS NULL
+                     AND (l.calendar_id = cv.resource_calendar_id
+                          OR (l.calendar_id IS NULL
+                              AND l.company_id = %(company)s))
+                     AND l.date_from <= %(at)s::timestamp
+                     AND l.date_to > %(at)s::timestamp)
+               THEN 'holiday'
+             WHEN %(at)s::timestamp IS NOT NULL AND NOT EXISTS (
+                  SELECT 1 FROM resource_calendar_attendance att
+                   WHERE att.calendar_id = cv.resource_calendar_id
+                     AND att.display_type IS NULL
+                     AND att.day_period != 'lunch'
+                     AND att.dayofweek::int = local_at.dow
+                     AND att.hour_from <= local_at.hour
+                     AND att.hour_to > local_at.hour)
+               THEN 'closed'
+           END AS reason
+      FROM covering cv
+      JOIN LATERAL (
+           SELECT COALESCE(cal.tz, 'UTC') AS tz FROM resource_calendar cal
+            WHERE cal.id = cv.resource_calendar_id) tz ON TRUE
+      LEFT JOIN LATERAL (
+           SELECT EXTRACT(ISODOW FROM ts)::int - 1 AS dow,
+                  EXTRACT(HOUR FROM ts) + EXTRACT(MINUTE FROM ts) / 60.0 AS hour
+             FROM (SELECT (%(at)s::timestamp AT TIME ZONE 'UTC')
+                          AT TIME ZONE tz.tz AS ts) local_ts) local_at ON TRUE
+), slots AS (
+    -- Without a requested time: the first opening of each calendar in the
+    -- window that no public holiday overlaps.
+    SELECT cal.calendar_id,
+           min(GREATEST(slot.start_utc, %(now)s::timestamp)) AS next_slot
+      FROM (SELECT DISTINCT resource_calendar_id AS calendar_id, tz
+              FROM checked
+             WHERE reason IS NULL AND %(at)s::timestamp IS NULL) cal
+     CROSS JOIN generate_series(0, %(window_days)s) AS day(n)
+      JOIN resource_calendar_attendance att
+        ON att.calendar_id = cal.calendar_id AND att.display_type IS NULL
+       AND att.day_period != 'lunch'
+     CROSS JOIN LATERAL (
+           SELECT date_trunc('day', (%(now)s::timestamp AT TIME ZONE 'UTC')
+                                    AT TIME ZONE cal.tz)
+                  + make_interval(days => day.n) AS local_day) d
+     CROSS JOIN LATERAL (
+           SELECT ((d.local_day + att.hour_from * INTERVAL '1 hour')
+                   AT TIME ZONE cal.tz) AT TIME ZONE 'UTC' AS start_utc,
+                  ((d.local_day + att.hour_to * INTERVAL '1 hour')
+                   AT TIME ZONE cal.tz) AT TIME ZONE 'UTC' AS end_utc) slot
+     WHERE att.dayofweek::int = EXTRACT(ISODOW FROM d.local_day)::int - 1
+       AND slot.end_utc > %(now)s::timestamp
+       AND GREATEST(slot.start_utc, %(now)s::timestamp)
+           <= %(window_end)s::timestamp
+       AND NOT EXISTS (
+           SELECT 1 FROM resource_calendar_leaves l
+            WHERE l.resource_id IS NULL
+              AND (l.calendar_id = cal.calendar_id
+                   OR (l.calendar_id IS NULL AND l.company_id = %(company)s))
+              AND l.date_from < slot.end_utc
+              AND l.date_to > GREATEST(slot.start_utc, %(now)s::timestamp))
+     GROUP BY cal.calendar_id
+)
+SELECT ch.id, ch.name, ch.kind, ch.capacity, ch.latitude, ch.longitude,
+       ch.date_last_assigned, ch.open_count, s.next_slot,
+       CASE
+         WHEN ch.reason IS NOT NULL THEN ch.reason
+         WHEN %(at)s::timestamp IS NULL AND s.next_slot IS NULL THEN 'closed'
+         WHEN ch.open_count >= ch.capacity THEN 'capacity'
+       END AS reason
+  FROM checked ch
+  LEFT JOIN slots s ON s.calendar_id = ch.resource_calendar_id
+ ORDER BY ch.id
+"""
 
 
 class AftersalesCenter(models.Model):
@@ -209,105 +325,22 @@ class AftersalesCenter(models.Model):
         capacity, opening hours and public holidays are all filtered in the
         database (indexes on areas, the competence tables and open orders).
         """
-        search_from = max(fields.Datetime.now(), order.requested_date or fields.Datetime.now())
-        window_end = search_from + timedelta(hours=order.company_id.aftersales_scheduling_window or 72)
-        categ_ids = [int(i) for i in (order.product_categ_id.parent_path or "").split("/") if i]
+        search_from = max(
+            fields.Datetime.now(), order.requested_date or fields.Datetime.now()
+        )
+        window_end = search_from + timedelta(
+            hours=order.company_id.aftersales_scheduling_window or 72
+        )
+        categ_ids = [
+            int(i) for i in (order.product_categ_id.parent_path or "").split("/") if i
+        ]
         at = order.scheduled_date or None
         query = SQL(
-            """
-            WITH covering AS (
-                SELECT c.id, c.name, c.kind, c.capacity, c.latitude, c.longitude,
-                       c.resource_calendar_id, c.date_last_assigned
-                  FROM aftersales_center c
-                 WHERE c.active AND c.company_id = %(company)s
-                   AND (%(restrict)s::int[] IS NULL OR c.id = ANY(%(restrict)s::int[]))
-                   AND EXISTS (
-                        SELECT 1 FROM aftersales_center_area a
-                         WHERE a.center_id = c.id AND a.country_id = %(country)s
-                           AND (a.state_id IS NULL OR a.state_id = %(state)s)
-                           AND (a.city IS NULL OR lower(a.city) = %(city)s)
-                           AND (a.district IS NULL OR lower(a.district) = %(district)s)
-                           AND (a.zip_prefix IS NULL OR %(zip)s LIKE a.zip_prefix || '%%'))
-            ), checked AS (
-                SELECT cv.*, tz.tz,
-                       (SELECT count(*) FROM aftersales_order o
-                         WHERE o.center_id = cv.id AND o.state IN %(open_states)s) AS open_count,
-                       CASE
-                         WHEN cv.id = ANY(%(rejected)s::int[]) THEN 'rejected'
-                         WHEN NOT EXISTS (
-                              SELECT 1 FROM aftersales_center_service_type_rel r
-                               WHERE r.center_id = cv.id AND r.service_type_id = %(service_type)s)
-                           THEN 'service_type'
-                         WHEN EXISTS (
-                              SELECT 1 FROM aftersales_center_product_category_rel r
-                               WHERE r.center_id = cv.id)
-                          AND NOT EXISTS (
-                              SELECT 1 FROM aftersales_center_product_category_rel r
-                               WHERE r.center_id = cv.id AND r.categ_id = ANY(%(categs)s::int[]))
-                           THEN 'product_category'
-                         WHEN %(at)s::timestamp IS NOT NULL AND EXISTS (
-                              SELECT 1 FROM resource_calendar_leaves l
-                               WHERE l.resource_id IS NULL
-                                 AND (l.calendar_id = cv.resource_calendar_id
-                                      OR (l.calendar_id IS NULL AND l.company_id = %(company)s))
-                                 AND l.date_from <= %(at)s::timestamp AND l.date_to > %(at)s::timestamp)
-                           THEN 'holiday'
-                         WHEN %(at)s::timestamp IS NOT NULL AND NOT EXISTS (
-                              SELECT 1 FROM resource_calendar_attendance att
-                               WHERE att.calendar_id = cv.resource_calendar_id
-                                 AND att.display_type IS NULL AND att.day_period != 'lunch'
-                                 AND att.dayofweek::int = EXTRACT(ISODOW FROM local_at.ts)::int - 1
-                                 AND att.hour_from <= EXTRACT(HOUR FROM local_at.ts) + EXTRACT(MINUTE FROM local_at.ts) / 60.0
-                                 AND att.hour_to > EXTRACT(HOUR FROM local_at.ts) + EXTRACT(MINUTE FROM local_at.ts) / 60.0)
-                           THEN 'closed'
-                       END AS reason
-                  FROM covering cv
-                  JOIN LATERAL (
-                       SELECT COALESCE(cal.tz, 'UTC') AS tz FROM resource_calendar cal
-                        WHERE cal.id = cv.resource_calendar_id) tz ON TRUE
-                  LEFT JOIN LATERAL (
-                       SELECT (%(at)s::timestamp AT TIME ZONE 'UTC') AT TIME ZONE tz.tz AS ts) local_at ON TRUE
-            ), slots AS (
-                -- Without a requested time: the first opening of each calendar in
-                -- the window that no public holiday overlaps.
-                SELECT cal.calendar_id, min(GREATEST(slot.start_utc, %(now)s::timestamp)) AS next_slot
-                  FROM (SELECT DISTINCT resource_calendar_id AS calendar_id, tz
-                          FROM checked WHERE reason IS NULL AND %(at)s::timestamp IS NULL) cal
-                 CROSS JOIN generate_series(0, %(window_days)s) AS day(n)
-                  JOIN resource_calendar_attendance att
-                    ON att.calendar_id = cal.calendar_id AND att.display_type IS NULL
-                   AND att.day_period != 'lunch'
-                 CROSS JOIN LATERAL (
-                       SELECT date_trunc('day', (%(now)s::timestamp AT TIME ZONE 'UTC') AT TIME ZONE cal.tz)
-                              + make_interval(days => day.n) AS local_day) d
-                 CROSS JOIN LATERAL (
-                       SELECT ((d.local_day + att.hour_from * INTERVAL '1 hour') AT TIME ZONE cal.tz) AT TIME ZONE 'UTC' AS start_utc,
-                              ((d.local_day + att.hour_to * INTERVAL '1 hour') AT TIME ZONE cal.tz) AT TIME ZONE 'UTC' AS end_utc) slot
-                 WHERE att.dayofweek::int = EXTRACT(ISODOW FROM d.local_day)::int - 1
-                   AND slot.end_utc > %(now)s::timestamp
-                   AND GREATEST(slot.start_utc, %(now)s::timestamp) <= %(window_end)s::timestamp
-                   AND NOT EXISTS (
-                        SELECT 1 FROM resource_calendar_leaves l
-                         WHERE l.resource_id IS NULL
-                           AND (l.calendar_id = cal.calendar_id
-                                OR (l.calendar_id IS NULL AND l.company_id = %(company)s))
-                           AND l.date_from < slot.end_utc
-                           AND l.date_to > GREATEST(slot.start_utc, %(now)s::timestamp))
-                 GROUP BY cal.calendar_id
-            )
-            SELECT ch.id, ch.name, ch.kind, ch.capacity, ch.latitude, ch.longitude,
-                   ch.date_last_assigned, ch.open_count, s.next_slot,
-                   CASE
-                     WHEN ch.reason IS NOT NULL THEN ch.reason
-                     WHEN %(at)s::timestamp IS NULL AND s.next_slot IS NULL THEN 'closed'
-                     WHEN ch.open_count >= ch.capacity THEN 'capacity'
-                   END AS reason
-              FROM checked ch
-              LEFT JOIN slots s ON s.calendar_id = ch.resource_calendar_id
-             ORDER BY ch.id
-            """,
+            CANDIDATES_QUERY,
             company=order.company_id.id,
-            restrict=list(allowed_center_ids) if allowed_center_ids is not None else None,
+            restrict=list(allowed_center_ids)
+            if allowed_center_ids is not None
+            else None,
             country=order.country_id.id or 0,
             state=order.state_id.id or 0,
             city=(order.city or "").strip().lower(),
@@ -349,10 +382,11 @@ class AftersalesCenter(models.Model):
             SQL(
                 """
                 SELECT center_id, count(*) AS total,
-                       count(*) FILTER (WHERE date_started <= scheduled_date + INTERVAL '30 minutes')
+                       count(*) FILTER (
+                           WHERE date_started <= scheduled_date + INTERVAL '30 minutes')
                   FROM aftersales_order
-                 WHERE center_id IN %s AND state = 'done'
-                   AND date_done >= %s AND scheduled_date IS NOT NULL AND date_started IS NOT NULL
+                 WHERE center_id IN %s AND state = 'done' AND date_done >= %s
+                   AND scheduled_date IS NOT NULL AND date_started IS NOT NULL
                  GROUP BY center_id
                 """,
                 tuple(self.ids),
@@ -383,10 +417,12 @@ class AftersalesCenter(models.Model):
             SQL(
                 """
                 UPDATE aftersales_center center
-                   SET date_last_assigned = CASE WHEN open_orders.count < center.capacity
-                                                 THEN %(now)s ELSE center.date_last_assigned END
+                   SET date_last_assigned = CASE
+                           WHEN open_orders.count < center.capacity THEN %(now)s
+                           ELSE center.date_last_assigned END
                   FROM (SELECT count(*) AS count FROM aftersales_order
-                         WHERE center_id = %(id)s AND state IN %(states)s) open_orders
+                         WHERE center_id = %(id)s
+                           AND state IN %(states)s) open_orders
                  WHERE center.id = %(id)s
              RETURNING open_orders.count < center.capacity
                 """,

@@ -20,7 +20,6 @@ class AftersalesCenterArea(models.Model):
     country_id = fields.Many2one("res.country", required=True, index=True)
     state_id = fields.Many2one(
         "res.country.state",
-        string="State",
         index=True,
         domain="[('country_id', '=?', country_id)]",
     )

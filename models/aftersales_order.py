@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
 from .aftersales_center import OPEN_ORDER_STATES
 
@@ -24,24 +25,59 @@ ORDER_STATES = [
 ]
 
 # One table for the state machine: the states a transition starts from, the
-# lowest group allowed to run it and its UI flag. Buttons, can_be_* flags and _ensure_* guards
-# all read it, so they cannot disagree.
+# lowest group allowed to run it and its UI flag. Buttons, can_be_* flags and
+# _ensure_* guards all read it, so they cannot disagree.
 TRANSITIONS = {
-    "assign": {"flag": "can_be_assigned", "from": ("new",), "group": "aftersales.group_dispatcher"},
+    "assign": {
+        "flag": "can_be_assigned",
+        "from": ("new",),
+        "group": "aftersales.group_dispatcher",
+    },
     "reassign": {
         "flag": "can_be_reassigned",
         "from": ("assigned", "accepted"),
         "group": "aftersales.group_dispatcher",
     },
-    "accept": {"flag": "can_be_accepted", "from": ("assigned",), "group": "aftersales.group_center_user"},
-    "reject": {"flag": "can_be_rejected", "from": ("assigned", "accepted"), "group": "aftersales.group_center_user"},
-    "start_travel": {"flag": "can_be_started_travel", "from": ("accepted",), "group": "aftersales.group_technician"},
-    "start": {"flag": "can_be_started", "from": ("accepted", "on_the_way"), "group": "aftersales.group_technician"},
-    "request_approval": {"flag": "can_be_approval_requested", "from": ("in_progress",), "group": "aftersales.group_technician"},
-    "done": {"flag": "can_be_done", "from": ("in_progress", "awaiting_approval"), "group": "aftersales.group_technician"},
+    "accept": {
+        "flag": "can_be_accepted",
+        "from": ("assigned",),
+        "group": "aftersales.group_center_user",
+    },
+    "reject": {
+        "flag": "can_be_rejected",
+        "from": ("assigned", "accepted"),
+        "group": "aftersales.group_center_user",
+    },
+    "start_travel": {
+        "flag": "can_be_started_travel",
+        "from": ("accepted",),
+        "group": "aftersales.group_technician",
+    },
+    "start": {
+        "flag": "can_be_started",
+        "from": ("accepted", "on_the_way"),
+        "group": "aftersales.group_technician",
+    },
+    "request_approval": {
+        "flag": "can_be_approval_requested",
+        "from": ("in_progress",),
+        "group": "aftersales.group_technician",
+    },
+    "done": {
+        "flag": "can_be_done",
+        "from": ("in_progress", "awaiting_approval"),
+        "group": "aftersales.group_technician",
+    },
     "cancel": {
         "flag": "can_be_cancelled",
-        "from": ("new", "assigned", "accepted", "on_the_way", "in_progress", "awaiting_approval"),
+        "from": (
+            "new",
+            "assigned",
+            "accepted",
+            "on_the_way",
+            "in_progress",
+            "awaiting_approval",
+        ),
         "group": "aftersales.group_dispatcher",
     },
     "return": {
@@ -54,14 +90,16 @@ TRANSITIONS = {
 # States in which the order is in a center's hands and needs one.
 CENTER_STATES = (*OPEN_ORDER_STATES, "done")
 
+_lt = LazyTranslate(__name__)
+
 # Why the engine left a center out, in the order its filters run.
 EXCLUSION_REASONS = {
-    "rejected": "already rejected this order",
-    "service_type": "does not do this service type",
-    "product_category": "is not competent for this product category",
-    "holiday": "is on a public holiday at the requested time",
-    "closed": "is closed at the requested time (or has no opening in the window)",
-    "capacity": "is at its capacity",
+    "rejected": _lt("already rejected this order"),
+    "service_type": _lt("does not do this service type"),
+    "product_category": _lt("is not competent for this product category"),
+    "holiday": _lt("is on a public holiday at the requested time"),
+    "closed": _lt("is closed at the requested time (or has no opening in the window)"),
+    "capacity": _lt("is at its capacity"),
 }
 SCORE_TERMS = ("distance", "load", "authorized", "rating", "on_time")
 # How many candidates and exclusions an order keeps in its assignment log.
@@ -180,7 +218,9 @@ class AftersalesOrder(models.Model):
     zip = fields.Char(related="address_id.zip", store=True, index=True)
     state_id = fields.Many2one(related="address_id.state_id", store=True, index=True)
     country_id = fields.Many2one(related="address_id.country_id", store=True)
-    district = fields.Char(help="Matched against the districts centers and rules cover.")
+    district = fields.Char(
+        help="Matched against the districts centers and rules cover."
+    )
     latitude = fields.Float(
         digits=(10, 7),
         compute="_compute_position",
@@ -201,7 +241,6 @@ class AftersalesOrder(models.Model):
     # Product
     product_id = fields.Many2one(
         "product.product",
-        string="Product",
         required=True,
         index=True,
         check_company=True,
@@ -238,7 +277,6 @@ class AftersalesOrder(models.Model):
     )
     technician_id = fields.Many2one(
         "aftersales.technician",
-        string="Technician",
         index="btree_not_null",
         check_company=True,
         tracking=True,
@@ -272,7 +310,9 @@ class AftersalesOrder(models.Model):
         help="Candidates with their scores and the centers left out, with why.",
     )
     assignment_explanation = fields.Html(
-        string="Why This Center?", compute="_compute_assignment_explanation", sanitize=False
+        string="Why This Center?",
+        compute="_compute_assignment_explanation",
+        sanitize=False,
     )
     rejected_center_ids = fields.Many2many(
         "aftersales.center",
@@ -288,14 +328,16 @@ class AftersalesOrder(models.Model):
     # Sale
     sale_line_id = fields.Many2one(
         "sale.order.line",
-        string="Sale Line",
         index="btree_not_null",
         readonly=True,
         copy=False,
         check_company=True,
     )
     sale_order_id = fields.Many2one(
-        related="sale_line_id.order_id", string="Sale Order", store=True, index="btree_not_null"
+        related="sale_line_id.order_id",
+        string="Sale Order",
+        store=True,
+        index="btree_not_null",
     )
     team_id = fields.Many2one(
         "crm.team",
@@ -318,7 +360,9 @@ class AftersalesOrder(models.Model):
     date_done = fields.Datetime(readonly=True, copy=False, index=True)
 
     # Customer approval
-    approval_ids = fields.One2many("aftersales.approval", "order_id", string="Approvals")
+    approval_ids = fields.One2many(
+        "aftersales.approval", "order_id", string="Approvals"
+    )
     approval_count = fields.Integer(compute="_compute_approval_state")
     approval_required = fields.Boolean(related="service_type_id.approval_required")
     approval_state = fields.Selection(
@@ -342,8 +386,8 @@ class AftersalesOrder(models.Model):
 
     # Counting a center's open orders is the engine's hottest query.
     _center_open_idx = models.Index(
-        "(center_id) WHERE state IN ('assigned', 'accepted', 'on_the_way', 'in_progress', "
-        "'awaiting_approval')"
+        "(center_id) WHERE state IN ('assigned', 'accepted', 'on_the_way', "
+        "'in_progress', 'awaiting_approval')"
     )
 
     # ------------------------------------------------------------
@@ -413,8 +457,12 @@ class AftersalesOrder(models.Model):
         # base_geolocalize, when installed, geolocates partners.
         for order in self:
             address = order.address_id
-            order.latitude = address["partner_latitude"] if "partner_latitude" in address else 0.0
-            order.longitude = address["partner_longitude"] if "partner_longitude" in address else 0.0
+            order.latitude = (
+                address["partner_latitude"] if "partner_latitude" in address else 0.0
+            )
+            order.longitude = (
+                address["partner_longitude"] if "partner_longitude" in address else 0.0
+            )
 
     @api.depends("sale_line_id")
     def _compute_team_id(self):
@@ -457,12 +505,9 @@ class AftersalesOrder(models.Model):
                 company = self.env["res.company"].browse(
                     vals.get("company_id") or self.env.company.id
                 )
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code("aftersales.order")
-                    or self.env._("New")
-                )
+                vals["name"] = self.env["ir.sequence"].with_company(
+                    company
+                ).next_by_code("aftersales.order") or self.env._("New")
         return super().create(vals_list)
 
     @api.ondelete(at_uninstall=False)
@@ -499,7 +544,8 @@ class AftersalesOrder(models.Model):
         if blocked:
             raise UserError(
                 self.env._(
-                    "You cannot %(action)s %(orders)s: the work order must be %(states)s.",
+                    "You cannot %(action)s %(orders)s: the work order must be "
+                    "%(states)s.",
                     action=label,
                     orders=", ".join(
                         f"{o.name} ({dict(ORDER_STATES)[o.state]})" for o in blocked
@@ -741,7 +787,10 @@ class AftersalesOrder(models.Model):
             return
         # Raw SQL: wait instead of lock_for_update()'s skip-locked.
         self.env.cr.execute(
-            SQL("SELECT id FROM aftersales_order WHERE id IN %s FOR NO KEY UPDATE", tuple(self.ids))
+            SQL(
+                "SELECT id FROM aftersales_order WHERE id IN %s FOR NO KEY UPDATE",
+                tuple(self.ids),
+            )
         )
 
     def _write_assignment(self, center, log, rule=None, scheduled_date=None):
@@ -750,7 +799,9 @@ class AftersalesOrder(models.Model):
 
     def _prepare_assignment_vals(self, center, log, rule=None, scheduled_date=None):
         """Values written on an order assigned to ``center`` (extension hook)."""
-        log = dict(log, chosen=center.id, at=fields.Datetime.to_string(fields.Datetime.now()))
+        log = dict(
+            log, chosen=center.id, at=fields.Datetime.to_string(fields.Datetime.now())
+        )
         vals = {
             "center_id": center.id,
             "state": "assigned",
@@ -771,7 +822,9 @@ class AftersalesOrder(models.Model):
     def _assign_new_orders(self):
         """Assign the orders of companies that assign automatically; the others
         wait for a dispatcher."""
-        auto = self.filtered(lambda o: o.state == "new" and o.company_id.aftersales_auto_assign)
+        auto = self.filtered(
+            lambda o: o.state == "new" and o.company_id.aftersales_auto_assign
+        )
         return auto._action_assign()
 
     def _get_assignment_group_key(self):
@@ -804,15 +857,17 @@ class AftersalesOrder(models.Model):
         """
         Center = self.env["aftersales.center"]
         rules_by_company = {
-            company: self.env["aftersales.assignment.rule"].sudo().search(
-                [("company_id", "=", company.id)]
-            )
+            company: self.env["aftersales.assignment.rule"]
+            .sudo()
+            .search([("company_id", "=", company.id)])
             for company in self.company_id
         }
         groups = defaultdict(lambda: self.browse())
         for order in self:
             rules = rules_by_company[order.company_id]
-            rule = next((rule for rule in rules if rule._matches(order)), rules.browse())
+            rule = next(
+                (rule for rule in rules if rule._matches(order)), rules.browse()
+            )
             groups[rule, order._get_assignment_group_key()] |= order
         left = self.browse()
         for (rule, _key), orders in groups.items():
@@ -822,7 +877,9 @@ class AftersalesOrder(models.Model):
             )
             passing = [row for row in rows if not row["reason"]]
             excluded = [row for row in rows if row["reason"]]
-            quality = Center.browse([row["id"] for row in passing])._get_assignment_quality()
+            quality = Center.browse(
+                [row["id"] for row in passing]
+            )._get_assignment_quality()
             for order in orders:
                 candidates = order._score_candidates(passing, quality)
                 chosen = None
@@ -835,7 +892,10 @@ class AftersalesOrder(models.Model):
                 log = order._prepare_assignment_log(rule, candidates, excluded)
                 if chosen:
                     order._write_assignment(
-                        Center.browse(chosen["id"]), log, rule=rule, scheduled_date=chosen["next_slot"]
+                        Center.browse(chosen["id"]),
+                        log,
+                        rule=rule,
+                        scheduled_date=chosen["next_slot"],
                     )
                     chosen["open_count"] += 1
                     if chosen["open_count"] >= chosen["capacity"]:
@@ -867,9 +927,11 @@ class AftersalesOrder(models.Model):
         }
         scale = company.aftersales_distance_scale or 100.0
         if quality is None:
-            quality = self.env["aftersales.center"].browse(
-                [row["id"] for row in rows]
-            )._get_assignment_quality()
+            quality = (
+                self.env["aftersales.center"]
+                .browse([row["id"] for row in rows])
+                ._get_assignment_quality()
+            )
         has_position = bool(self.latitude or self.longitude)
         for row in rows:
             distance = None
@@ -879,7 +941,9 @@ class AftersalesOrder(models.Model):
                 )
             load = row["open_count"] / row["capacity"]
             terms = {
-                "distance": None if distance is None else max(0.0, 1.0 - distance / scale),
+                "distance": None
+                if distance is None
+                else max(0.0, 1.0 - distance / scale),
                 "load": max(0.0, 1.0 - load),
                 "authorized": 1.0 if row["kind"] == "authorized" else 0.0,
                 **quality.get(row["id"], {}),
@@ -936,20 +1000,21 @@ class AftersalesOrder(models.Model):
         log = self.assignment_log
         if not log:
             return False
-        _ = self.env._
         if log.get("mode") == "manual":
-            return Markup("<p>%s</p>") % _("Assigned by hand by a dispatcher.")
+            return Markup("<p>%s</p>") % self.env._("Assigned by hand by a dispatcher.")
         parts = [
             Markup("<p>%s</p>")
             % (
-                _("Rule: %(rule)s.", rule=log["rule"])
+                self.env._("Rule: %(rule)s.", rule=log["rule"])
                 if log.get("rule")
-                else _("No rule matched: best score among all centers.")
+                else self.env._("No rule matched: best score among all centers.")
             )
         ]
         if log.get("candidates"):
             rows = Markup("").join(
-                Markup("<tr><td>%s%s</td><td>%s</td><td>%s</td><td>%s/%s</td><td>%s</td></tr>")
+                Markup(
+                    "<tr><td>%s%s</td><td>%s</td><td>%s</td><td>%s/%s</td><td>%s</td></tr>"
+                )
                 % (
                     Markup("<b>✔ </b>") if cand["id"] == log.get("chosen") else "",
                     cand["name"],
@@ -957,8 +1022,14 @@ class AftersalesOrder(models.Model):
                     "-" if cand["distance_km"] is None else f"{cand['distance_km']} km",
                     cand["open"],
                     cand["capacity"],
-                    ", ".join(f"{term} {value}" for term, value in cand["terms"].items())
-                    + (f" ({_(EXCLUSION_REASONS[cand['reason']])})" if cand.get("reason") else ""),
+                    ", ".join(
+                        f"{term} {value}" for term, value in cand["terms"].items()
+                    )
+                    + (
+                        f" ({str(EXCLUSION_REASONS[cand['reason']])})"
+                        if cand.get("reason")
+                        else ""
+                    ),
                 )
                 for cand in log["candidates"]
             )
@@ -967,18 +1038,31 @@ class AftersalesOrder(models.Model):
                     "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th>"
                     "<th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>%s</tbody></table>"
                 )
-                % (_("Candidate"), _("Score"), _("Distance"), _("Open/Capacity"), _("Terms"), rows)
+                % (
+                    self.env._("Candidate"),
+                    self.env._("Score"),
+                    self.env._("Distance"),
+                    self.env._("Open/Capacity"),
+                    self.env._("Terms"),
+                    rows,
+                )
             )
         else:
-            parts.append(Markup("<p>%s</p>") % _("No candidate passed the filters."))
+            parts.append(
+                Markup("<p>%s</p>") % self.env._("No candidate passed the filters.")
+            )
         if log.get("excluded"):
             items = Markup("").join(
-                Markup("<li>%s %s</li>") % (row["name"], _(EXCLUSION_REASONS[row["reason"]]))
+                Markup("<li>%s %s</li>")
+                % (row["name"], str(EXCLUSION_REASONS[row["reason"]]))
                 for row in log["excluded"]
             )
             parts.append(
                 Markup("<p>%s</p><ul>%s</ul>")
-                % (_("Left out (%(count)s):", count=log["excluded_count"]), items)
+                % (
+                    self.env._("Left out (%(count)s):", count=log["excluded_count"]),
+                    items,
+                )
             )
         return Markup("").join(parts)
 
@@ -987,7 +1071,9 @@ class AftersalesOrder(models.Model):
         self.write({"needs_dispatch": True})
         activity_type = self.env.ref("aftersales.mail_activity_type_dispatch")
         for order in self:
-            if order.activity_ids.filtered(lambda a: a.activity_type_id == activity_type):
+            if order.activity_ids.filtered(
+                lambda a: a.activity_type_id == activity_type
+            ):
                 continue
             order.activity_schedule(
                 "aftersales.mail_activity_type_dispatch",
@@ -1002,15 +1088,24 @@ class AftersalesOrder(models.Model):
         dispatcher = self.company_id.aftersales_dispatcher_id
         if dispatcher:
             return dispatcher
-        return self.env["res.users"].sudo().search(
-            [
-                ("all_group_ids", "in", self.env.ref("aftersales.group_dispatcher").id),
-                ("company_ids", "in", self.company_id.id),
-                ("share", "=", False),
-            ],
-            order="id",
-            limit=1,
-        ) or self.env.user
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    (
+                        "all_group_ids",
+                        "in",
+                        self.env.ref("aftersales.group_dispatcher").id,
+                    ),
+                    ("company_ids", "in", self.company_id.id),
+                    ("share", "=", False),
+                ],
+                order="id",
+                limit=1,
+            )
+            or self.env.user
+        )
 
     def _close_dispatch_activities(self):
         self.activity_unlink(["aftersales.mail_activity_type_dispatch"])
@@ -1038,11 +1133,15 @@ class AftersalesOrder(models.Model):
             [
                 ("company_id", "=", company.id),
                 ("state", "=", "assigned"),
-                ("date_assigned", "<", now - timedelta(hours=company.aftersales_accept_timeout)),
+                (
+                    "date_assigned",
+                    "<",
+                    now - timedelta(hours=company.aftersales_accept_timeout),
+                ),
             ]
-            for company in self.env["res.company"].sudo().search(
-                [("aftersales_accept_timeout", ">", 0)]
-            )
+            for company in self.env["res.company"]
+            .sudo()
+            .search([("aftersales_accept_timeout", ">", 0)])
         )
         return self.sudo().search(domain, order="date_assigned")
 
@@ -1060,9 +1159,13 @@ class AftersalesOrder(models.Model):
         orders = self._get_unaccepted_orders()
         while orders:
             batch, orders = orders[:batch_size], orders[batch_size:]
-            batch = batch.try_lock_for_update().filtered(lambda o: o.state == "assigned")
+            batch = batch.try_lock_for_update().filtered(
+                lambda o: o.state == "assigned"
+            )
             batch._reassign_unaccepted()
-            if not self.env["ir.cron"]._commit_progress(len(batch), remaining=len(orders)):
+            if not self.env["ir.cron"]._commit_progress(
+                len(batch), remaining=len(orders)
+            ):
                 break
 
     def _action_unassign(self):
@@ -1077,7 +1180,9 @@ class AftersalesOrder(models.Model):
             # Post first: once the center is removed, its staff lose access.
             order.message_post(
                 body=self.env._(
-                    "Rejected by %(center)s: %(reason)s", center=center.name, reason=reason
+                    "Rejected by %(center)s: %(reason)s",
+                    center=center.name,
+                    reason=reason,
                 ),
             )
             order.write(

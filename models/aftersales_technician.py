@@ -4,7 +4,14 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 # Technician fields stored on the linked resource.resource.
-RESOURCE_FIELDS = {"name", "active", "user_id", "company_id", "resource_calendar_id", "tz"}
+RESOURCE_FIELDS = {
+    "name",
+    "active",
+    "user_id",
+    "company_id",
+    "resource_calendar_id",
+    "tz",
+}
 
 
 class AftersalesTechnician(models.Model):

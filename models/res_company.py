@@ -44,9 +44,13 @@ class ResCompany(models.Model):
 
     # Score weights
     aftersales_weight_distance = fields.Float(string="Weight of Distance", default=40.0)
-    aftersales_weight_load = fields.Float(string="Weight of Free Capacity", default=30.0)
+    aftersales_weight_load = fields.Float(
+        string="Weight of Free Capacity", default=30.0
+    )
     aftersales_weight_authorized = fields.Float(
         string="Weight of Authorized Centers", default=20.0
     )
     aftersales_weight_rating = fields.Float(string="Weight of Rating", default=5.0)
-    aftersales_weight_on_time = fields.Float(string="Weight of On-Time Rate", default=5.0)
+    aftersales_weight_on_time = fields.Float(
+        string="Weight of On-Time Rate", default=5.0
+    )

@@ -39,11 +39,20 @@ class SaleOrder(models.Model):
     def _action_cancel(self):
         result = super()._action_cancel()
         # Same reason as the count: cancelling a sale is a salesperson's job.
-        orders_sudo = self.env["aftersales.order"].sudo().search(
-            [("sale_order_id", "in", self.ids), ("state", "in", TRANSITIONS["cancel"]["from"])]
+        orders_sudo = (
+            self.env["aftersales.order"]
+            .sudo()
+            .search(
+                [
+                    ("sale_order_id", "in", self.ids),
+                    ("state", "in", TRANSITIONS["cancel"]["from"]),
+                ]
+            )
         )
         for sale in self:
-            orders_sudo.filtered(lambda o, sale=sale: o.sale_order_id == sale)._action_cancel(
+            orders_sudo.filtered(
+                lambda o, sale=sale: o.sale_order_id == sale
+            )._action_cancel(
                 self.env._("Sale order %(sale)s was cancelled.", sale=sale.name)
             )
         return result

@@ -44,8 +44,12 @@ class SaleOrderLine(models.Model):
         for line in lines_sudo:
             if line.display_type or not line.product_id.aftersales_service_type_id:
                 continue
-            existing = line.aftersales_order_ids.filtered(lambda o: o.state != "cancelled")
+            existing = line.aftersales_order_ids.filtered(
+                lambda o: o.state != "cancelled"
+            )
             missing = line._get_aftersales_unit_count() - len(existing)
-            vals_list += [line._prepare_aftersales_order_vals() for _unit in range(missing)]
+            vals_list += [
+                line._prepare_aftersales_order_vals() for _unit in range(missing)
+            ]
         orders_sudo = self.env["aftersales.order"].sudo().create(vals_list)
         return orders_sudo

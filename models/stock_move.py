@@ -13,11 +13,13 @@ class StockMove(models.Model):
         """Give the serials delivered to the customer to the work orders of
         their sale line that have none yet, oldest order first."""
         deliveries = self.filtered(
-            lambda move: move.state == "done"
-            and move.sale_line_id
-            and move.location_dest_id.usage == "customer"
-            and move.product_id.tracking == "serial"
-            and move.product_id.aftersales_service_type_id
+            lambda move: (
+                move.state == "done"
+                and move.sale_line_id
+                and move.location_dest_id.usage == "customer"
+                and move.product_id.tracking == "serial"
+                and move.product_id.aftersales_service_type_id
+            )
         )
         for move in deliveries:
             # Warehouse users validate deliveries without after-sales rights.
@@ -26,5 +28,5 @@ class StockMove(models.Model):
             waiting = line_orders_sudo.filtered(
                 lambda order: not order.lot_id and order.state != "cancelled"
             ).sorted("id")
-            for order, serial in zip(waiting, serials):
+            for order, serial in zip(waiting, serials, strict=False):
                 order.lot_id = serial

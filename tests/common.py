@@ -16,9 +16,15 @@ class AftersalesCommon(TransactionCase):
 
         cls.company = cls.env.company
         # Tests of the engine switch automatic assignment on themselves.
-        cls.company.write({"country_id": cls.country_tr.id, "aftersales_auto_assign": False})
+        cls.company.write(
+            {"country_id": cls.country_tr.id, "aftersales_auto_assign": False}
+        )
         cls.company_b = cls.env["res.company"].create(
-            {"name": "Second Brand Service", "country_id": cls.country_tr.id, "aftersales_auto_assign": False}
+            {
+                "name": "Second Brand Service",
+                "country_id": cls.country_tr.id,
+                "aftersales_auto_assign": False,
+            }
         )
 
         ServiceType = cls.env["aftersales.service.type"]
@@ -29,7 +35,9 @@ class AftersalesCommon(TransactionCase):
             {"name": "Test Maintenance", "code": "T-MAINT", "default_duration": 0.5}
         )
 
-        cls.categ_appliance = cls.env["product.category"].create({"name": "Test Appliances"})
+        cls.categ_appliance = cls.env["product.category"].create(
+            {"name": "Test Appliances"}
+        )
         cls.product = cls.env["product.product"].create(
             {
                 "name": "Test Washing Machine",
@@ -59,16 +67,28 @@ class AftersalesCommon(TransactionCase):
 
         group = "aftersales.group_"
         cls.user_technician = new_test_user(
-            cls.env, "as_tech_a1", groups=group + "technician", company_id=cls.company.id
+            cls.env,
+            "as_tech_a1",
+            groups=group + "technician",
+            company_id=cls.company.id,
         )
         cls.user_technician_a2 = new_test_user(
-            cls.env, "as_tech_a2", groups=group + "technician", company_id=cls.company.id
+            cls.env,
+            "as_tech_a2",
+            groups=group + "technician",
+            company_id=cls.company.id,
         )
         cls.user_center = new_test_user(
-            cls.env, "as_center_a1", groups=group + "center_user", company_id=cls.company.id
+            cls.env,
+            "as_center_a1",
+            groups=group + "center_user",
+            company_id=cls.company.id,
         )
         cls.user_dispatcher = new_test_user(
-            cls.env, "as_dispatcher", groups=group + "dispatcher", company_id=cls.company.id
+            cls.env,
+            "as_dispatcher",
+            groups=group + "dispatcher",
+            company_id=cls.company.id,
         )
         cls.user_dispatcher_b = new_test_user(
             cls.env,
@@ -143,7 +163,9 @@ class AftersalesCommon(TransactionCase):
 
     @classmethod
     def _create_order(cls, **vals):
-        company = vals.get("company_id") and cls.env["res.company"].browse(vals["company_id"])
+        company = vals.get("company_id") and cls.env["res.company"].browse(
+            vals["company_id"]
+        )
         return (
             cls.env["aftersales.order"]
             .with_company(company or cls.company)
@@ -176,8 +198,14 @@ class AftersalesCommon(TransactionCase):
         """A work order of a service type without approval, brought to ``state``."""
         center = center or cls.center_a1
         if technician is None:
-            technician = cls.technician_a1 if center == cls.center_a1 else center.technician_ids[:1]
-        order = cls._create_order(center_id=center.id, technician_id=technician.id, **vals)
+            technician = (
+                cls.technician_a1
+                if center == cls.center_a1
+                else center.technician_ids[:1]
+            )
+        order = cls._create_order(
+            center_id=center.id, technician_id=technician.id, **vals
+        )
         for step in cls.PATHS[state]:
             if isinstance(step, tuple):
                 getattr(order, f"action_{step[0]}")(step[1])
@@ -190,8 +218,17 @@ class AftersalesCommon(TransactionCase):
         """The fields a refused transition must leave untouched."""
         order.invalidate_recordset()
         return order.read(
-            ["state", "center_id", "technician_id", "reject_reason", "cancel_reason",
-             "return_reason", "rejected_center_ids", "date_assigned", "date_done"]
+            [
+                "state",
+                "center_id",
+                "technician_id",
+                "reject_reason",
+                "cancel_reason",
+                "return_reason",
+                "rejected_center_ids",
+                "date_assigned",
+                "date_done",
+            ]
         )[0]
 
 
@@ -208,7 +245,8 @@ class AssignmentCommon(AftersalesCommon):
             {
                 "name": "Always open",
                 "tz": "UTC",
-                "attendance_ids": [Command.clear()] + [
+                "attendance_ids": [Command.clear()]
+                + [
                     Command.create(
                         {
                             "name": str(day),
@@ -245,10 +283,19 @@ class AssignmentCommon(AftersalesCommon):
             cls.company,
             latitude=latitude,
             longitude=longitude,
-            resource_calendar_id=vals.pop("resource_calendar_id", cls.calendar_always.id),
+            resource_calendar_id=vals.pop(
+                "resource_calendar_id", cls.calendar_always.id
+            ),
             area_ids=vals.pop(
                 "area_ids",
-                [Command.create({"country_id": cls.country_tr.id, "state_id": cls.state_bursa.id})],
+                [
+                    Command.create(
+                        {
+                            "country_id": cls.country_tr.id,
+                            "state_id": cls.state_bursa.id,
+                        }
+                    )
+                ],
             ),
             **vals,
         )

@@ -17,18 +17,32 @@ class TestAssignmentFilters(AssignmentCommon):
     def test_only_centers_covering_the_address_compete(self):
         self.center_near.area_ids = [
             Command.clear(),
-            Command.create({"country_id": self.country_tr.id, "state_id": self.state_istanbul.id}),
+            Command.create(
+                {"country_id": self.country_tr.id, "state_id": self.state_istanbul.id}
+            ),
         ]
         order = self._create_bursa_order()
         order.action_assign()
         self.assertEqual(order.center_id, self.center_far)
-        self.assertNotIn("Bursa Near", [c["name"] for c in order.assignment_log["candidates"]])
-        self.assertNotIn("Center A1", self._log_reasons(order), "Istanbul centers do not even compete")
+        self.assertNotIn(
+            "Bursa Near", [c["name"] for c in order.assignment_log["candidates"]]
+        )
+        self.assertNotIn(
+            "Center A1",
+            self._log_reasons(order),
+            "Istanbul centers do not even compete",
+        )
 
     def test_city_district_and_zip_prefix(self):
         self.center_near.area_ids = [
             Command.clear(),
-            Command.create({"country_id": self.country_tr.id, "city": "BURSA ", "zip_prefix": "161"}),
+            Command.create(
+                {
+                    "country_id": self.country_tr.id,
+                    "city": "BURSA ",
+                    "zip_prefix": "161",
+                }
+            ),
         ]
         self.center_far.area_ids = [
             Command.clear(),
@@ -36,12 +50,17 @@ class TestAssignmentFilters(AssignmentCommon):
         ]
         order = self._create_bursa_order()
         order.action_assign()
-        self.assertEqual(order.state, "new", "16010 is not in 161*, and no district was given")
+        self.assertEqual(
+            order.state, "new", "16010 is not in 161*, and no district was given"
+        )
         self.assertFalse(order.assignment_log["candidates"])
         self.bursa_customer.zip = "16140"
         order = self._create_bursa_order(district="nilüfer")
         self.assertEqual(
-            {c["name"] for c in self.env["aftersales.center"]._get_assignment_candidates(order)},
+            {
+                c["name"]
+                for c in self.env["aftersales.center"]._get_assignment_candidates(order)
+            },
             {"Bursa Near", "Bursa Far"},
         )
 
@@ -56,7 +75,9 @@ class TestAssignmentFilters(AssignmentCommon):
         parent = self.env["product.category"].create({"name": "Large Appliances"})
         self.categ_appliance.parent_id = parent
         self.center_near.product_categ_ids = parent
-        self.center_far.product_categ_ids = self.env["product.category"].create({"name": "Phones"})
+        self.center_far.product_categ_ids = self.env["product.category"].create(
+            {"name": "Phones"}
+        )
         order = self._create_bursa_order()
         order.action_assign()
         self.assertEqual(order.center_id, self.center_near)
@@ -86,9 +107,16 @@ class TestAssignmentFilters(AssignmentCommon):
             {
                 "name": "Weekdays",
                 "tz": "Europe/Istanbul",
-                "attendance_ids": [Command.clear()] + [
+                "attendance_ids": [Command.clear()]
+                + [
                     Command.create(
-                        {"name": str(d), "dayofweek": str(d), "hour_from": 9, "hour_to": 18, "day_period": "full_day"}
+                        {
+                            "name": str(d),
+                            "dayofweek": str(d),
+                            "hour_from": 9,
+                            "hour_to": 18,
+                            "day_period": "full_day",
+                        }
                     )
                     for d in range(5)
                 ],
@@ -120,9 +148,23 @@ class TestAssignmentFilters(AssignmentCommon):
             }
         )
         self.center_far.resource_calendar_id = self.env["resource.calendar"].create(
-            {"name": "Also always open", "tz": "UTC", "attendance_ids": [Command.clear()] + [
-                Command.create({"name": str(d), "dayofweek": str(d), "hour_from": 0, "hour_to": 24,
-                                "day_period": "full_day"}) for d in range(7)]}
+            {
+                "name": "Also always open",
+                "tz": "UTC",
+                "attendance_ids": [Command.clear()]
+                + [
+                    Command.create(
+                        {
+                            "name": str(d),
+                            "dayofweek": str(d),
+                            "hour_from": 0,
+                            "hour_to": 24,
+                            "day_period": "full_day",
+                        }
+                    )
+                    for d in range(7)
+                ],
+            }
         )
         order = self._create_bursa_order(scheduled_date=datetime(2026, 10, 29, 9, 0))
         order.action_assign()
@@ -154,12 +196,18 @@ class TestAssignmentFilters(AssignmentCommon):
         self.center_near.resource_calendar_id = calendar
         self.center_far.active = False
         self.env["resource.calendar.leaves"].create(
-            {"name": "Bridge day", "calendar_id": calendar.id,
-             "date_from": datetime(2026, 11, 29, 21, 0), "date_to": datetime(2026, 11, 30, 20, 59)}
+            {
+                "name": "Bridge day",
+                "calendar_id": calendar.id,
+                "date_from": datetime(2026, 11, 29, 21, 0),
+                "date_to": datetime(2026, 11, 30, 20, 59),
+            }
         )
         order = self._create_bursa_order()
         order.action_assign()
-        self.assertEqual(order.scheduled_date, datetime(2026, 12, 1, 6, 0), "Tuesday 09:00 local")
+        self.assertEqual(
+            order.scheduled_date, datetime(2026, 12, 1, 6, 0), "Tuesday 09:00 local"
+        )
 
     @freeze_time(SATURDAY)
     def test_requested_date_starts_the_search(self):
@@ -198,7 +246,9 @@ class TestAssignmentScore(AssignmentCommon):
         order.action_assign()
         self.assertEqual(order.center_id, twin)
         twin_row, near_row = order.assignment_log["candidates"][:2]
-        self.assertEqual((twin_row["terms"]["load"], near_row["terms"]["load"]), (1.0, 0.75))
+        self.assertEqual(
+            (twin_row["terms"]["load"], near_row["terms"]["load"]), (1.0, 0.75)
+        )
 
     def test_authorized_beats_private(self):
         twin = self._create_bursa_center("Bursa Twin", 40.2300, 29.0600, kind="private")
@@ -212,9 +262,13 @@ class TestAssignmentScore(AssignmentCommon):
         self.center_near.kind = "private"
         order = self._create_bursa_order()
         order.action_assign()
-        self.assertEqual(order.center_id, self.center_near, "distance outweighs the kind by default")
+        self.assertEqual(
+            order.center_id, self.center_near, "distance outweighs the kind by default"
+        )
         order.action_cancel("again")
-        self.company.write({"aftersales_weight_distance": 5, "aftersales_weight_authorized": 80})
+        self.company.write(
+            {"aftersales_weight_distance": 5, "aftersales_weight_authorized": 80}
+        )
         order = self._create_bursa_order()
         order.action_assign()
         self.assertEqual(order.center_id, self.center_far)
@@ -223,32 +277,53 @@ class TestAssignmentScore(AssignmentCommon):
         twin = self._create_bursa_center("Bursa Twin", 40.2300, 29.0600)
         for center, delay in ((self.center_near, 2), (twin, 0)):
             for _i in range(5):
-                done = self._create_bursa_order(center_id=center.id, scheduled_date=datetime(2026, 11, 2, 9, 0))
+                done = self._create_bursa_order(
+                    center_id=center.id, scheduled_date=datetime(2026, 11, 2, 9, 0)
+                )
                 done.action_assign()
-                done.write({"state": "done", "date_started": datetime(2026, 11, 2, 9 + delay, 0),
-                            "date_done": fields.Datetime.now()})
+                done.write(
+                    {
+                        "state": "done",
+                        "date_started": datetime(2026, 11, 2, 9 + delay, 0),
+                        "date_done": fields.Datetime.now(),
+                    }
+                )
         quality = (self.center_near | twin)._get_assignment_quality()
-        self.assertEqual(quality, {self.center_near.id: {"on_time": 0.0}, twin.id: {"on_time": 1.0}})
+        self.assertEqual(
+            quality, {self.center_near.id: {"on_time": 0.0}, twin.id: {"on_time": 1.0}}
+        )
         order = self._create_bursa_order()
         order.action_assign()
         self.assertEqual(order.center_id, twin)
 
     def test_ties_go_to_the_center_waiting_longest(self):
-        self.center_far.write({"latitude": 40.2300, "longitude": 29.0600})  # now a perfect twin
+        self.center_far.write(
+            {"latitude": 40.2300, "longitude": 29.0600}
+        )  # now a perfect twin
         first = self._create_bursa_order()
         first.action_assign()
-        first_score, second_score = (c["score"] for c in first.assignment_log["candidates"])
+        first_score, second_score = (
+            c["score"] for c in first.assignment_log["candidates"]
+        )
         self.assertEqual(first_score, second_score)
-        self.assertEqual(first.center_id, self.center_near, "never assigned before: lowest id")
+        self.assertEqual(
+            first.center_id, self.center_near, "never assigned before: lowest id"
+        )
         first.write({"state": "done"})  # both centers are free again
         second = self._create_bursa_order()
         second.action_assign()
-        self.assertEqual(second.center_id, self.center_far, "the twin that waited longest")
+        self.assertEqual(
+            second.center_id, self.center_far, "the twin that waited longest"
+        )
 
     def test_rule_pins_a_center(self):
         self.env["aftersales.assignment.rule"].create(
-            {"name": "Bursa goes far", "state_ids": [Command.link(self.state_bursa.id)],
-             "outcome": "fixed", "center_id": self.center_far.id}
+            {
+                "name": "Bursa goes far",
+                "state_ids": [Command.link(self.state_bursa.id)],
+                "outcome": "fixed",
+                "center_id": self.center_far.id,
+            }
         )
         order = self._create_bursa_order()
         order.action_assign()
@@ -259,11 +334,32 @@ class TestAssignmentScore(AssignmentCommon):
     def test_rule_allows_some_centers_and_first_match_wins(self):
         twin = self._create_bursa_center("Bursa Twin", 40.3000, 29.2000)
         Rule = self.env["aftersales.assignment.rule"]
-        Rule.create({"name": "Never matches", "sequence": 1, "cities": "Ankara", "outcome": "fixed",
-                     "center_id": self.center_near.id})
-        Rule.create({"name": "Installations", "sequence": 2, "service_type_ids": [Command.link(self.type_install.id)],
-                     "outcome": "allowed", "center_ids": [Command.set((twin | self.center_far).ids)]})
-        Rule.create({"name": "Later rule", "sequence": 3, "outcome": "fixed", "center_id": self.center_far.id})
+        Rule.create(
+            {
+                "name": "Never matches",
+                "sequence": 1,
+                "cities": "Ankara",
+                "outcome": "fixed",
+                "center_id": self.center_near.id,
+            }
+        )
+        Rule.create(
+            {
+                "name": "Installations",
+                "sequence": 2,
+                "service_type_ids": [Command.link(self.type_install.id)],
+                "outcome": "allowed",
+                "center_ids": [Command.set((twin | self.center_far).ids)],
+            }
+        )
+        Rule.create(
+            {
+                "name": "Later rule",
+                "sequence": 3,
+                "outcome": "fixed",
+                "center_id": self.center_far.id,
+            }
+        )
         order = self._create_bursa_order(service_type_id=self.type_install.id)
         order.action_assign()
         self.assertEqual(order.center_id, twin, "best of the allowed centers")
@@ -274,8 +370,14 @@ class TestAssignmentScore(AssignmentCommon):
     def test_rule_conditions(self):
         tag = self.env["res.partner.category"].create({"name": "VIP"})
         rule = self.env["aftersales.assignment.rule"].create(
-            {"name": "VIP", "partner_category_ids": [Command.link(tag.id)], "zip_prefixes": "16, 41",
-             "channels": "phone", "outcome": "fixed", "center_id": self.center_far.id}
+            {
+                "name": "VIP",
+                "partner_category_ids": [Command.link(tag.id)],
+                "zip_prefixes": "16, 41",
+                "channels": "phone",
+                "outcome": "fixed",
+                "center_id": self.center_far.id,
+            }
         )
         order = self._create_bursa_order(channel="phone")
         self.assertFalse(rule._matches(order), "not tagged")
@@ -352,8 +454,14 @@ class TestAssignmentFlow(AssignmentCommon):
         self.company.aftersales_auto_assign = False
         order = self._create_bursa_order().with_user(self.user_dispatcher)
         action = order.action_open_assign_wizard()
-        wizard = Form(self.env[action["res_model"]].with_user(self.user_dispatcher).with_context(action["context"])).save()
-        self.assertEqual(wizard.line_ids.mapped("center_id.name"), ["Bursa Near", "Bursa Far"])
+        wizard = Form(
+            self.env[action["res_model"]]
+            .with_user(self.user_dispatcher)
+            .with_context(**action["context"])
+        ).save()
+        self.assertEqual(
+            wizard.line_ids.mapped("center_id.name"), ["Bursa Near", "Bursa Far"]
+        )
         self.assertEqual(wizard.line_ids.mapped("reason"), [False, "service_type"])
         wizard.line_ids[1].action_choose()  # the dispatcher overrides the filters
         self.assertEqual((order.state, order.center_id), ("assigned", self.center_far))

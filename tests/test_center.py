@@ -9,7 +9,6 @@ from .common import AftersalesCommon
 
 @tagged("post_install", "-at_install")
 class TestCenter(AftersalesCommon):
-
     def test_capacity_must_be_positive(self):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             self.center_a1.capacity = 0
@@ -18,7 +17,10 @@ class TestCenter(AftersalesCommon):
     def test_coordinates_in_range(self):
         self.center_a1.write({"latitude": 40.99, "longitude": 29.02})
         for lat, lon in ((91, 0), (-91, 0), (0, 181), (0, -180.5)):
-            with self.subTest(lat=lat, lon=lon), self.assertRaisesRegex(ValidationError, "out of range"):
+            with (
+                self.subTest(lat=lat, lon=lon),
+                self.assertRaisesRegex(ValidationError, "out of range"),
+            ):
                 self.center_a1.write({"latitude": lat, "longitude": lon})
 
     def test_center_code_unique_per_company(self):
@@ -36,7 +38,9 @@ class TestCenter(AftersalesCommon):
     def test_area_texts_are_cleaned(self):
         area = self.center_a1.area_ids
         area.write({"city": "  Kadıköy ", "zip_prefix": " 347", "district": "   "})
-        self.assertEqual((area.city, area.zip_prefix, area.district), ("Kadıköy", "347", False))
+        self.assertEqual(
+            (area.city, area.zip_prefix, area.district), ("Kadıköy", "347", False)
+        )
         self.assertEqual(area.display_name, "347*, Kadıköy, İstanbul, Türkiye")
 
     def test_counts_and_load_in_one_query_per_model(self):
@@ -50,7 +54,15 @@ class TestCenter(AftersalesCommon):
         # capacity, then one grouped query for orders and one for technicians,
         # whatever the number of centers
         with self.assertQueryCount(3):
-            values = [(c.open_order_count, c.order_count, c.load_percentage, c.technician_count) for c in centers]
+            values = [
+                (
+                    c.open_order_count,
+                    c.order_count,
+                    c.load_percentage,
+                    c.technician_count,
+                )
+                for c in centers
+            ]
         self.assertEqual(values, [(2, 3, 40.0, 2), (1, 1, 20.0, 1), (0, 0, 0.0, 1)])
 
     def test_holidays_are_the_calendar_global_leaves(self):
@@ -67,5 +79,7 @@ class TestCenter(AftersalesCommon):
 
     def test_service_type_code_unique_even_when_shared(self):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
-            self.env["aftersales.service.type"].create({"name": "Dup", "code": "T-INST"})
+            self.env["aftersales.service.type"].create(
+                {"name": "Dup", "code": "T-INST"}
+            )
             self.env.flush_all()

@@ -29,30 +29,50 @@ class TestConcurrentAssignment(BaseCase):
                 {
                     "name": f"Always {cls.tag}",
                     "tz": "UTC",
-                    "attendance_ids": [Command.clear()] + [
-                        Command.create({"name": str(d), "dayofweek": str(d), "hour_from": 0,
-                                        "hour_to": 24, "day_period": "full_day"})
+                    "attendance_ids": [Command.clear()]
+                    + [
+                        Command.create(
+                            {
+                                "name": str(d),
+                                "dayofweek": str(d),
+                                "hour_from": 0,
+                                "hour_to": 24,
+                                "day_period": "full_day",
+                            }
+                        )
                         for d in range(7)
                     ],
                 }
             )
-            service_type = env["aftersales.service.type"].create({"name": "Race", "code": f"RACE-{cls.tag}"})
-            partner = env["res.partner"].create(
-                {"name": f"Race customer {cls.tag}", "country_id": tr.id, "state_id": bursa.id}
+            service_type = env["aftersales.service.type"].create(
+                {"name": "Race", "code": f"RACE-{cls.tag}"}
             )
-            product = env["product.product"].create({"name": f"Race product {cls.tag}", "type": "consu"})
+            partner = env["res.partner"].create(
+                {
+                    "name": f"Race customer {cls.tag}",
+                    "country_id": tr.id,
+                    "state_id": bursa.id,
+                }
+            )
+            product = env["product.product"].create(
+                {"name": f"Race product {cls.tag}", "type": "consu"}
+            )
 
             def center(name, latitude, capacity):
                 return env["aftersales.center"].create(
                     {
                         "name": f"{name} {cls.tag}",
-                        "partner_id": env["res.partner"].create({"name": f"{name} {cls.tag}"}).id,
+                        "partner_id": env["res.partner"]
+                        .create({"name": f"{name} {cls.tag}"})
+                        .id,
                         "capacity": capacity,
                         "latitude": latitude,
                         "longitude": 29.06,
                         "resource_calendar_id": calendar.id,
                         "service_type_ids": [Command.link(service_type.id)],
-                        "area_ids": [Command.create({"country_id": tr.id, "state_id": bursa.id})],
+                        "area_ids": [
+                            Command.create({"country_id": tr.id, "state_id": bursa.id})
+                        ],
                     }
                 )
 
@@ -76,10 +96,14 @@ class TestConcurrentAssignment(BaseCase):
                 "aftersales.service.type": service_type.ids,
                 "product.product": product.ids,
                 "aftersales.center": [cls.center_small_id, cls.center_big_id],
-                "res.partner": (partner | env["aftersales.center"].browse(
-                    [cls.center_small_id, cls.center_big_id]).partner_id).ids,
+                "res.partner": (
+                    partner
+                    | env["aftersales.center"]
+                    .browse([cls.center_small_id, cls.center_big_id])
+                    .partner_id
+                ).ids,
             }
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
         cls.addClassCleanup(cls._remove_data)
 
     @classmethod
@@ -93,10 +117,15 @@ class TestConcurrentAssignment(BaseCase):
             orders = env["aftersales.order"].browse(cls.order_ids)
             orders.write({"state": "cancelled"})
             orders.unlink()
-            for model in ("aftersales.center", "res.partner", "product.product",
-                          "aftersales.service.type", "resource.calendar"):
+            for model in (
+                "aftersales.center",
+                "res.partner",
+                "product.product",
+                "aftersales.service.type",
+                "resource.calendar",
+            ):
                 env[model].browse(cls.record_ids[model]).unlink()
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
 
     def _run_in_parallel(self, order_ids):
         """Assign each order in its own thread and transaction; both read their
@@ -113,7 +142,7 @@ class TestConcurrentAssignment(BaseCase):
                     nonlocal attempts
                     attempts += 1
                     order = env["aftersales.order"].browse(order_id)
-                    order.state  # noqa: B018 - take the transaction's snapshot now
+                    order.read(["state"])  # take the transaction's snapshot now
                     if attempts == 1:
                         barrier.wait()
                     order.action_assign()
@@ -124,7 +153,10 @@ class TestConcurrentAssignment(BaseCase):
                     error = str(exc)
             results[index] = (attempts, error)
 
-        threads = [threading.Thread(target=worker, args=(i, oid)) for i, oid in enumerate(order_ids)]
+        threads = [
+            threading.Thread(target=worker, args=(i, oid))
+            for i, oid in enumerate(order_ids)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -141,24 +173,35 @@ class TestConcurrentAssignment(BaseCase):
 
         # Two orders, the best center has room for one.
         results = self._run_in_parallel([first, second])
-        self.assertEqual(sorted(attempts for attempts, _error in results), [1, 2],
-                         "the later worker hit the lock, failed to serialize and was retried")
+        self.assertEqual(
+            sorted(attempts for attempts, _error in results),
+            [1, 2],
+            "the later worker hit the lock, failed to serialize and was retried",
+        )
         self.assertEqual([error for _attempts, error in results], [None, None])
-        rows = dict(self._read(
-            "SELECT id, center_id FROM aftersales_order WHERE id IN %s AND state = 'assigned'",
-            (first, second),
-        ))
-        self.assertEqual(sorted(rows.values()), sorted([self.center_small_id, self.center_big_id]))
+        rows = dict(
+            self._read(
+                "SELECT id, center_id FROM aftersales_order"
+                " WHERE id IN %s AND state = 'assigned'",
+                (first, second),
+            )
+        )
+        self.assertEqual(
+            sorted(rows.values()), sorted([self.center_small_id, self.center_big_id])
+        )
 
         # The same order twice: assigned once, the second worker is told so.
         results = self._run_in_parallel([third, third])
         errors = [error for _attempts, error in results]
         self.assertEqual(errors.count(None), 1)
         self.assertIn("must be New", next(e for e in errors if e))
-        [(center_id, state)] = self._read("SELECT center_id, state FROM aftersales_order WHERE id = %s", third)
+        [(center_id, state)] = self._read(
+            "SELECT center_id, state FROM aftersales_order WHERE id = %s", third
+        )
         self.assertEqual((center_id, state), (self.center_big_id, "assigned"))
         [(open_small,)] = self._read(
-            "SELECT count(*) FROM aftersales_order WHERE center_id = %s AND state = 'assigned'",
+            "SELECT count(*) FROM aftersales_order"
+            " WHERE center_id = %s AND state = 'assigned'",
             self.center_small_id,
         )
         self.assertEqual(open_small, 1, "capacity 1 is never exceeded")

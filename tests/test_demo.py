@@ -20,22 +20,40 @@ class TestDemo(AftersalesCommon):
             mode="init",
             noupdate=True,
         )
-        centers = self.env["aftersales.center"].search([("code", "in", ("IST-01", "ANK-01", "IZM-01"))])
+        centers = self.env["aftersales.center"].search(
+            [("code", "in", ("IST-01", "ANK-01", "IZM-01"))]
+        )
         self.assertEqual(len(centers), 3)
         self.assertEqual(len(set(centers.mapped("city"))), 3, "three different cities")
-        self.assertEqual(centers.filtered(lambda c: c.kind == "private").mapped("code"), ["IZM-01"])
-        self.assertTrue(all(center.holiday_ids for center in centers), "every center has a holiday")
+        self.assertEqual(
+            centers.filtered(lambda c: c.kind == "private").mapped("code"), ["IZM-01"]
+        )
+        self.assertTrue(
+            all(center.holiday_ids for center in centers), "every center has a holiday"
+        )
         technicians = centers.technician_ids
         self.assertEqual(len(technicians), 6)
         self.assertTrue(all(t.mobile.startswith("+90") for t in technicians))
-        products = self.env.ref("aftersales.demo_product_washing_machine") | self.env.ref(
-            "aftersales.demo_product_refrigerator") | self.env.ref(
-            "aftersales.demo_product_air_conditioner") | self.env.ref("aftersales.demo_product_dishwasher")
+        products = (
+            self.env.ref("aftersales.demo_product_washing_machine")
+            | self.env.ref("aftersales.demo_product_refrigerator")
+            | self.env.ref("aftersales.demo_product_air_conditioner")
+            | self.env.ref("aftersales.demo_product_dishwasher")
+        )
         self.assertEqual(set(products.mapped("tracking")), {"serial"})
-        orders = self.env["aftersales.order"].search([("center_id", "in", centers.ids)]) | self.env.ref(
-            "aftersales.demo_order_1") | self.env.ref("aftersales.demo_order_2")
+        orders = (
+            self.env["aftersales.order"].search([("center_id", "in", centers.ids)])
+            | self.env.ref("aftersales.demo_order_1")
+            | self.env.ref("aftersales.demo_order_2")
+        )
         self.assertGreaterEqual(len(orders), 15)
-        self.assertEqual(set(orders.mapped("state")), {state for state, _label in ORDER_STATES})
-        self.assertEqual(self.env.ref("aftersales.demo_order_2").rejected_center_ids.code, "ANK-01")
-        logins = self.env["res.users"].search([("login", "in", ("dispatcher", "center.istanbul", "tech.ahmet"))])
+        self.assertEqual(
+            set(orders.mapped("state")), {state for state, _label in ORDER_STATES}
+        )
+        self.assertEqual(
+            self.env.ref("aftersales.demo_order_2").rejected_center_ids.code, "ANK-01"
+        )
+        logins = self.env["res.users"].search(
+            [("login", "in", ("dispatcher", "center.istanbul", "tech.ahmet"))]
+        )
         self.assertEqual(len(logins), 3)

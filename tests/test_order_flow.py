@@ -49,7 +49,8 @@ class TestOrderFlow(AftersalesCommon):
         self.assertFalse(order.center_id)
         self.assertTrue(order.needs_dispatch)
         self.assertEqual(
-            order.activity_ids.activity_type_id, self.env.ref("aftersales.mail_activity_type_dispatch")
+            order.activity_ids.activity_type_id,
+            self.env.ref("aftersales.mail_activity_type_dispatch"),
         )
 
     def test_accept(self):
@@ -77,7 +78,9 @@ class TestOrderFlow(AftersalesCommon):
     def test_rejected_center_cannot_be_assigned_again(self):
         order = self._order_in_state("assigned")
         order.action_reject("Too far")
-        self.assertTrue(order.needs_dispatch, "without automatic assignment, a dispatcher decides")
+        self.assertTrue(
+            order.needs_dispatch, "without automatic assignment, a dispatcher decides"
+        )
         order.center_id = self.center_a1
         with self.assertRaisesRegex(UserError, "already rejected"):
             order.action_assign()
@@ -102,7 +105,9 @@ class TestOrderFlow(AftersalesCommon):
         self.assertEqual(order.state, "in_progress")
 
     def test_travel_and_start_need_technician(self):
-        order = self._order_in_state("accepted", technician=self.env["aftersales.technician"])
+        order = self._order_in_state(
+            "accepted", technician=self.env["aftersales.technician"]
+        )
         before = self._snapshot(order)
         with self.assertRaisesRegex(UserError, "Choose the technician"):
             order.action_start_travel()
@@ -122,13 +127,17 @@ class TestOrderFlow(AftersalesCommon):
         self.assertTrue(order.date_done)
 
     def test_done_refused_until_customer_approves(self):
-        order = self._order_in_state("awaiting_approval", service_type_id=self.type_install.id)
+        order = self._order_in_state(
+            "awaiting_approval", service_type_id=self.type_install.id
+        )
         before = self._snapshot(order)
         with self.assertRaisesRegex(UserError, "before the customer approves"):
             order.action_done()
         self.assertEqual(self._snapshot(order), before)
 
-        self.env["aftersales.approval"].create({"order_id": order.id, "decision": "rejected"})
+        self.env["aftersales.approval"].create(
+            {"order_id": order.id, "decision": "rejected"}
+        )
         self.assertEqual(order.approval_state, "rejected")
         with self.assertRaisesRegex(UserError, "before the customer approves"):
             order.action_done()
@@ -143,7 +152,14 @@ class TestOrderFlow(AftersalesCommon):
         self.assertEqual(order.state, "done")
 
     def test_cancel_from_every_open_state(self):
-        for state in ("new", "assigned", "accepted", "on_the_way", "in_progress", "awaiting_approval"):
+        for state in (
+            "new",
+            "assigned",
+            "accepted",
+            "on_the_way",
+            "in_progress",
+            "awaiting_approval",
+        ):
             with self.subTest(state=state):
                 order = self._order_in_state(state)
                 order.action_cancel("Customer bought a new one")
@@ -152,7 +168,13 @@ class TestOrderFlow(AftersalesCommon):
                 self.assertIn("Customer bought a new one", order.message_ids[0].body)
 
     def test_return_from_every_allowed_state(self):
-        for state in ("accepted", "on_the_way", "in_progress", "awaiting_approval", "done"):
+        for state in (
+            "accepted",
+            "on_the_way",
+            "in_progress",
+            "awaiting_approval",
+            "done",
+        ):
             with self.subTest(state=state):
                 order = self._order_in_state(state)
                 order.action_return("Spare part out of production")
@@ -161,7 +183,11 @@ class TestOrderFlow(AftersalesCommon):
                 self.assertIn("Spare part out of production", order.message_ids[0].body)
 
     def test_reasons_are_required(self):
-        for transition, state in (("reject", "assigned"), ("cancel", "new"), ("return", "accepted")):
+        for transition, state in (
+            ("reject", "assigned"),
+            ("cancel", "new"),
+            ("return", "accepted"),
+        ):
             order = self._order_in_state(state)
             before = self._snapshot(order)
             for reason in (None, "", "   \n "):
@@ -198,9 +224,16 @@ class TestOrderFlow(AftersalesCommon):
         # Tracking messages are written when the transaction is about to commit.
         self.env.flush_all()
         self.env.cr.flush()
-        return self.env["mail.tracking.value"].search(
-            [("mail_message_id.model", "=", order._name), ("mail_message_id.res_id", "=", order.id)]
-        ).mapped("field_id.name")
+        return (
+            self.env["mail.tracking.value"]
+            .search(
+                [
+                    ("mail_message_id.model", "=", order._name),
+                    ("mail_message_id.res_id", "=", order.id),
+                ]
+            )
+            .mapped("field_id.name")
+        )
 
     def test_reason_wizard(self):
         for transition, state, expected in (
@@ -210,12 +243,18 @@ class TestOrderFlow(AftersalesCommon):
         ):
             with self.subTest(transition=transition):
                 order = self._order_in_state(state)
-                action = order.with_context(aftersales_transition=transition).action_open_reason_wizard()
-                wizard_form = Form(self.env[action["res_model"]].with_context(action["context"]))
+                action = order.with_context(
+                    aftersales_transition=transition
+                ).action_open_reason_wizard()
+                wizard_form = Form(
+                    self.env[action["res_model"]].with_context(**action["context"])
+                )
                 wizard_form.reason = f"Reason to {transition}"
                 wizard_form.save().action_confirm()
                 self.assertEqual(order.state, expected)
-                self.assertEqual(order[f"{transition}_reason"], f"Reason to {transition}")
+                self.assertEqual(
+                    order[f"{transition}_reason"], f"Reason to {transition}"
+                )
 
     def test_reason_wizard_refuses_unknown_transition(self):
         order = self._create_order()

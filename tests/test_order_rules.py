@@ -5,7 +5,11 @@ from odoo.addons.aftersales.models.aftersales_order import ORDER_STATES, TRANSIT
 
 from .common import AftersalesCommon
 
-TRANSITION_ARGS = {"reject": ("Because",), "cancel": ("Because",), "return": ("Because",)}
+TRANSITION_ARGS = {
+    "reject": ("Because",),
+    "cancel": ("Because",),
+    "return": ("Because",),
+}
 
 
 @tagged("post_install", "-at_install")
@@ -16,7 +20,9 @@ class TestOrderRules(AftersalesCommon):
     def setUpClass(cls):
         super().setUpClass()
         # One order per state, shared by the table-driven tests below.
-        cls.orders_by_state = {state: cls._order_in_state(state) for state, _label in ORDER_STATES}
+        cls.orders_by_state = {
+            state: cls._order_in_state(state) for state, _label in ORDER_STATES
+        }
 
     def _assert_forbidden(self, transition):
         allowed = TRANSITIONS[transition]["from"]
@@ -27,7 +33,9 @@ class TestOrderRules(AftersalesCommon):
             with self.subTest(transition=transition, state=state):
                 before = self._snapshot(order)
                 with self.assertRaisesRegex(UserError, "You cannot"):
-                    getattr(order, f"action_{transition}")(*TRANSITION_ARGS.get(transition, ()))
+                    getattr(order, f"action_{transition}")(
+                        *TRANSITION_ARGS.get(transition, ())
+                    )
                 self.assertEqual(self._snapshot(order), before, "nothing changed")
 
     def test_forbidden_assign(self):
@@ -81,21 +89,37 @@ class TestOrderRules(AftersalesCommon):
             order.technician_id = self.technician_a2
 
     def test_serial_must_belong_to_the_product(self):
-        other_product = self.env["product.product"].create({"name": "Other", "type": "consu"})
+        other_product = self.env["product.product"].create(
+            {"name": "Other", "type": "consu"}
+        )
         with self.assertRaisesRegex(ValidationError, "belongs to Test Washing Machine"):
             self._create_order(product_id=other_product.id)
 
     def test_only_new_or_cancelled_orders_can_be_deleted(self):
         for state in ("assigned", "in_progress", "done", "returned"):
-            with self.subTest(state=state), self.assertRaisesRegex(UserError, "can be deleted"):
+            with (
+                self.subTest(state=state),
+                self.assertRaisesRegex(UserError, "can be deleted"),
+            ):
                 self.orders_by_state[state].unlink()
         self.orders_by_state["new"].unlink()
         self.orders_by_state["cancelled"].unlink()
         self.assertFalse(self.orders_by_state["new"].exists())
 
     def test_decision_only_on_finished_work(self):
-        for state in ("new", "assigned", "accepted", "on_the_way", "done", "cancelled", "returned"):
-            with self.subTest(state=state), self.assertRaisesRegex(UserError, "once the work is finished"):
+        for state in (
+            "new",
+            "assigned",
+            "accepted",
+            "on_the_way",
+            "done",
+            "cancelled",
+            "returned",
+        ):
+            with (
+                self.subTest(state=state),
+                self.assertRaisesRegex(UserError, "once the work is finished"),
+            ):
                 self.env["aftersales.approval"].create(
                     {"order_id": self.orders_by_state[state].id, "decision": "approved"}
                 )
@@ -103,7 +127,12 @@ class TestOrderRules(AftersalesCommon):
     def test_decision_is_evidence(self):
         order = self.orders_by_state["awaiting_approval"]
         approval = self.env["aftersales.approval"].create(
-            {"order_id": order.id, "decision": "approved", "channel": "backend", "feedback": "Fine"}
+            {
+                "order_id": order.id,
+                "decision": "approved",
+                "channel": "backend",
+                "feedback": "Fine",
+            }
         )
         self.assertEqual(approval.partner_id, self.customer)
         self.assertEqual(approval.user_id, self.env.user)

@@ -12,30 +12,51 @@ class TestSale(AssignmentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesperson = new_test_user(cls.env, "as_salesperson", groups="sales_team.group_sale_salesman")
+        cls.salesperson = new_test_user(
+            cls.env, "as_salesperson", groups="sales_team.group_sale_salesman"
+        )
         cls.product.product_tmpl_id.aftersales_service_type_id = cls.type_install
         cls.untracked_product = cls.env["product.product"].create(
-            {"name": "Test Air Conditioner", "type": "consu", "categ_id": cls.categ_appliance.id,
-             "aftersales_service_type_id": cls.type_maintenance.id}
+            {
+                "name": "Test Air Conditioner",
+                "type": "consu",
+                "categ_id": cls.categ_appliance.id,
+                "aftersales_service_type_id": cls.type_maintenance.id,
+            }
         )
-        cls.plain_product = cls.env["product.product"].create({"name": "Cable", "type": "consu"})
-        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls.plain_product = cls.env["product.product"].create(
+            {"name": "Cable", "type": "consu"}
+        )
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
 
     def _sale(self, lines, user=None, **vals):
-        sale = self.env["sale.order"].with_user(user or self.env.user).create(
-            {
-                "partner_id": self.bursa_customer.id,
-                "order_line": [
-                    Command.create({"product_id": product.id, "product_uom_qty": qty}) for product, qty in lines
-                ],
-                **vals,
-            }
+        sale = (
+            self.env["sale.order"]
+            .with_user(user or self.env.user)
+            .create(
+                {
+                    "partner_id": self.bursa_customer.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": product.id, "product_uom_qty": qty}
+                        )
+                        for product, qty in lines
+                    ],
+                    **vals,
+                }
+            )
         )
         return sale
 
     def test_one_work_order_per_unit(self):
-        sale = self._sale([(self.untracked_product, 3), (self.plain_product, 5)], user=self.salesperson)
-        self.env.invalidate_all()  # as in a new request: nothing cached for the salesperson
+        sale = self._sale(
+            [(self.untracked_product, 3), (self.plain_product, 5)],
+            user=self.salesperson,
+        )
+        # As in a new request: nothing cached for the salesperson.
+        self.env.invalidate_all()
         sale.action_confirm()
         orders = sale.order_line.aftersales_order_ids.sudo()
         self.assertEqual(len(orders), 3)
@@ -62,7 +83,9 @@ class TestSale(AssignmentCommon):
         self.assertEqual(set(orders.mapped("state")), {"assigned"})
         # Customer addresses are not geolocated here: load decides, and spreads.
         self.assertEqual(orders.center_id, self.center_near | self.center_far)
-        self.assertTrue(all(orders.mapped("scheduled_date")), "the next opening is proposed")
+        self.assertTrue(
+            all(orders.mapped("scheduled_date")), "the next opening is proposed"
+        )
 
     def test_dispatcher_assigns_when_the_company_says_so(self):
         self.company.aftersales_auto_assign = False
@@ -73,11 +96,15 @@ class TestSale(AssignmentCommon):
         self.assertFalse(order.center_id)
 
     def test_requested_date_from_the_commitment_date(self):
-        sale = self._sale([(self.untracked_product, 1)], commitment_date="2030-06-03 10:00:00")
+        sale = self._sale(
+            [(self.untracked_product, 1)], commitment_date="2030-06-03 10:00:00"
+        )
         sale.action_confirm()
         order = sale.order_line.aftersales_order_ids
         self.assertEqual(str(order.requested_date), "2030-06-03 10:00:00")
-        self.assertEqual(str(order.scheduled_date), "2030-06-03 10:00:00", "always-open center")
+        self.assertEqual(
+            str(order.scheduled_date), "2030-06-03 10:00:00", "always-open center"
+        )
 
     def test_serials_attached_when_the_delivery_is_validated(self):
         stock = self.warehouse.lot_stock_id
@@ -85,7 +112,9 @@ class TestSale(AssignmentCommon):
             [{"name": f"SN-{n}", "product_id": self.product.id} for n in range(3)]
         )
         for lot in lots:
-            self.env["stock.quant"]._update_available_quantity(self.product, stock, 1, lot_id=lot)
+            self.env["stock.quant"]._update_available_quantity(
+                self.product, stock, 1, lot_id=lot
+            )
         sale = self._sale([(self.product, 2)])
         sale.action_confirm()
         orders = sale.order_line.aftersales_order_ids
@@ -99,7 +128,9 @@ class TestSale(AssignmentCommon):
         delivered = picking.move_line_ids.lot_id
         self.assertEqual(len(delivered), 2)
         self.assertEqual(orders.lot_id, delivered)
-        self.assertEqual(len(set(orders.mapped("lot_id"))), 2, "one serial per work order")
+        self.assertEqual(
+            len(set(orders.mapped("lot_id"))), 2, "one serial per work order"
+        )
 
     def test_cancelling_the_sale_cancels_its_open_work_orders(self):
         sale = self._sale([(self.untracked_product, 3)])
@@ -114,7 +145,10 @@ class TestSale(AssignmentCommon):
         done.action_done()
         sale.with_context(disable_cancel_warning=True).action_cancel()
         self.assertEqual(sale.state, "cancel")
-        self.assertEqual((done.state, started.state, assigned.state), ("done", "cancelled", "cancelled"))
+        self.assertEqual(
+            (done.state, started.state, assigned.state),
+            ("done", "cancelled", "cancelled"),
+        )
         self.assertIn(sale.name, assigned.cancel_reason)
 
     def test_reconfirming_does_not_duplicate(self):
@@ -126,4 +160,6 @@ class TestSale(AssignmentCommon):
     def test_product_form_offers_the_service_type(self):
         with Form(self.plain_product.product_tmpl_id) as form:
             form.aftersales_service_type_id = self.type_maintenance
-        self.assertEqual(self.plain_product.aftersales_service_type_id, self.type_maintenance)
+        self.assertEqual(
+            self.plain_product.aftersales_service_type_id, self.type_maintenance
+        )

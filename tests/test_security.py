@@ -13,15 +13,20 @@ class TestSecurity(AftersalesCommon):
         super().setUpClass()
         # technician_a1 works for center_a1; technician_a2 for center_a2.
         cls.order_mine = cls._order_in_state("accepted")
-        cls.order_colleague = cls._order_in_state("accepted", technician=cls.technician_a1_bis)
+        cls.order_colleague = cls._order_in_state(
+            "accepted", technician=cls.technician_a1_bis
+        )
         cls.order_other_center = cls._order_in_state("accepted", center=cls.center_a2)
         cls.order_unassigned = cls._create_order()
         cls.order_company_b = cls._order_in_state(
             "assigned", center=cls.center_b, company_id=cls.company_b.id
         )
         cls.all_orders = (
-            cls.order_mine | cls.order_colleague | cls.order_other_center
-            | cls.order_unassigned | cls.order_company_b
+            cls.order_mine
+            | cls.order_colleague
+            | cls.order_other_center
+            | cls.order_unassigned
+            | cls.order_company_b
         )
         # Customer decision on the colleague's order, for approval visibility.
         cls.order_colleague.action_start()
@@ -30,20 +35,32 @@ class TestSecurity(AftersalesCommon):
         )
 
     def _visible_orders(self, user):
-        return self.env["aftersales.order"].with_user(user).search([("id", "in", self.all_orders.ids)])
+        return (
+            self.env["aftersales.order"]
+            .with_user(user)
+            .search([("id", "in", self.all_orders.ids)])
+        )
 
     # Technician
 
     def test_technician_sees_only_own_orders(self):
         self.assertEqual(self._visible_orders(self.user_technician), self.order_mine)
-        for order in (self.order_colleague, self.order_other_center, self.order_unassigned):
+        for order in (
+            self.order_colleague,
+            self.order_other_center,
+            self.order_unassigned,
+        ):
             with self.subTest(order=order.name), self.assertRaises(AccessError):
                 order.with_user(self.user_technician).read(["name"])
 
     def test_technician_changes_only_own_orders(self):
-        self.order_mine.with_user(self.user_technician).write({"description": "<p>Noise at spin</p>"})
+        self.order_mine.with_user(self.user_technician).write(
+            {"description": "<p>Noise at spin</p>"}
+        )
         with self.assertRaises(AccessError):
-            self.order_colleague.with_user(self.user_technician).write({"description": "<p>x</p>"})
+            self.order_colleague.with_user(self.user_technician).write(
+                {"description": "<p>x</p>"}
+            )
         with self.assertRaises(AccessError):
             self.order_colleague.with_user(self.user_technician).action_start()
         self.assertEqual(self.order_colleague.state, "in_progress")
@@ -58,8 +75,11 @@ class TestSecurity(AftersalesCommon):
     def test_technician_cannot_create_assign_cancel_or_reject(self):
         with self.assertRaises(AccessError):
             self.env["aftersales.order"].with_user(self.user_technician).create(
-                {"partner_id": self.customer.id, "product_id": self.product.id,
-                 "service_type_id": self.type_maintenance.id}
+                {
+                    "partner_id": self.customer.id,
+                    "product_id": self.product.id,
+                    "service_type_id": self.type_maintenance.id,
+                }
             )
         order = self.order_mine.with_user(self.user_technician)
         with self.assertRaisesRegex(AccessError, "not allowed to cancel"):
@@ -91,9 +111,14 @@ class TestSecurity(AftersalesCommon):
 
     def test_center_user_sees_only_own_center_orders(self):
         self.assertEqual(
-            self._visible_orders(self.user_center), self.order_mine | self.order_colleague
+            self._visible_orders(self.user_center),
+            self.order_mine | self.order_colleague,
         )
-        for order in (self.order_other_center, self.order_unassigned, self.order_company_b):
+        for order in (
+            self.order_other_center,
+            self.order_unassigned,
+            self.order_company_b,
+        ):
             with self.subTest(order=order.name), self.assertRaises(AccessError):
                 order.with_user(self.user_center).read(["name"])
 
@@ -105,7 +130,9 @@ class TestSecurity(AftersalesCommon):
         self.assertEqual(order.sudo().state, "new")
         with self.assertRaises(AccessError, msg="a rejected order leaves the center"):
             order.read(["name"])
-        new_order = self._create_order(center_id=self.center_a1.id).with_user(self.user_center)
+        new_order = self._create_order(center_id=self.center_a1.id).with_user(
+            self.user_center
+        )
         with self.assertRaisesRegex(AccessError, "not allowed to assign"):
             new_order.action_assign()
         with self.assertRaisesRegex(AccessError, "not allowed to cancel"):
@@ -113,16 +140,26 @@ class TestSecurity(AftersalesCommon):
 
     def test_center_user_cannot_reject_other_center_order(self):
         with self.assertRaises(AccessError):
-            self.order_other_center.with_user(self.user_center).action_reject("Not ours")
+            self.order_other_center.with_user(self.user_center).action_reject(
+                "Not ours"
+            )
         self.assertEqual(self.order_other_center.state, "accepted")
 
     def test_center_user_manages_own_staff_only(self):
         Technician = self.env["aftersales.technician"].with_user(self.user_center)
-        self.assertEqual(Technician.search([]), self.technician_a1 | self.technician_a1_bis)
+        self.assertEqual(
+            Technician.search([]), self.technician_a1 | self.technician_a1_bis
+        )
         with self.assertRaises(AccessError):
             self.technician_a2.with_user(self.user_center).read(["name"])
 
-        hired = Technician.create({"name": "New Hire", "center_id": self.center_a1.id, "mobile": "05321234567"})
+        hired = Technician.create(
+            {
+                "name": "New Hire",
+                "center_id": self.center_a1.id,
+                "mobile": "05321234567",
+            }
+        )
         self.assertEqual(hired.resource_id.sudo().name, "New Hire")
         hired.write({"name": "New Hire Renamed", "role": "assistant"})
         self.assertEqual(hired.resource_id.sudo().name, "New Hire Renamed")
@@ -132,7 +169,9 @@ class TestSecurity(AftersalesCommon):
         resources_before = self.env["resource.resource"].search_count([])
         with self.assertRaises(AccessError):
             Technician.create({"name": "Poached", "center_id": self.center_a2.id})
-        self.assertEqual(self.env["resource.resource"].search_count([]), resources_before)
+        self.assertEqual(
+            self.env["resource.resource"].search_count([]), resources_before
+        )
         with self.assertRaises(AccessError):
             self.technician_a2.with_user(self.user_center).write({"name": "Renamed"})
         self.assertEqual(self.technician_a2.name, "Tech A2")
@@ -167,13 +206,17 @@ class TestSecurity(AftersalesCommon):
                 {"name": "Rogue", "partner_id": self.customer.id}
             )
         with self.assertRaises(AccessError):
-            self.type_install.with_user(self.user_dispatcher).write({"approval_required": False})
+            self.type_install.with_user(self.user_dispatcher).write(
+                {"approval_required": False}
+            )
         with self.assertRaises(AccessError):
             self.order_unassigned.with_user(self.user_dispatcher).unlink()
 
     def test_manager_configures(self):
         Center = self.env["aftersales.center"].with_user(self.user_manager)
-        center = Center.create({"name": "New Center", "partner_id": self.customer.id, "kind": "private"})
+        center = Center.create(
+            {"name": "New Center", "partner_id": self.customer.id, "kind": "private"}
+        )
         self.assertEqual(center.company_id, self.company)
         self.type_install.with_user(self.user_manager).approval_required = False
         self.order_unassigned.with_user(self.user_manager).unlink()

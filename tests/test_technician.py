@@ -6,7 +6,6 @@ from .common import AftersalesCommon
 
 @tagged("post_install", "-at_install")
 class TestTechnician(AftersalesCommon):
-
     def _create(self, **vals):
         return self.env["aftersales.technician"].create(
             {"name": "New Tech", "center_id": self.center_a1.id, **vals}
@@ -20,11 +19,16 @@ class TestTechnician(AftersalesCommon):
             with self.subTest(raw=raw):
                 self.assertEqual(self._create(mobile=raw).mobile, "+905321234567")
         swedish = self._create(mobile="+46 70 123 45 67")
-        self.assertEqual(swedish.mobile, "+46701234567", "a foreign number keeps its country")
+        self.assertEqual(
+            swedish.mobile, "+46701234567", "a foreign number keeps its country"
+        )
 
     def test_invalid_number_refused_with_clear_message(self):
         for raw in ("12", "not a phone", "+90 999 999 99 99"):
-            with self.subTest(raw=raw), self.assertRaisesRegex(ValidationError, "is not valid"):
+            with (
+                self.subTest(raw=raw),
+                self.assertRaisesRegex(ValidationError, "is not valid"),
+            ):
                 self._create(mobile=raw)
 
     def test_invalid_number_on_write_keeps_old_value(self):
@@ -35,9 +39,13 @@ class TestTechnician(AftersalesCommon):
         self.assertFalse(self.technician_a1.mobile, "a number may be removed")
 
     def test_resource_takes_center_calendar_and_company(self):
-        calendar = self.env["resource.calendar"].create({"name": "Shop hours", "tz": "Europe/Istanbul"})
+        calendar = self.env["resource.calendar"].create(
+            {"name": "Shop hours", "tz": "Europe/Istanbul"}
+        )
         self.center_a2.resource_calendar_id = calendar
-        technician = self.env["aftersales.technician"].create({"name": "Zeynep", "center_id": self.center_a2.id})
+        technician = self.env["aftersales.technician"].create(
+            {"name": "Zeynep", "center_id": self.center_a2.id}
+        )
         self.assertEqual(technician.resource_id.name, "Zeynep")
         self.assertEqual(technician.resource_calendar_id, calendar)
         self.assertEqual(technician.tz, "Europe/Istanbul")
@@ -57,5 +65,9 @@ class TestTechnician(AftersalesCommon):
     def test_center_of_another_company_refused(self):
         with self.assertRaisesRegex(UserError, "no company crossover"):
             self.env["aftersales.technician"].create(
-                {"name": "Wrong company", "center_id": self.center_b.id, "company_id": self.company.id}
+                {
+                    "name": "Wrong company",
+                    "center_id": self.center_b.id,
+                    "company_id": self.company.id,
+                }
             )

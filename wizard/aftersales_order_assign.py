@@ -14,7 +14,8 @@ class AftersalesOrderAssign(models.TransientModel):
         "aftersales.center",
         string="Service Center",
         domain="[('company_id', '=', company_id)]",
-        help="Any center of the company; the list below ranks those that pass the filters.",
+        help="Any center of the company; the list below ranks those that pass "
+        "the filters.",
     )
     line_ids = fields.One2many(
         "aftersales.order.assign.line",
@@ -73,7 +74,9 @@ class AftersalesOrderAssignLine(models.TransientModel):
     _description = "Candidate Center for a Work Order"
     _order = "rank"
 
-    wizard_id = fields.Many2one("aftersales.order.assign", required=True, ondelete="cascade")
+    wizard_id = fields.Many2one(
+        "aftersales.order.assign", required=True, ondelete="cascade"
+    )
     center_id = fields.Many2one("aftersales.center", required=True)
     kind = fields.Selection(related="center_id.kind")
     rank = fields.Integer()

@@ -7,7 +7,9 @@ class AftersalesOrderReason(models.TransientModel):
     _name = "aftersales.order.reason"
     _description = "Reason for a Work Order Transition"
 
-    order_ids = fields.Many2many("aftersales.order", string="Work Orders", required=True)
+    order_ids = fields.Many2many(
+        "aftersales.order", string="Work Orders", required=True
+    )
     transition = fields.Selection(
         [("reject", "Reject"), ("cancel", "Cancel"), ("return", "Return")],
         required=True,
