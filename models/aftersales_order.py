@@ -101,7 +101,13 @@ EXCLUSION_REASONS = {
     "closed": _lt("is closed at the requested time (or has no opening in the window)"),
     "capacity": _lt("is at its capacity"),
 }
-SCORE_TERMS = ("distance", "load", "authorized", "rating", "on_time")
+SCORE_TERM_LABELS = {
+    "distance": _lt("near"),
+    "load": _lt("free capacity"),
+    "authorized": _lt("authorized"),
+    "rating": _lt("rating"),
+    "on_time": _lt("on time"),
+}
 # How many candidates and exclusions an order keeps in its assignment log.
 LOG_LIMIT = 50
 
@@ -1023,7 +1029,8 @@ class AftersalesOrder(models.Model):
                     cand["open"],
                     cand["capacity"],
                     ", ".join(
-                        f"{term} {value}" for term, value in cand["terms"].items()
+                        f"{SCORE_TERM_LABELS[term]} {value:.0%}"
+                        for term, value in cand["terms"].items()
                     )
                     + (
                         f" ({str(EXCLUSION_REASONS[cand['reason']])})"

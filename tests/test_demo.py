@@ -12,6 +12,7 @@ class TestDemo(AftersalesCommon):
     every part of the app."""
 
     def test_demo_data_loads(self):
+        self.company.aftersales_auto_assign = True  # the default, off in the fixtures
         convert_file(
             self.env,
             "aftersales",
@@ -52,6 +53,27 @@ class TestDemo(AftersalesCommon):
         )
         self.assertEqual(
             self.env.ref("aftersales.demo_order_2").rejected_center_ids.code, "ANK-01"
+        )
+        engine_orders = self.env.ref("aftersales.demo_order_16") | self.env.ref(
+            "aftersales.demo_order_17"
+        )
+        self.assertEqual(engine_orders.mapped("state"), ["assigned", "assigned"])
+        self.assertEqual(
+            engine_orders.mapped("center_id.code"),
+            ["IST-01", "ANK-01"],
+            "by distance, by rule",
+        )
+        self.assertEqual(
+            engine_orders[1].assignment_rule_id,
+            self.env.ref("aftersales.demo_rule_climate_ankara"),
+        )
+        from_sales = (
+            self.env.ref("aftersales.demo_sale_ayse")
+            | self.env.ref("aftersales.demo_sale_leyla")
+        ).order_line.aftersales_order_ids
+        self.assertEqual(from_sales.mapped("state"), ["assigned", "new"])
+        self.assertTrue(
+            from_sales[1].needs_dispatch, "no İzmir center installs dishwashers"
         )
         logins = self.env["res.users"].search(
             [("login", "in", ("dispatcher", "center.istanbul", "tech.ahmet"))]
