@@ -87,6 +87,22 @@ TRANSITIONS = {
     },
 }
 
+# Fields only the state machine changes: its workers write them, users cannot,
+# not even through RPC (readonly in a view protects nothing there).
+WORKFLOW_FIELDS = {
+    "state",
+    "date_assigned",
+    "date_accepted",
+    "date_started",
+    "date_done",
+    "reject_reason",
+    "cancel_reason",
+    "return_reason",
+    "rejected_center_ids",
+    "assignment_log",
+    "assignment_rule_id",
+}
+
 # States in which the order is in a center's hands and needs one.
 CENTER_STATES = (*OPEN_ORDER_STATES, "done")
 
@@ -507,6 +523,7 @@ class AftersalesOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._ensure_workflow_fields_untouched(vals)
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 company = self.env["res.company"].browse(
                     vals.get("company_id") or self.env.company.id
@@ -515,6 +532,20 @@ class AftersalesOrder(models.Model):
                     company
                 ).next_by_code("aftersales.order") or self.env._("New")
         return super().create(vals_list)
+
+    def write(self, vals):
+        self._ensure_workflow_fields_untouched(vals)
+        if (
+            "center_id" in vals
+            and not self._is_workflow_write()
+            and not self.env.user.has_group("aftersales.group_dispatcher")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only dispatchers choose the service center of a work order."
+                )
+            )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_started(self):
@@ -532,12 +563,38 @@ class AftersalesOrder(models.Model):
     # Guards
     # ------------------------------------------------------------
 
+    def _is_workflow_write(self):
+        return self.env.su
+
+    def _ensure_workflow_fields_untouched(self, vals):
+        locked = WORKFLOW_FIELDS.intersection(vals)
+        if locked and not self._is_workflow_write():
+            raise UserError(
+                self.env._(
+                    "%(fields)s of a work order change only through its actions "
+                    "(Assign, Accept, Start, Complete, ...).",
+                    fields=", ".join(
+                        sorted(self._fields[fname].string for fname in locked)
+                    ),
+                )
+            )
+
+    def _workflow_write(self, vals):
+        """Write as the state machine: the only way to change WORKFLOW_FIELDS."""
+        # Users cannot write these fields (see write()); the workers run after
+        # the _ensure_* guards, which checked the user's right to write the
+        # orders, and write them as superuser. A context flag would not do:
+        # any RPC caller can send one.
+        orders_sudo = self.sudo()
+        return orders_sudo.write(vals)
+
     @api.model
     def _user_may(self, transition):
         return self.env.su or self.env.user.has_group(TRANSITIONS[transition]["group"])
 
     def _ensure_transition(self, transition, label):
         """Raise unless the current user may run ``transition`` on all of ``self``."""
+        self.check_access("write")
         if not self._user_may(transition):
             raise AccessError(
                 self.env._(
@@ -801,7 +858,7 @@ class AftersalesOrder(models.Model):
 
     def _write_assignment(self, center, log, rule=None, scheduled_date=None):
         vals = self._prepare_assignment_vals(center, log, rule, scheduled_date)
-        self.write(vals)
+        self._workflow_write(vals)
 
     def _prepare_assignment_vals(self, center, log, rule=None, scheduled_date=None):
         """Values written on an order assigned to ``center`` (extension hook)."""
@@ -863,9 +920,9 @@ class AftersalesOrder(models.Model):
         """
         Center = self.env["aftersales.center"]
         rules_by_company = {
-            company: self.env["aftersales.assignment.rule"]
-            .sudo()
-            .search([("company_id", "=", company.id)])
+            company: self.env["aftersales.assignment.rule"].search(
+                [("company_id", "=", company.id)]
+            )
             for company in self.company_id
         }
         groups = defaultdict(lambda: self.browse())
@@ -907,7 +964,9 @@ class AftersalesOrder(models.Model):
                     if chosen["open_count"] >= chosen["capacity"]:
                         chosen["reason"] = "capacity"
                 else:
-                    order.write({"assignment_log": log, "assignment_rule_id": rule.id})
+                    order._workflow_write(
+                        {"assignment_log": log, "assignment_rule_id": rule.id}
+                    )
                     left |= order
                 excluded += [row for row in passing if row["reason"]]
                 passing = [row for row in passing if not row["reason"]]
@@ -1095,10 +1154,11 @@ class AftersalesOrder(models.Model):
         dispatcher = self.company_id.aftersales_dispatcher_id
         if dispatcher:
             return dispatcher
+        # Any dispatcher of the company will do, whoever triggered the
+        # escalation (a salesperson may not read other users' groups).
+        users_sudo = self.env["res.users"].sudo()
         return (
-            self.env["res.users"]
-            .sudo()
-            .search(
+            users_sudo.search(
                 [
                     (
                         "all_group_ids",
@@ -1146,11 +1206,11 @@ class AftersalesOrder(models.Model):
                     now - timedelta(hours=company.aftersales_accept_timeout),
                 ),
             ]
-            for company in self.env["res.company"]
-            .sudo()
-            .search([("aftersales_accept_timeout", ">", 0)])
+            for company in self.env["res.company"].search(
+                [("aftersales_accept_timeout", ">", 0)]
+            )
         )
-        return self.sudo().search(domain, order="date_assigned")
+        return self.search(domain, order="date_assigned")
 
     def _reassign_unaccepted(self):
         for order in self:
@@ -1176,10 +1236,14 @@ class AftersalesOrder(models.Model):
                 break
 
     def _action_unassign(self):
-        self.write({"state": "new", "center_id": False, "technician_id": False})
+        self._workflow_write(
+            {"state": "new", "center_id": False, "technician_id": False}
+        )
 
     def _action_accept(self):
-        self.write({"state": "accepted", "date_accepted": fields.Datetime.now()})
+        self._workflow_write(
+            {"state": "accepted", "date_accepted": fields.Datetime.now()}
+        )
 
     def _action_reject(self, reason):
         for order in self:
@@ -1192,7 +1256,7 @@ class AftersalesOrder(models.Model):
                     reason=reason,
                 ),
             )
-            order.write(
+            order._workflow_write(
                 {
                     "state": "new",
                     "center_id": False,
@@ -1207,23 +1271,25 @@ class AftersalesOrder(models.Model):
         orders_sudo._reassign_after_rejection()
 
     def _action_start_travel(self):
-        self.write({"state": "on_the_way"})
+        self._workflow_write({"state": "on_the_way"})
 
     def _action_start(self):
-        self.write({"state": "in_progress", "date_started": fields.Datetime.now()})
+        self._workflow_write(
+            {"state": "in_progress", "date_started": fields.Datetime.now()}
+        )
 
     def _action_request_approval(self):
-        self.write({"state": "awaiting_approval"})
+        self._workflow_write({"state": "awaiting_approval"})
 
     def _action_done(self):
-        self.write({"state": "done", "date_done": fields.Datetime.now()})
+        self._workflow_write({"state": "done", "date_done": fields.Datetime.now()})
 
     def _action_cancel(self, reason):
-        self.write({"state": "cancelled", "cancel_reason": reason})
+        self._workflow_write({"state": "cancelled", "cancel_reason": reason})
         for order in self:
             order.message_post(body=self.env._("Cancelled: %(reason)s", reason=reason))
 
     def _action_return(self, reason):
-        self.write({"state": "returned", "return_reason": reason})
+        self._workflow_write({"state": "returned", "return_reason": reason})
         for order in self:
             order.message_post(body=self.env._("Returned: %(reason)s", reason=reason))

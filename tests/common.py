@@ -2,6 +2,28 @@ from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
 
+def calendar_vals(name, tz="UTC", days=range(7), hour_from=0.0, hour_to=24.0):
+    """Values of a working calendar open from ``hour_from`` to ``hour_to`` on
+    ``days`` (0 is Monday), in time zone ``tz``."""
+    return {
+        "name": name,
+        "tz": tz,
+        "attendance_ids": [Command.clear()]
+        + [
+            Command.create(
+                {
+                    "name": str(day),
+                    "dayofweek": str(day),
+                    "hour_from": hour_from,
+                    "hour_to": hour_to,
+                    "day_period": "full_day",
+                }
+            )
+            for day in days
+        ],
+    }
+
+
 class AftersalesCommon(TransactionCase):
     """Two companies, two centers in the first and one in the second, a user
     for each rung of the group ladder, and helpers to build work orders."""
@@ -242,23 +264,7 @@ class AssignmentCommon(AftersalesCommon):
         cls.company.aftersales_auto_assign = True
         cls.state_bursa = cls.env.ref("base.state_tr_16")
         cls.calendar_always = cls.env["resource.calendar"].create(
-            {
-                "name": "Always open",
-                "tz": "UTC",
-                "attendance_ids": [Command.clear()]
-                + [
-                    Command.create(
-                        {
-                            "name": str(day),
-                            "dayofweek": str(day),
-                            "hour_from": 0.0,
-                            "hour_to": 24.0,
-                            "day_period": "full_day",
-                        }
-                    )
-                    for day in range(7)
-                ],
-            }
+            calendar_vals("Always open")
         )
         cls.bursa_customer = cls.env["res.partner"].create(
             {

@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from odoo import Command, fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, tagged
 
-from .common import AssignmentCommon
+from .common import AssignmentCommon, calendar_vals
 
 # A Saturday, 10:00 UTC.
 SATURDAY = datetime(2026, 11, 28, 10, 0)
@@ -104,23 +104,7 @@ class TestAssignmentFilters(AssignmentCommon):
     def _weekday_calendar(self):
         # Monday to Friday, 09:00-18:00 in İstanbul (UTC+3).
         return self.env["resource.calendar"].create(
-            {
-                "name": "Weekdays",
-                "tz": "Europe/Istanbul",
-                "attendance_ids": [Command.clear()]
-                + [
-                    Command.create(
-                        {
-                            "name": str(d),
-                            "dayofweek": str(d),
-                            "hour_from": 9,
-                            "hour_to": 18,
-                            "day_period": "full_day",
-                        }
-                    )
-                    for d in range(5)
-                ],
-            }
+            calendar_vals("Weekdays", "Europe/Istanbul", range(5), 9, 18)
         )
 
     def test_closed_at_the_requested_time(self):
@@ -148,23 +132,7 @@ class TestAssignmentFilters(AssignmentCommon):
             }
         )
         self.center_far.resource_calendar_id = self.env["resource.calendar"].create(
-            {
-                "name": "Also always open",
-                "tz": "UTC",
-                "attendance_ids": [Command.clear()]
-                + [
-                    Command.create(
-                        {
-                            "name": str(d),
-                            "dayofweek": str(d),
-                            "hour_from": 0,
-                            "hour_to": 24,
-                            "day_period": "full_day",
-                        }
-                    )
-                    for d in range(7)
-                ],
-            }
+            calendar_vals("Also always open")
         )
         order = self._create_bursa_order(scheduled_date=datetime(2026, 10, 29, 9, 0))
         order.action_assign()
@@ -474,8 +442,10 @@ class TestAssignmentFlow(AssignmentCommon):
         order.with_user(self.user_dispatcher).action_reassign(self.center_far)
         self.assertEqual((order.state, order.center_id), ("assigned", self.center_far))
         self.assertFalse(order.rejected_center_ids, "a reassignment is not a rejection")
-        with self.assertRaisesRegex(Exception, "not allowed to reassign"):
+        self.center_far.user_ids = self.user_center  # staff of the order's center
+        with self.assertRaisesRegex(AccessError, "not allowed to reassign"):
             order.with_user(self.user_center).action_reassign(self.center_near)
+        self.assertEqual(order.center_id, self.center_far)
 
     def test_manual_assignment_respects_capacity(self):
         self.center_far.capacity = 1

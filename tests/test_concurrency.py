@@ -8,6 +8,8 @@ from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 
+from .common import calendar_vals
+
 
 @tagged("post_install", "-at_install")
 class TestConcurrentAssignment(BaseCase):
@@ -26,23 +28,7 @@ class TestConcurrentAssignment(BaseCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             tr, bursa = env.ref("base.tr"), env.ref("base.state_tr_16")
             calendar = env["resource.calendar"].create(
-                {
-                    "name": f"Always {cls.tag}",
-                    "tz": "UTC",
-                    "attendance_ids": [Command.clear()]
-                    + [
-                        Command.create(
-                            {
-                                "name": str(d),
-                                "dayofweek": str(d),
-                                "hour_from": 0,
-                                "hour_to": 24,
-                                "day_period": "full_day",
-                            }
-                        )
-                        for d in range(7)
-                    ],
-                }
+                calendar_vals(f"Always {cls.tag}")
             )
             service_type = env["aftersales.service.type"].create(
                 {"name": "Race", "code": f"RACE-{cls.tag}"}

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import AftersalesCommon
@@ -221,3 +221,55 @@ class TestSecurity(AftersalesCommon):
         self.type_install.with_user(self.user_manager).approval_required = False
         self.order_unassigned.with_user(self.user_manager).unlink()
         self.assertFalse(self.order_unassigned.exists())
+
+    # Workflow fields: only the actions change them
+
+    def test_state_cannot_be_written_directly(self):
+        for user in (
+            self.user_technician,
+            self.user_center,
+            self.user_dispatcher,
+            self.user_manager,
+        ):
+            order = self.order_mine.with_user(user)
+            for vals in (
+                {"state": "done"},
+                {"date_done": "2026-11-22 10:00:00"},
+                {"cancel_reason": "x"},
+                {"rejected_center_ids": [(6, 0, [])]},
+            ):
+                with (
+                    self.subTest(user=user.login, vals=vals),
+                    self.assertRaisesRegex(
+                        UserError, "change only through its actions"
+                    ),
+                ):
+                    order.write(vals)
+        forged = self.order_mine.with_user(self.user_dispatcher).with_context(
+            aftersales_workflow=True
+        )
+        with self.assertRaisesRegex(UserError, "change only through its actions"):
+            forged.write({"state": "done"})
+        self.assertEqual(self.order_mine.state, "accepted")
+
+    def test_orders_cannot_be_created_in_another_state(self):
+        with self.assertRaisesRegex(UserError, "change only through its actions"):
+            self.env["aftersales.order"].with_user(self.user_dispatcher).create(
+                {
+                    "partner_id": self.customer.id,
+                    "product_id": self.product.id,
+                    "service_type_id": self.type_maintenance.id,
+                    "state": "done",
+                }
+            )
+
+    def test_only_dispatchers_choose_the_center(self):
+        for user in (self.user_technician, self.user_center):
+            with (
+                self.subTest(user=user.login),
+                self.assertRaisesRegex(AccessError, "Only dispatchers"),
+            ):
+                self.order_mine.with_user(user).write({"center_id": self.center_a2.id})
+        self.assertEqual(self.order_mine.center_id, self.center_a1)
+        self.order_unassigned.with_user(self.user_dispatcher).center_id = self.center_a2
+        self.assertEqual(self.order_unassigned.center_id, self.center_a2)
