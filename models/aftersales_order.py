@@ -281,6 +281,24 @@ class AftersalesOrder(models.Model):
         tracking=True,
     )
 
+    # Warranty
+    warranty_id = fields.Many2one(
+        "aftersales.warranty",
+        compute="_compute_warranty_id",
+        store=True,
+        index="btree_not_null",
+        help="The warranty of this serial for this customer.",
+    )
+    warranty_card_number = fields.Char(related="warranty_id.card_number")
+    under_warranty = fields.Boolean(
+        compute="_compute_coverage",
+        store=True,
+        help="The warranty covered the unit when the service was requested.",
+    )
+    parts_covered = fields.Boolean(compute="_compute_coverage", store=True)
+    labour_covered = fields.Boolean(compute="_compute_coverage", store=True)
+    travel_covered = fields.Boolean(compute="_compute_coverage", store=True)
+
     # Service and assignment
     service_type_id = fields.Many2one(
         "aftersales.service.type",
@@ -485,6 +503,40 @@ class AftersalesOrder(models.Model):
             order.longitude = (
                 address["partner_longitude"] if "partner_longitude" in address else 0.0
             )
+
+    @api.depends("lot_id", "partner_id", "lot_id.aftersales_warranty_ids.state")
+    def _compute_warranty_id(self):
+        # One search for all the serials; the partner side is matched in Python.
+        # Every user who sees an order may see which warranty covers it.
+        warranties_sudo = (
+            self.env["aftersales.warranty"]
+            .sudo()
+            .search([("lot_id", "in", self.lot_id.ids), ("state", "!=", "void")])
+        )
+        by_lot_partner = {
+            (w.lot_id.id, w.partner_id.commercial_partner_id.id): w.id
+            for w in warranties_sudo
+        }
+        for order in self:
+            key = (order.lot_id.id, order.partner_id.commercial_partner_id.id)
+            order.warranty_id = by_lot_partner.get(key, False)
+
+    @api.depends(
+        "warranty_id.state",
+        "warranty_id.date_start",
+        "warranty_id.date_end",
+        "warranty_id.warranty_type_id",
+        "create_date",
+    )
+    def _compute_coverage(self):
+        for order in self:
+            requested_on = fields.Date.to_date(order.create_date) or fields.Date.today()
+            warranty = order.warranty_id
+            covered = bool(warranty) and warranty._is_covering(requested_on)
+            order.under_warranty = covered
+            order.parts_covered = covered and warranty.covers_parts
+            order.labour_covered = covered and warranty.covers_labour
+            order.travel_covered = covered and warranty.covers_travel
 
     @api.depends("sale_line_id")
     def _compute_team_id(self):
@@ -1283,6 +1335,30 @@ class AftersalesOrder(models.Model):
 
     def _action_done(self):
         self._workflow_write({"state": "done", "date_done": fields.Datetime.now()})
+        self._start_installation_warranties()
+
+    def _start_installation_warranties(self):
+        """Installation done: start the serials' warranties that wait for it."""
+        installations = self.filtered(
+            lambda o: o.service_type_id.starts_warranty and o.lot_id
+        )
+        # Technicians complete installations without rights on warranties.
+        warranties_sudo = (
+            self.env["aftersales.warranty"]
+            .sudo()
+            .search(
+                [
+                    ("lot_id", "in", installations.lot_id.ids),
+                    ("state", "=", "draft"),
+                    ("warranty_type_id.start_trigger", "=", "installation"),
+                ]
+            )
+        )
+        for warranty in warranties_sudo:
+            order = installations.filtered(lambda o, w=warranty: o.lot_id == w.lot_id)[
+                :1
+            ]
+            warranty.action_activate(fields.Date.context_today(self, order.date_done))
 
     def _action_cancel(self, reason):
         self._workflow_write({"state": "cancelled", "cancel_reason": reason})

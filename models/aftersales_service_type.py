@@ -27,6 +27,11 @@ class AftersalesServiceType(models.Model):
         help="A work order of this type can only be completed once the customer "
         "has approved the work.",
     )
+    starts_warranty = fields.Boolean(
+        string="Starts Warranties",
+        help="Completing a work order of this type starts the serial's warranty "
+        "when its type starts at installation.",
+    )
     default_duration = fields.Float(
         string="Default Duration (hours)",
         default=1.0,

@@ -7,7 +7,47 @@ class StockMove(models.Model):
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)
         moves._attach_serials_to_aftersales_orders()
+        moves._create_aftersales_warranties()
         return moves
+
+    def _create_aftersales_warranties(self):
+        """Give each serial delivered to a customer the warranty of its product."""
+        Warranty = self.env["aftersales.warranty"]
+        deliveries = self.filtered(
+            lambda move: (
+                move.state == "done"
+                and move.location_dest_id.usage == "customer"
+                and move.product_id.tracking == "serial"
+            )
+        )
+        vals_list = []
+        for move in deliveries:
+            warranty_type = (
+                move.product_id.product_tmpl_id._get_aftersales_warranty_type()
+            )
+            if not warranty_type:
+                continue
+            for move_line in move.move_line_ids.filtered("lot_id"):
+                vals_list.append(
+                    Warranty._prepare_delivery_vals(move_line, warranty_type)
+                )
+        if not vals_list:
+            return Warranty
+        # Warehouse users validate deliveries without after-sales rights; a
+        # serial delivered again to the same customer keeps its warranty.
+        warranties_sudo = Warranty.sudo()
+        existing = {
+            (w.lot_id.id, w.partner_id.id)
+            for w in warranties_sudo.search(
+                [
+                    ("lot_id", "in", [vals["lot_id"] for vals in vals_list]),
+                    ("state", "!=", "void"),
+                ]
+            )
+        }
+        return warranties_sudo.create(
+            [v for v in vals_list if (v["lot_id"], v["partner_id"]) not in existing]
+        )
 
     def _attach_serials_to_aftersales_orders(self):
         """Give the serials delivered to the customer to the work orders of

@@ -8,4 +8,5 @@ from . import test_demo
 from . import test_assignment
 from . import test_sale
 from . import test_concurrency
+from . import test_warranty
 from . import test_ui

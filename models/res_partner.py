@@ -1,0 +1,28 @@
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    aftersales_warranty_count = fields.Integer(
+        string="Warranties", compute="_compute_aftersales_warranty_count"
+    )
+
+    def _compute_aftersales_warranty_count(self):
+        counts = dict(
+            self.env["aftersales.warranty"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.aftersales_warranty_count = counts.get(partner, 0)
+
+    def action_view_aftersales_warranties(self):
+        """Open the warranties of this customer."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aftersales.aftersales_warranty_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
