@@ -74,7 +74,6 @@ class AftersalesWarranty(models.Model):
     # Terms
     warranty_type_id = fields.Many2one(
         "aftersales.warranty.type",
-        string="Warranty Type",
         required=True,
         check_company=True,
         tracking=True,
