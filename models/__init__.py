@@ -7,6 +7,7 @@ from . import stock_lot
 from . import aftersales_service_type
 from . import aftersales_warranty_type
 from . import aftersales_warranty
+from . import aftersales_warranty_import
 from . import aftersales_center
 from . import aftersales_center_area
 from . import aftersales_technician

@@ -1,0 +1,425 @@
+import base64
+import csv
+import io
+import re
+from datetime import datetime
+
+import phonenumbers
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+COLUMNS = (
+    "serial",
+    "product",
+    "customer",
+    "start_date",
+    "warranty_type",
+    "card_number",
+)
+REQUIRED_COLUMNS = ("serial", "product", "customer")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
+# Rows created per transaction when importing.
+CHUNK_SIZE = 2000
+
+
+class AftersalesWarrantyImport(models.Model):
+    """A spreadsheet of serials and their warranties, checked row by row, then
+    imported in committed batches by a cron that reports its progress."""
+
+    _name = "aftersales.warranty.import"
+    _description = "After-Sales Warranty Import"
+    _order = "id desc"
+
+    name = fields.Char(string="File Name", required=True, default="warranties.csv")
+    file = fields.Binary(required=True, attachment=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    default_warranty_type_id = fields.Many2one(
+        "aftersales.warranty.type",
+        string="Warranty Type",
+        help="For rows that name none and products without one.",
+    )
+    import_valid_rows = fields.Boolean(
+        string="Import the Valid Rows",
+        help="Import the valid rows even when others have errors; otherwise "
+        "nothing is imported until every row is valid.",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "To Check"),
+            ("checked", "Checked"),
+            ("queued", "Importing"),
+            ("done", "Imported"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+    )
+    row_count = fields.Integer(string="Rows", readonly=True)
+    error_count = fields.Integer(string="Invalid Rows", readonly=True)
+    imported_count = fields.Integer(string="Imported", readonly=True)
+    progress = fields.Float(compute="_compute_progress")
+    error_ids = fields.One2many(
+        "aftersales.warranty.import.error", "import_id", string="Errors", readonly=True
+    )
+
+    @api.depends("imported_count", "row_count", "error_count")
+    def _compute_progress(self):
+        for wizard in self:
+            to_import = wizard.row_count - wizard.error_count
+            wizard.progress = (
+                100.0 * wizard.imported_count / to_import if to_import else 0.0
+            )
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_check(self):
+        """Read the file and report every invalid row, with its reason."""
+        self.ensure_one()
+        rows = self._read_rows()
+        _valid, errors = self._validate_rows(rows)
+        self.error_ids.unlink()
+        self.env["aftersales.warranty.import.error"].create(
+            [
+                {"import_id": self.id, "row": row, "serial": serial, "message": message}
+                for row, serial, message in errors
+            ]
+        )
+        self.write(
+            {
+                "state": "checked",
+                "row_count": len(rows),
+                "error_count": len({row for row, _serial, _message in errors}),
+            }
+        )
+        return True
+
+    def action_import(self):
+        """Import the checked rows in the background."""
+        self.ensure_one()
+        if self.state != "checked":
+            raise UserError(self.env._("Check the file before importing it."))
+        if self.error_count and not self.import_valid_rows:
+            raise UserError(
+                self.env._(
+                    "%(count)s rows are invalid: fix them, or choose to import the "
+                    "valid rows only.",
+                    count=self.error_count,
+                )
+            )
+        self.state = "queued"
+        self.env.ref("aftersales.ir_cron_process_warranty_imports")._trigger()
+        return True
+
+    # ------------------------------------------------------------
+    # Reading and checking
+    # ------------------------------------------------------------
+
+    def _read_rows(self):
+        """The file's rows as dicts of COLUMNS, with their line number."""
+        self.ensure_one()
+        content = base64.b64decode(self.file or b"")
+        if (self.name or "").lower().endswith(".xlsx"):
+            table = self._read_xlsx(content)
+        else:
+            table = self._read_csv(content)
+        if not table:
+            raise UserError(self.env._("The file is empty."))
+        header = [
+            str(cell or "").strip().lower().replace(" ", "_") for cell in table[0]
+        ]
+        missing = [column for column in REQUIRED_COLUMNS if column not in header]
+        if missing:
+            raise UserError(
+                self.env._(
+                    "The file has no column %(columns)s. Expected columns: "
+                    "%(expected)s.",
+                    columns=", ".join(missing),
+                    expected=", ".join(COLUMNS),
+                )
+            )
+        index = {column: header.index(column) for column in COLUMNS if column in header}
+        rows = []
+        for line, cells in enumerate(table[1:], start=2):
+            if not any(str(cell or "").strip() for cell in cells):
+                continue
+            row = {
+                column: str(
+                    cells[i] if i < len(cells) and cells[i] is not None else ""
+                ).strip()
+                for column, i in index.items()
+            }
+            rows.append((line, row))
+        return rows
+
+    def _read_csv(self, content):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise UserError(
+                self.env._("The CSV file must be encoded in UTF-8.")
+            ) from error
+        dialect = csv.excel
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            pass
+        return list(csv.reader(io.StringIO(text), dialect))
+
+    def _read_xlsx(self, content):
+        import openpyxl  # noqa: PLC0415 - only spreadsheets need it
+
+        try:
+            workbook = openpyxl.load_workbook(
+                io.BytesIO(content), read_only=True, data_only=True
+            )
+        except Exception as error:  # noqa: BLE001 - any unreadable file is the user's
+            raise UserError(self.env._("This is not a readable XLSX file.")) from error
+        sheet = workbook.worksheets[0]
+        return [
+            [
+                cell.strftime("%Y-%m-%d") if isinstance(cell, datetime) else cell
+                for cell in row
+            ]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+
+    def _validate_rows(self, rows):
+        """Split the rows into values ready to import and errors.
+
+        Every lookup is one query for the whole file: products, customers,
+        warranty types, existing serials and warranties.
+        """
+        self.ensure_one()
+        Product = self.env["product.product"].with_company(self.company_id)
+        codes = {row["product"] for _line, row in rows}
+        products = Product.search(
+            ["|", ("default_code", "in", list(codes)), ("name", "in", list(codes))]
+        )
+        product_by_key = {}
+        for product in products:
+            product_by_key.setdefault(product.default_code, product)
+            product_by_key.setdefault(product.name, product)
+
+        customer_by_key = self._find_customers({row["customer"] for _line, row in rows})
+        type_by_name = {
+            wtype.name: wtype
+            for wtype in self.env["aftersales.warranty.type"].search(
+                [
+                    (
+                        "name",
+                        "in",
+                        list({row.get("warranty_type") for _l, row in rows} - {""}),
+                    )
+                ]
+            )
+        }
+        serials = [row["serial"] for _line, row in rows]
+        existing = {
+            (w.lot_id.name, w.lot_id.product_id.id)
+            for w in self.env["aftersales.warranty"].search(
+                [("lot_id.name", "in", serials), ("state", "!=", "void")]
+            )
+        }
+        seen, valid, errors = set(), [], []
+        for line, row in rows:
+            problems = []
+            product = product_by_key.get(row["product"])
+            customer = customer_by_key.get(row["customer"])
+            if not row["serial"]:
+                problems.append(self.env._("no serial number"))
+            if not product:
+                problems.append(self.env._("unknown product “%s”", row["product"]))
+            elif product.tracking != "serial":
+                problems.append(
+                    self.env._("%s is not tracked by serial number", product.name)
+                )
+            if customer is False:
+                problems.append(
+                    self.env._("several customers match “%s”", row["customer"])
+                )
+            elif not customer:
+                problems.append(self.env._("unknown customer “%s”", row["customer"]))
+            key = (row["serial"], product.id if product else None)
+            if row["serial"] and key in seen:
+                problems.append(
+                    self.env._("serial %s appears twice in the file", row["serial"])
+                )
+            elif product and key in existing:
+                problems.append(
+                    self.env._("serial %s already has a warranty", row["serial"])
+                )
+            seen.add(key)
+            date_start = self._parse_date(row.get("start_date"))
+            if date_start is False:
+                problems.append(self.env._("bad date “%s”", row["start_date"]))
+            wtype = (
+                type_by_name.get(row.get("warranty_type"))
+                if row.get("warranty_type")
+                else (
+                    product and product.product_tmpl_id._get_aftersales_warranty_type()
+                )
+                or self.default_warranty_type_id
+            )
+            if not wtype:
+                problems.append(
+                    self.env._("unknown warranty type “%s”", row["warranty_type"])
+                    if row.get("warranty_type")
+                    else self.env._("no warranty type for this product")
+                )
+            if problems:
+                errors.append((line, row["serial"], "; ".join(problems)))
+                continue
+            valid.append(
+                {
+                    "line": line,
+                    "serial": row["serial"],
+                    "product_id": product.id,
+                    "partner_id": customer.id,
+                    "warranty_type_id": wtype.id,
+                    "date_start": date_start or fields.Date.context_today(self),
+                    "card_number": row.get("card_number") or None,
+                }
+            )
+        return valid, errors
+
+    def _find_customers(self, keys):
+        """Customers by phone (any format), reference or exact name; False
+        when a key matches several."""
+        country = self.company_id.country_id.code or None
+        by_phone = {}
+        for key in keys:
+            if not re.fullmatch(r"[\d\s()+.\-/]{6,}", key or ""):
+                continue
+            try:
+                number = phonenumbers.parse(key, country)
+            except phonenumbers.NumberParseException:
+                continue
+            by_phone[
+                phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            ] = key
+        partners = self.env["res.partner"].search(
+            [
+                "|",
+                "|",
+                ("phone_sanitized", "in", list(by_phone)),
+                ("ref", "in", list(keys)),
+                ("name", "in", list(keys)),
+            ]
+        )
+        found = {}
+        for partner in partners:
+            matched = {
+                by_phone.get(partner.phone_sanitized),
+                partner.ref,
+                partner.name,
+            } & set(keys)
+            for key in matched:
+                commercial = partner.commercial_partner_id
+                found[key] = (
+                    commercial if found.get(key, commercial) == commercial else False
+                )
+        return found
+
+    @api.model
+    def _parse_date(self, text):
+        """The date in ``text``; None when empty, False when unreadable."""
+        if not text:
+            return None
+        for date_format in DATE_FORMATS:
+            try:
+                return datetime.strptime(text, date_format).date()
+            except ValueError:
+                continue
+        return False
+
+    # ------------------------------------------------------------
+    # Importing
+    # ------------------------------------------------------------
+
+    def _import_rows(self, valid_rows):
+        """Create the serials and warranties of ``valid_rows``."""
+        self.ensure_one()
+        Lot = self.env["stock.lot"].with_company(self.company_id)
+        keys = {(row["serial"], row["product_id"]) for row in valid_rows}
+        lots = {
+            (lot.name, lot.product_id.id): lot
+            for lot in Lot.search(
+                [
+                    ("name", "in", [serial for serial, _product in keys]),
+                    ("company_id", "in", [self.company_id.id, False]),
+                ]
+            )
+        }
+        missing = [key for key in keys if key not in lots]
+        for lot in Lot.create(
+            [
+                {
+                    "name": serial,
+                    "product_id": product_id,
+                    "company_id": self.company_id.id,
+                }
+                for serial, product_id in missing
+            ]
+        ):
+            lots[lot.name, lot.product_id.id] = lot
+        vals_list = []
+        for row in valid_rows:
+            vals = {
+                "lot_id": lots[row["serial"], row["product_id"]].id,
+                "partner_id": row["partner_id"],
+                "warranty_type_id": row["warranty_type_id"],
+                "date_start": row["date_start"],
+                "state": "active",
+                "company_id": self.company_id.id,
+            }
+            if row["card_number"]:
+                vals["card_number"] = row["card_number"]
+            vals_list.append(vals)
+        warranties = self.env["aftersales.warranty"].create(vals_list)
+        warranties._expire_ended()
+        return warranties
+
+    @api.model
+    def _cron_process_imports(self):
+        """Import the queued files, one committed chunk of rows at a time."""
+        quiet = self.with_context(tracking_disable=True, mail_create_nolog=True)
+        for job in quiet.search([("state", "=", "queued")]).try_lock_for_update():
+            if not job._import_queued(self.env["ir.cron"]._commit_progress):
+                return
+
+    def _import_queued(self, after_chunk):
+        """Import this queued file chunk by chunk, calling
+        ``after_chunk(processed, remaining=...)`` after each one; stop early when
+        it returns a false value. Rows imported by an interrupted run are
+        reported as already warranted and skipped on the next one."""
+        self.ensure_one()
+        valid, _errors = self._validate_rows(self._read_rows())
+        while valid:
+            chunk, valid = valid[:CHUNK_SIZE], valid[CHUNK_SIZE:]
+            self._import_rows(chunk)
+            self.imported_count += len(chunk)
+            if not valid:
+                self.state = "done"
+            if not after_chunk(len(chunk), remaining=len(valid)):
+                return False
+        self.state = "done"
+        return True
+
+
+class AftersalesWarrantyImportError(models.Model):
+    _name = "aftersales.warranty.import.error"
+    _description = "Invalid Row of a Warranty Import"
+    _order = "row"
+
+    import_id = fields.Many2one(
+        "aftersales.warranty.import", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="import_id.company_id", store=True)
+    row = fields.Integer()
+    serial = fields.Char()
+    message = fields.Char(string="Reason")
