@@ -163,12 +163,15 @@ class AftersalesWarrantyImport(models.Model):
             raise UserError(
                 self.env._("The CSV file must be encoded in UTF-8.")
             ) from error
-        dialect = csv.excel
+        return list(csv.reader(io.StringIO(text), self._sniff_dialect(text)))
+
+    @api.model
+    def _sniff_dialect(self, text):
+        """Comma, semicolon or tab separated; comma when it cannot tell."""
         try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+            return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         except csv.Error:
-            pass
-        return list(csv.reader(io.StringIO(text), dialect))
+            return csv.excel
 
     def _read_xlsx(self, content):
         import openpyxl  # noqa: PLC0415 - only spreadsheets need it
