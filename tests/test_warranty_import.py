@@ -151,6 +151,15 @@ class TestWarrantyImport(AftersalesCommon):
         self.assertEqual(self._run(job), [(2000, 2500), (2000, 500), (500, 0)])
         self.assertEqual(job.imported_count, 4500)
 
+    def test_work_orders_of_imported_serials_learn_their_warranty(self):
+        order = self._create_order()
+        self.assertFalse(order.warranty_id)
+        self._run(
+            self._import(HEADER + f"{self.lot.name},TWM,C-001,2026-06-01,,CARD-77\n")
+        )
+        self.assertEqual(order.warranty_id.card_number, "CARD-77")
+        self.assertTrue(order.under_warranty)
+
     def test_center_users_cannot_import(self):
         with self.assertRaises(AccessError):
             self.env["aftersales.warranty.import"].with_user(self.user_center).create(
