@@ -75,6 +75,14 @@ class TestDemo(AftersalesCommon):
         self.assertTrue(
             from_sales[1].needs_dispatch, "no İzmir center installs dishwashers"
         )
+        covered = self.env.ref("aftersales.demo_order_13")
+        self.assertTrue(covered.under_warranty)
+        self.assertEqual(
+            covered.warranty_id, self.env.ref("aftersales.demo_warranty_13")
+        )
+        self.assertFalse(
+            self.env.ref("aftersales.demo_order_15").under_warranty, "expired"
+        )
         logins = self.env["res.users"].search(
             [("login", "in", ("dispatcher", "center.istanbul", "tech.ahmet"))]
         )
