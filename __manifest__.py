@@ -31,6 +31,7 @@
         "data/ir_cron_data.xml",
         "wizard/aftersales_order_reason_views.xml",
         "wizard/aftersales_order_assign_views.xml",
+        "wizard/aftersales_order_intake_views.xml",
         "views/aftersales_service_type_views.xml",
         "views/aftersales_order_views.xml",
         "views/aftersales_center_views.xml",

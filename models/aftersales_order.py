@@ -2,6 +2,7 @@ import math
 from collections import defaultdict
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
@@ -212,6 +213,13 @@ class AftersalesOrder(models.Model):
         tracking=True,
     )
     description = fields.Html(string="Problem Description")
+    intake_batch = fields.Char(
+        string="Batch Number",
+        index="btree_not_null",
+        copy=False,
+        help="The list or batch the request came in with (e.g. a dealer's delivery).",
+    )
+    handed_in_by = fields.Char(help="Who brought the unit or made the request.")
 
     # Customer
     partner_id = fields.Many2one(
@@ -298,6 +306,20 @@ class AftersalesOrder(models.Model):
     parts_covered = fields.Boolean(compute="_compute_coverage", store=True)
     labour_covered = fields.Boolean(compute="_compute_coverage", store=True)
     travel_covered = fields.Boolean(compute="_compute_coverage", store=True)
+
+    # Replacement
+    previous_repair_count = fields.Integer(
+        compute="_compute_replacement_suggested",
+        store=True,
+        help="Repairs of this serial done within the company's replacement period "
+        "before this order was requested.",
+    )
+    replacement_suggested = fields.Boolean(
+        compute="_compute_replacement_suggested",
+        store=True,
+        index=True,
+        help="The unit reached the replacement threshold: offer a replacement.",
+    )
 
     # Service and assignment
     service_type_id = fields.Many2one(
@@ -538,6 +560,31 @@ class AftersalesOrder(models.Model):
             order.labour_covered = covered and warranty.covers_labour
             order.travel_covered = covered and warranty.covers_travel
 
+    @api.depends("lot_id")
+    def _compute_replacement_suggested(self):
+        # One grouped count for all the serials, over the widest period asked.
+        months = max(self.company_id.mapped("aftersales_replacement_months") or [0])
+        since = fields.Datetime.now() - relativedelta(months=months)
+        orders_sudo = self.sudo()  # repairs done by other centers count too
+        counts = dict(
+            orders_sudo._read_group(
+                [
+                    ("lot_id", "in", self.lot_id.ids),
+                    ("state", "=", "done"),
+                    ("service_type_id.is_repair", "=", True),
+                    ("date_done", ">=", since),
+                ],
+                ["lot_id"],
+                ["__count"],
+            )
+        )
+        for order in self:
+            company = order.company_id
+            threshold = company.aftersales_replacement_repairs
+            count = counts.get(order.lot_id, 0) if order.lot_id else 0
+            order.previous_repair_count = count
+            order.replacement_suggested = bool(threshold) and count >= threshold
+
     @api.depends("sale_line_id")
     def _compute_team_id(self):
         for order in self:
@@ -583,7 +630,23 @@ class AftersalesOrder(models.Model):
                 vals["name"] = self.env["ir.sequence"].with_company(
                     company
                 ).next_by_code("aftersales.order") or self.env._("New")
-        return super().create(vals_list)
+        orders = super().create(vals_list)
+        orders.filtered("replacement_suggested")._suggest_replacement()
+        return orders
+
+    def _suggest_replacement(self):
+        for order in self:
+            order.activity_schedule(
+                "aftersales.mail_activity_type_replacement",
+                note=self.env._(
+                    "Serial %(serial)s was repaired %(count)s times in the last "
+                    "%(months)s months: offer a replacement instead of a repair.",
+                    serial=order.lot_id.name,
+                    count=order.previous_repair_count,
+                    months=order.company_id.aftersales_replacement_months,
+                ),
+                user_id=order._get_dispatcher().id,
+            )
 
     def write(self, vals):
         self._ensure_workflow_fields_untouched(vals)

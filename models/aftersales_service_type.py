@@ -27,6 +27,10 @@ class AftersalesServiceType(models.Model):
         help="A work order of this type can only be completed once the customer "
         "has approved the work.",
     )
+    is_repair = fields.Boolean(
+        string="Counts as a Repair",
+        help="Work orders of this type count towards the replacement threshold.",
+    )
     starts_warranty = fields.Boolean(
         string="Starts Warranties",
         help="Completing a work order of this type starts the serial's warranty "

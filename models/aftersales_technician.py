@@ -1,7 +1,6 @@
-import phonenumbers
-
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+
+from .phone import format_e164
 
 # Technician fields stored on the linked resource.resource.
 RESOURCE_FIELDS = {
@@ -163,16 +162,4 @@ class AftersalesTechnician(models.Model):
             or center.company_id.country_id
             or self.env.company.country_id
         )
-        try:
-            parsed = phonenumbers.parse(number, country.code or None)
-        except phonenumbers.NumberParseException:
-            parsed = None
-        if not parsed or not phonenumbers.is_valid_number(parsed):
-            raise ValidationError(
-                self.env._(
-                    "The mobile number “%(number)s” is not valid. Enter it with its "
-                    "country code, e.g. +90 532 123 45 67.",
-                    number=number,
-                )
-            )
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return format_e164(self.env, number, country)

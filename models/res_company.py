@@ -42,6 +42,17 @@ class ResCompany(models.Model):
         help="A center this far away or farther gets no points for distance.",
     )
 
+    # Replacement instead of repair
+    aftersales_replacement_repairs = fields.Integer(
+        string="Repairs Before Replacement",
+        default=3,
+        help="A unit repaired this many times within the period below gets its "
+        "next work order flagged: offer a replacement instead (0: never).",
+    )
+    aftersales_replacement_months = fields.Integer(
+        string="Replacement Period (months)", default=12
+    )
+
     # Score weights
     aftersales_weight_distance = fields.Float(string="Weight of Distance", default=40.0)
     aftersales_weight_load = fields.Float(

@@ -22,6 +22,12 @@ class ResConfigSettings(models.TransientModel):
     aftersales_distance_scale = fields.Float(
         related="company_id.aftersales_distance_scale", readonly=False
     )
+    aftersales_replacement_repairs = fields.Integer(
+        related="company_id.aftersales_replacement_repairs", readonly=False
+    )
+    aftersales_replacement_months = fields.Integer(
+        related="company_id.aftersales_replacement_months", readonly=False
+    )
     aftersales_weight_distance = fields.Float(
         related="company_id.aftersales_weight_distance", readonly=False
     )

@@ -1,2 +1,3 @@
 from . import aftersales_order_reason
 from . import aftersales_order_assign
+from . import aftersales_order_intake
