@@ -32,6 +32,7 @@
         "wizard/aftersales_order_reason_views.xml",
         "wizard/aftersales_order_assign_views.xml",
         "wizard/aftersales_order_intake_views.xml",
+        "wizard/aftersales_unit_lookup_views.xml",
         "views/aftersales_service_type_views.xml",
         "views/aftersales_order_views.xml",
         "views/aftersales_center_views.xml",

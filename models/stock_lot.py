@@ -1,4 +1,12 @@
+import re
+
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .phone import format_e164
+
+# How many units a lookup shows at most.
+LOOKUP_LIMIT = 80
 
 
 class StockLot(models.Model):
@@ -26,6 +34,33 @@ class StockLot(models.Model):
         string="Warranty Until", compute="_compute_aftersales_warranty_id"
     )
 
+    aftersales_order_ids = fields.One2many(
+        "aftersales.order", "lot_id", string="Work Orders"
+    )
+    aftersales_owner_id = fields.Many2one(
+        "res.partner",
+        string="Owner",
+        compute="_compute_aftersales_history",
+        help="The customer of the current warranty, else of the last work order.",
+    )
+    aftersales_delivery_line_ids = fields.Many2many(
+        "stock.move.line",
+        string="Deliveries",
+        compute="_compute_aftersales_sales",
+        groups="aftersales.group_dispatcher",
+    )
+    aftersales_sale_line_ids = fields.Many2many(
+        "sale.order.line",
+        string="Sales",
+        compute="_compute_aftersales_sales",
+        groups="aftersales.group_dispatcher",
+    )
+    aftersales_approval_ids = fields.Many2many(
+        "aftersales.approval",
+        string="Customer Decisions",
+        compute="_compute_aftersales_history",
+    )
+
     @api.depends("aftersales_warranty_ids.state", "aftersales_warranty_ids.date_end")
     def _compute_aftersales_warranty_id(self):
         for lot in self:
@@ -34,3 +69,66 @@ class StockLot(models.Model):
             lot.aftersales_warranty_id = warranty
             lot.aftersales_warranty_state = warranty.state
             lot.aftersales_warranty_end = warranty.date_end
+
+    def _compute_aftersales_history(self):
+        for lot in self:
+            orders = lot.aftersales_order_ids.sorted("id", reverse=True)
+            lot.aftersales_approval_ids = orders.approval_ids
+            lot.aftersales_owner_id = (
+                lot.aftersales_warranty_id.partner_id or orders[:1].partner_id
+            )
+
+    def _compute_aftersales_sales(self):
+        # Dispatchers see how a unit was sold and delivered without needing
+        # sales or inventory rights (stock.move, sale.order.line).
+        move_lines_sudo = self.env["stock.move.line"].sudo()
+        delivered_sudo = move_lines_sudo.search(
+            [
+                ("lot_id", "in", self.ids),
+                ("state", "=", "done"),
+                ("location_dest_id.usage", "=", "customer"),
+            ]
+        )
+        for lot in self:
+            deliveries_sudo = delivered_sudo.filtered(
+                lambda line, lot=lot: line.lot_id == lot
+            )
+            lot.aftersales_delivery_line_ids = deliveries_sudo
+            lot.aftersales_sale_line_ids = deliveries_sudo.move_id.sale_line_id
+
+    @api.model
+    def _aftersales_lookup(self, query):
+        """The units matching ``query``: a serial number, a warranty card number,
+        a product code, or a customer's name or phone number."""
+        query = (query or "").strip()
+        if not query:
+            return self.browse()
+        Warranty = self.env["aftersales.warranty"]
+        Order = self.env["aftersales.order"]
+        lots = self.search([("name", "=ilike", query)], limit=LOOKUP_LIMIT)
+        lots |= Warranty.search([("card_number", "=ilike", query)]).lot_id
+        lots |= self.search(
+            [("product_id.default_code", "=ilike", query)], limit=LOOKUP_LIMIT
+        )
+        customers = self.env["res.partner"].search(
+            [("name", "ilike", query)], limit=LOOKUP_LIMIT
+        )
+        if re.fullmatch(r"[\d\s()+.\-/]{6,}", query):
+            try:
+                number = format_e164(self.env, query, self.env.company.country_id)
+            except ValidationError:
+                number = None
+            if number:
+                customers |= self.env["res.partner"].search(
+                    [("phone_sanitized", "=", number)], limit=LOOKUP_LIMIT
+                )
+        if customers:
+            customers = customers.commercial_partner_id
+            lots |= Warranty.search(
+                [("partner_id", "child_of", customers.ids)], limit=LOOKUP_LIMIT
+            ).lot_id
+            lots |= Order.search(
+                [("partner_id", "child_of", customers.ids), ("lot_id", "!=", False)],
+                limit=LOOKUP_LIMIT,
+            ).lot_id
+        return lots[:LOOKUP_LIMIT]

@@ -11,4 +11,5 @@ from . import test_concurrency
 from . import test_warranty
 from . import test_warranty_import
 from . import test_intake
+from . import test_lookup
 from . import test_ui

@@ -1,3 +1,5 @@
+import uuid
+
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
@@ -123,6 +125,9 @@ class AftersalesCommon(TransactionCase):
             cls.env, "as_manager", groups=group + "manager", company_id=cls.company.id
         )
         cls.center_a1.user_ids = cls.user_center
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
 
         Technician = cls.env["aftersales.technician"]
         cls.technician_a1 = Technician.create(
@@ -235,6 +240,35 @@ class AftersalesCommon(TransactionCase):
                 getattr(order, f"action_{step}")()
         assert order.state == state, (order.state, state)
         return order
+
+    def _deliver(self, product, count=1, partner=None, **sale_vals):
+        """Sell ``count`` serials of ``product`` and validate the delivery."""
+        lots = self.env["stock.lot"].create(
+            [
+                {"name": f"W-{uuid.uuid4().hex[:8]}", "product_id": product.id}
+                for _i in range(count)
+            ]
+        )
+        for lot in lots:
+            self.env["stock.quant"]._update_available_quantity(
+                product, self.warehouse.lot_stock_id, 1, lot_id=lot
+            )
+        sale = self.env["sale.order"].create(
+            {
+                "partner_id": (partner or self.customer).id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "product_uom_qty": count})
+                ],
+                **sale_vals,
+            }
+        )
+        sale.action_confirm()
+        picking = sale.picking_ids
+        picking.action_assign()
+        picking.move_ids.picked = True
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+        return sale, picking.move_line_ids.lot_id
 
     def _snapshot(self, order):
         """The fields a refused transition must leave untouched."""

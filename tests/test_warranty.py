@@ -51,38 +51,6 @@ class TestWarranty(AftersalesCommon):
         )
         cls.product.product_tmpl_id.aftersales_warranty_type_id = cls.type_delivery
         cls.type_install.starts_warranty = True
-        cls.warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.company.id)], limit=1
-        )
-
-    def _deliver(self, product, count=1, partner=None, **sale_vals):
-        """Sell ``count`` serials of ``product`` and validate the delivery."""
-        lots = self.env["stock.lot"].create(
-            [
-                {"name": f"W-{uuid.uuid4().hex[:8]}", "product_id": product.id}
-                for _i in range(count)
-            ]
-        )
-        for lot in lots:
-            self.env["stock.quant"]._update_available_quantity(
-                product, self.warehouse.lot_stock_id, 1, lot_id=lot
-            )
-        sale = self.env["sale.order"].create(
-            {
-                "partner_id": (partner or self.customer).id,
-                "order_line": [
-                    Command.create({"product_id": product.id, "product_uom_qty": count})
-                ],
-                **sale_vals,
-            }
-        )
-        sale.action_confirm()
-        picking = sale.picking_ids
-        picking.action_assign()
-        picking.move_ids.picked = True
-        picking.button_validate()
-        self.assertEqual(picking.state, "done")
-        return sale, picking.move_line_ids.lot_id
 
     def _warranty(self, lot):
         return self.env["aftersales.warranty"].search([("lot_id", "=", lot.id)])
