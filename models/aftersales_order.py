@@ -528,6 +528,9 @@ class AftersalesOrder(models.Model):
 
     @api.depends("lot_id", "partner_id", "lot_id.aftersales_warranty_ids.state")
     def _compute_warranty_id(self):
+        if not self.lot_id:  # e.g. units just sold: serials come at delivery
+            self.warranty_id = False
+            return
         # One search for all the serials; the partner side is matched in Python.
         # Every user who sees an order may see which warranty covers it.
         warranties_sudo = (
@@ -562,6 +565,10 @@ class AftersalesOrder(models.Model):
 
     @api.depends("lot_id")
     def _compute_replacement_suggested(self):
+        if not self.lot_id:
+            self.previous_repair_count = 0
+            self.replacement_suggested = False
+            return
         # One grouped count for all the serials, over the widest period asked.
         months = max(self.company_id.mapped("aftersales_replacement_months") or [0])
         since = fields.Datetime.now() - relativedelta(months=months)
