@@ -12,6 +12,7 @@ from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
 from .aftersales_center import OPEN_ORDER_STATES
+from .sequence import number_new_records
 
 ORDER_STATES = [
     ("new", "New"),
@@ -630,13 +631,7 @@ class AftersalesOrder(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._ensure_workflow_fields_untouched(vals)
-            if vals.get("name", self.env._("New")) == self.env._("New"):
-                company = self.env["res.company"].browse(
-                    vals.get("company_id") or self.env.company.id
-                )
-                vals["name"] = self.env["ir.sequence"].with_company(
-                    company
-                ).next_by_code("aftersales.order") or self.env._("New")
+        number_new_records(self, vals_list, "name", "aftersales.order")
         orders = super().create(vals_list)
         orders.filtered("replacement_suggested")._suggest_replacement()
         return orders

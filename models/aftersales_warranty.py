@@ -1,8 +1,7 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+
+from .sequence import number_new_records
 
 
 class AftersalesWarranty(models.Model):
@@ -126,52 +125,8 @@ class AftersalesWarranty(models.Model):
         # A warranty voided in this transaction frees its serial (partial unique
         # index on state): the database must see the void first.
         self.flush_model(["state"])
-        new = self.env._("New")
-        to_number = defaultdict(list)
-        for vals in vals_list:
-            if vals.get("card_number", new) == new:
-                to_number[vals.get("company_id") or self.env.company.id].append(vals)
-        for company_id, company_vals in to_number.items():
-            numbers = self._next_card_numbers(
-                self.env["res.company"].browse(company_id), len(company_vals)
-            )
-            for vals, number in zip(company_vals, numbers, strict=True):
-                vals["card_number"] = number
+        number_new_records(self, vals_list, "card_number", "aftersales.warranty")
         return super().create(vals_list)
-
-    @api.model
-    def _next_card_numbers(self, company, count):
-        """``count`` card numbers of ``company``'s sequence, drawn in one query
-        rather than one per warranty (imports create tens of thousands)."""
-        if not count:
-            return []
-        sequence = (
-            self.env["ir.sequence"]
-            .with_company(company)
-            .search(
-                [
-                    ("code", "=", "aftersales.warranty"),
-                    ("company_id", "in", [company.id, False]),
-                ],
-                order="company_id",
-                limit=1,
-            )
-        )
-        if not sequence:
-            return [self.env._("New")] * count
-        if sequence.implementation != "standard":
-            return [sequence._next() for _number in range(count)]
-        # Raw SQL: one nextval() per number, in one statement.
-        self.env.cr.execute(
-            SQL(
-                "SELECT nextval(%s) FROM generate_series(1, %s)",
-                f"ir_sequence_{sequence.id:03d}",
-                count,
-            )
-        )
-        drawn = [number for (number,) in self.env.cr.fetchall()]
-        prefix, suffix = sequence._get_prefix_suffix()
-        return [f"{prefix}{number:0{sequence.padding}d}{suffix}" for number in drawn]
 
     # ------------------------------------------------------------
     # Guards

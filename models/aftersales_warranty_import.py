@@ -1,14 +1,14 @@
 import base64
 import csv
 import io
-import re
 from datetime import datetime
-
-import phonenumbers
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from .phone import e164_or_none
+from .sequence import draw_sequence_numbers
 
 COLUMNS = (
     "serial",
@@ -294,18 +294,12 @@ class AftersalesWarrantyImport(models.Model):
     def _find_customers(self, keys):
         """Customers by phone (any format), reference or exact name; False
         when a key matches several."""
-        country = self.company_id.country_id.code or None
+        country = self.company_id.country_id
         by_phone = {}
         for key in keys:
-            if not re.fullmatch(r"[\d\s()+.\-/]{6,}", key or ""):
-                continue
-            try:
-                number = phonenumbers.parse(key, country)
-            except phonenumbers.NumberParseException:
-                continue
-            by_phone[
-                phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            ] = key
+            number = e164_or_none(key, country)
+            if number:
+                by_phone[number] = key
         partners = self.env["res.partner"].search(
             [
                 "|",
@@ -401,8 +395,11 @@ class AftersalesWarrantyImport(models.Model):
         )
         end_dates = {}
         numbers = iter(
-            Warranty._next_card_numbers(
-                company, sum(1 for row in valid_rows if not row["card_number"])
+            draw_sequence_numbers(
+                self.env,
+                "aftersales.warranty",
+                company,
+                sum(1 for row in valid_rows if not row["card_number"]),
             )
         )
         columns = {

@@ -1,5 +1,7 @@
 """Phone numbers in E.164 form, shared by technicians and customer intake."""
 
+import re
+
 import phonenumbers
 
 from odoo.exceptions import ValidationError
@@ -20,4 +22,18 @@ def format_e164(env, number, country):
                 number=number,
             )
         )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def e164_or_none(text, country):
+    """``text`` in E.164 form when it looks like a valid phone number, else
+    None: for search boxes and imports, where text may be a name as well."""
+    if not re.fullmatch(r"[\d\s()+.\-/]{6,}", text or ""):
+        return None
+    try:
+        parsed = phonenumbers.parse(text, country.code or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -1,9 +1,6 @@
-import re
-
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 
-from .phone import format_e164
+from .phone import e164_or_none
 
 # How many units a lookup shows at most.
 LOOKUP_LIMIT = 80
@@ -113,15 +110,11 @@ class StockLot(models.Model):
         customers = self.env["res.partner"].search(
             [("name", "ilike", query)], limit=LOOKUP_LIMIT
         )
-        if re.fullmatch(r"[\d\s()+.\-/]{6,}", query):
-            try:
-                number = format_e164(self.env, query, self.env.company.country_id)
-            except ValidationError:
-                number = None
-            if number:
-                customers |= self.env["res.partner"].search(
-                    [("phone_sanitized", "=", number)], limit=LOOKUP_LIMIT
-                )
+        number = e164_or_none(query, self.env.company.country_id)
+        if number:
+            customers |= self.env["res.partner"].search(
+                [("phone_sanitized", "=", number)], limit=LOOKUP_LIMIT
+            )
         if customers:
             customers = customers.commercial_partner_id
             lots |= Warranty.search(

@@ -4,16 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
+from ..models.aftersales_center import OPEN_ORDER_STATES
 from ..models.phone import format_e164
-
-OPEN_STATES = (
-    "new",
-    "assigned",
-    "accepted",
-    "on_the_way",
-    "in_progress",
-    "awaiting_approval",
-)
 
 
 class AftersalesOrderIntake(models.TransientModel):
@@ -100,7 +92,7 @@ class AftersalesOrderIntake(models.TransientModel):
             [
                 ("lot_id", "in", found_lots.ids),
                 ("service_type_id", "=", self.service_type_id.id),
-                ("state", "in", OPEN_STATES),
+                ("state", "in", ("new", *OPEN_ORDER_STATES)),
             ]
         )
         open_by_lot = {order.lot_id: order for order in open_orders}
