@@ -14,6 +14,13 @@ from . import aftersales_technician
 from . import aftersales_assignment_rule
 from . import aftersales_approval
 from . import aftersales_order
+from . import aftersales_order_sms
+from . import aftersales_sms_gateway
+from . import aftersales_sms_keyword
+from . import aftersales_sms_inbound
+from . import aftersales_rate_limit
+from . import sms_sms
+from . import mail_notification
 from . import sale_order
 from . import sale_order_line
 from . import stock_move

@@ -57,6 +57,10 @@ class AftersalesApproval(models.Model):
         default=lambda self: self.env.user,
         readonly=True,
     )
+    rating = fields.Selection(
+        [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")],
+        help="The customer's rating of the work, from 1 (bad) to 5 (excellent).",
+    )
     phone = fields.Char(help="The number the decision came from, by SMS.")
     ip_address = fields.Char(string="IP Address")
     user_agent = fields.Char()
@@ -76,13 +80,28 @@ class AftersalesApproval(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        orders = self.env["aftersales.order"].browse(
+        Order = self.env["aftersales.order"]
+        Order.browse(
             [vals["order_id"] for vals in vals_list if vals.get("order_id")]
-        )
-        orders._ensure_can_record_approval()
+        )._lock_for_decision()
+        for vals in vals_list:
+            Order.browse(vals.get("order_id"))._ensure_can_record_approval(
+                vals.get("channel", "backend")
+            )
         approvals = super().create(vals_list)
         for approval in approvals:
-            approval.order_id.message_post(body=approval._get_chatter_summary())
+            order = approval.order_id
+            order.message_post(
+                body=approval._get_chatter_summary(),
+                author_id=(
+                    approval.partner_id.id
+                    if approval.channel != "backend"
+                    else self.env.user.partner_id.id
+                ),
+            )
+            if approval.rating:
+                order._apply_customer_rating(int(approval.rating), approval.feedback)
+            order._apply_customer_decision(approval)
         return approvals
 
     def write(self, vals):

@@ -1,4 +1,6 @@
 import math
+import secrets
+import uuid
 from collections import defaultdict
 from datetime import timedelta
 
@@ -12,6 +14,7 @@ from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
 from .aftersales_center import OPEN_ORDER_STATES
+from .phone import e164_or_none
 from .sequence import number_new_records
 
 ORDER_STATES = [
@@ -103,6 +106,10 @@ WORKFLOW_FIELDS = {
     "rejected_center_ids",
     "assignment_log",
     "assignment_rule_id",
+    "approval_code",
+    "approval_requested_date",
+    "approval_link_expiry",
+    "customer_rejected",
 }
 
 # States in which the order is in a center's hands and needs one.
@@ -143,7 +150,7 @@ def great_circle_km(lat1, lon1, lat2, lon2):
 class AftersalesOrder(models.Model):
     _name = "aftersales.order"
     _description = "After-Sales Work Order"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "rating.mixin", "mail.activity.mixin"]
     _order = "priority desc, scheduled_date, id desc"
     _check_company_auto = True
 
@@ -434,6 +441,39 @@ class AftersalesOrder(models.Model):
         compute="_compute_approval_state",
         help="The customer's latest decision on the work.",
     )
+    approval_code = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Short code the customer quotes in an SMS reply when several of "
+        "their work orders await approval.",
+    )
+    approval_requested_date = fields.Datetime(
+        string="Approval Requested On", readonly=True, copy=False
+    )
+    approval_link_expiry = fields.Datetime(
+        string="Approval Link Valid Until", readonly=True, copy=False
+    )
+    approval_url = fields.Char(
+        string="Approval Link",
+        compute="_compute_approval_url",
+        help="The page where the customer approves or rejects the work.",
+    )
+    customer_rejected = fields.Boolean(
+        string="Rejected by the Customer",
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+        help="The customer rejected the work: it must be resumed.",
+    )
+    customer_phone_e164 = fields.Char(
+        string="Customer Phone (E.164)",
+        compute="_compute_customer_phone_e164",
+        store=True,
+        index="btree_not_null",
+        help="The customer's number in international form: SMS replies are "
+        "matched against it.",
+    )
 
     # UI flags
     can_be_assigned = fields.Boolean(compute="_compute_can_be")
@@ -514,6 +554,31 @@ class AftersalesOrder(models.Model):
     def _compute_phone(self):
         for order in self:
             order.phone = order.address_id.phone or order.partner_id.phone
+
+    @api.depends("phone", "address_id.country_id", "partner_id.country_id")
+    def _compute_customer_phone_e164(self):
+        for order in self:
+            country = (
+                order.address_id.country_id
+                or order.partner_id.country_id
+                or order.company_id.country_id
+            )
+            order.customer_phone_e164 = e164_or_none(order.phone, country) or False
+
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for order in self:
+            order.access_url = f"/aftersales/approval/{order.id}"
+        return result
+
+    @api.depends("access_token")
+    def _compute_approval_url(self):
+        for order in self:
+            order.approval_url = (
+                order.get_base_url() + order.get_portal_url()
+                if order.access_token and order.id
+                else False
+            )
 
     @api.depends("address_id")
     def _compute_position(self):
@@ -800,8 +865,15 @@ class AftersalesOrder(models.Model):
     def _ensure_can_be_returned(self):
         self._ensure_transition("return", self.env._("return"))
 
-    def _ensure_can_record_approval(self):
-        waiting = ("in_progress", "awaiting_approval")
+    def _ensure_can_record_approval(self, channel="backend"):
+        """Back office records decisions from the end of the work on; the
+        customer's own channels only answer a pending request, so a decision
+        submitted twice, or replayed, is refused."""
+        waiting = (
+            ("in_progress", "awaiting_approval")
+            if channel == "backend"
+            else ("awaiting_approval",)
+        )
         not_waiting = self.filtered(lambda o: o.state not in waiting)
         if not_waiting:
             raise UserError(
@@ -1396,11 +1468,160 @@ class AftersalesOrder(models.Model):
         )
 
     def _action_request_approval(self):
-        self._workflow_write({"state": "awaiting_approval"})
+        now = fields.Datetime.now()
+        for order in self:
+            hours = order.company_id.aftersales_approval_link_hours or 72
+            order._workflow_write(
+                {
+                    "state": "awaiting_approval",
+                    "approval_code": order._generate_approval_code(),
+                    "approval_requested_date": now,
+                    "approval_link_expiry": now + timedelta(hours=hours),
+                    # A new link for each request: the previous one stops
+                    # working, so nobody answers an outdated request.
+                    "access_token": str(uuid.uuid4()),
+                }
+            )
+        self._send_sms_event("customer_approval")
+
+    def _generate_approval_code(self):
+        """Four digits, different from the codes of the customer's other
+        orders awaiting approval (the reply names the order by it)."""
+        self.ensure_one()
+        taken = set(
+            self.sudo()
+            .search(
+                [
+                    ("customer_phone_e164", "=", self.customer_phone_e164),
+                    ("state", "=", "awaiting_approval"),
+                    ("id", "!=", self.id),
+                ]
+            )
+            .mapped("approval_code")
+            if self.customer_phone_e164
+            else ()
+        )
+        while True:
+            code = f"{secrets.randbelow(9000) + 1000}"
+            if code not in taken:
+                return code
 
     def _action_done(self):
         self._workflow_write({"state": "done", "date_done": fields.Datetime.now()})
         self._start_installation_warranties()
+        self.filtered(lambda o: not o.rating_ids.filtered("consumed"))._send_sms_event(
+            "customer_rating"
+        )
+
+    # ------------------------------------------------------------
+    # Customer decisions
+    # ------------------------------------------------------------
+
+    def _lock_for_decision(self):
+        """Serialize decisions on the same orders: a second submit waits for
+        the first, then fails to serialize and is retried, seeing the order
+        already decided."""
+        if self.ids:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM aftersales_order WHERE id IN %s ORDER BY id "
+                    "FOR NO KEY UPDATE",
+                    tuple(self.ids),
+                )
+            )
+            self.invalidate_recordset(["state"])
+
+    def _get_completion_blockers(self):
+        """What keeps an approved order from being completed; override to add
+        checks (quality control, parts not consumed, ...)."""
+        self.ensure_one()
+        return []
+
+    def _apply_customer_decision(self, approval):
+        """Move the order as the customer decided."""
+        self.ensure_one()
+        if approval.decision == "approved":
+            if self.state in ("in_progress", "awaiting_approval") and not (
+                self._get_completion_blockers()
+            ):
+                self._workflow_write({"customer_rejected": False})
+                self._action_done()
+        else:
+            self._action_customer_reject(approval)
+
+    def _action_customer_reject(self, approval):
+        """The customer refuses the work: it resumes, flagged, and the
+        dispatcher and the center hear of it."""
+        self.ensure_one()
+        self._workflow_write({"state": "in_progress", "customer_rejected": True})
+        self.activity_schedule(
+            "aftersales.mail_activity_type_customer_rejection",
+            note=escape(approval.feedback or ""),
+            user_id=self._get_dispatcher().id,
+        )
+        recipients = self.center_id.partner_id | self.technician_id.user_id.partner_id
+        self.message_post(
+            body=self.env._(
+                "The customer rejected the work on %(order)s: %(reason)s",
+                order=self.name,
+                reason=approval.feedback or self.env._("no reason given"),
+            ),
+            partner_ids=recipients.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _apply_customer_rating(self, value, feedback=None):
+        """Record the customer's 1-5 rating of the work."""
+        self.ensure_one()
+        token = self._rating_get_access_token()
+        self.rating_apply(value, token=token, feedback=feedback or None)
+
+    def _record_decision_from_link(
+        self,
+        decision,
+        feedback=None,
+        rating=None,
+        ip_address=None,
+        user_agent=None,
+        user=None,
+    ):
+        """Record the decision made on the approval page."""
+        self.ensure_one()
+        user = user or self.env.user
+        channel = (
+            "portal" if user.share and user.partner_id == self.partner_id else "link"
+        )
+        return self.env["aftersales.approval"].create(
+            self._prepare_link_approval_vals(
+                decision, feedback, rating, ip_address, user_agent, channel
+            )
+        )
+
+    def _prepare_link_approval_vals(
+        self, decision, feedback, rating, ip_address, user_agent, channel
+    ):
+        """Values of a decision made on the approval page (extension hook)."""
+        self.ensure_one()
+        return {
+            "order_id": self.id,
+            "decision": "rejected" if decision == "reject" else "approved",
+            "channel": channel,
+            "feedback": feedback or False,
+            "rating": rating or False,
+            "ip_address": ip_address,
+            "user_agent": (user_agent or "")[:250] or False,
+        }
+
+    def _get_approval_page_lines(self):
+        """What the approval page lists as done: (label, quantity, price)
+        tuples; parts and labour add theirs."""
+        self.ensure_one()
+        return []
+
+    def _rating_get_operator(self):
+        # The technician is the one rated, or else the center.
+        return self.technician_id.user_id.partner_id or self.center_id.partner_id
 
     def _start_installation_warranties(self):
         """Installation done: start the serials' warranties that wait for it."""

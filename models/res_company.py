@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .sms_http_api import SmsApiAftersalesHttp
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -65,3 +67,71 @@ class ResCompany(models.Model):
     aftersales_weight_on_time = fields.Float(
         string="Weight of On-Time Rate", default=5.0
     )
+
+    # SMS: which events text whom
+    aftersales_sms_technician_assigned = fields.Boolean(
+        string="SMS Technicians New Assignments",
+        default=True,
+        help="Text the technician the address, time and a link of each new job.",
+    )
+    aftersales_sms_technician_changed = fields.Boolean(
+        string="SMS Technicians Changes",
+        default=True,
+        help="Text the technician when the time or address of their job changes.",
+    )
+    aftersales_sms_technician_cancelled = fields.Boolean(
+        string="SMS Technicians Cancellations",
+        default=True,
+        help="Text the technician when their job is cancelled or taken away.",
+    )
+    aftersales_sms_customer_assigned = fields.Boolean(
+        string="SMS Customers Their Technician",
+        default=True,
+        help="Text the customer the center and technician, with their contact, "
+        "once the center accepted the job.",
+    )
+    aftersales_sms_customer_on_the_way = fields.Boolean(
+        string="SMS Customers When the Technician Leaves", default=True
+    )
+    aftersales_sms_customer_approval = fields.Boolean(
+        string="SMS Customers the Approval Request",
+        default=True,
+        help="Text the customer the approval link and the reply codes when the "
+        "work is finished.",
+    )
+    aftersales_sms_customer_rating = fields.Boolean(
+        string="SMS Customers a Rating Request",
+        default=True,
+        help="Once the work is done, ask the customer to rate it (1-5) unless "
+        "they already did.",
+    )
+    aftersales_sms_gateway_id = fields.Many2one(
+        "aftersales.sms.gateway",
+        string="SMS Gateway",
+        domain="[('company_id', '=', id)]",
+        help="Send this company's SMS through this HTTP gateway instead of "
+        "Odoo's provider.",
+    )
+
+    # Customer approval
+    aftersales_approval_link_hours = fields.Integer(
+        string="Approval Link Validity (hours)",
+        default=72,
+        help="How long the approval link sent to the customer can be used.",
+    )
+    aftersales_approval_show_photos = fields.Boolean(
+        string="Show Photos on the Approval Page",
+        default=True,
+        help="Customers see the pictures attached to the work order when they "
+        "approve it.",
+    )
+
+    # ------------------------------------------------------------
+    # SMS
+    # ------------------------------------------------------------
+
+    def _get_sms_api_class(self):
+        self.ensure_one()
+        if self.aftersales_sms_gateway_id:
+            return SmsApiAftersalesHttp
+        return super()._get_sms_api_class()

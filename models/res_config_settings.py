@@ -43,3 +43,33 @@ class ResConfigSettings(models.TransientModel):
     aftersales_weight_on_time = fields.Float(
         related="company_id.aftersales_weight_on_time", readonly=False
     )
+    aftersales_sms_technician_assigned = fields.Boolean(
+        related="company_id.aftersales_sms_technician_assigned", readonly=False
+    )
+    aftersales_sms_technician_changed = fields.Boolean(
+        related="company_id.aftersales_sms_technician_changed", readonly=False
+    )
+    aftersales_sms_technician_cancelled = fields.Boolean(
+        related="company_id.aftersales_sms_technician_cancelled", readonly=False
+    )
+    aftersales_sms_customer_assigned = fields.Boolean(
+        related="company_id.aftersales_sms_customer_assigned", readonly=False
+    )
+    aftersales_sms_customer_on_the_way = fields.Boolean(
+        related="company_id.aftersales_sms_customer_on_the_way", readonly=False
+    )
+    aftersales_sms_customer_approval = fields.Boolean(
+        related="company_id.aftersales_sms_customer_approval", readonly=False
+    )
+    aftersales_sms_customer_rating = fields.Boolean(
+        related="company_id.aftersales_sms_customer_rating", readonly=False
+    )
+    aftersales_sms_gateway_id = fields.Many2one(
+        related="company_id.aftersales_sms_gateway_id", readonly=False
+    )
+    aftersales_approval_link_hours = fields.Integer(
+        related="company_id.aftersales_approval_link_hours", readonly=False
+    )
+    aftersales_approval_show_photos = fields.Boolean(
+        related="company_id.aftersales_approval_show_photos", readonly=False
+    )

@@ -26,6 +26,17 @@ def calendar_vals(name, tz="UTC", days=range(7), hour_from=0.0, hour_to=24.0):
     }
 
 
+SMS_EVENTS_OFF = {
+    "aftersales_sms_technician_assigned": False,
+    "aftersales_sms_technician_changed": False,
+    "aftersales_sms_technician_cancelled": False,
+    "aftersales_sms_customer_assigned": False,
+    "aftersales_sms_customer_on_the_way": False,
+    "aftersales_sms_customer_approval": False,
+    "aftersales_sms_customer_rating": False,
+}
+
+
 class AftersalesCommon(TransactionCase):
     """Two companies, two centers in the first and one in the second, a user
     for each rung of the group ladder, and helpers to build work orders."""
@@ -39,15 +50,21 @@ class AftersalesCommon(TransactionCase):
         cls.state_ankara = cls.env.ref("base.state_tr_06")
 
         cls.company = cls.env.company
-        # Tests of the engine switch automatic assignment on themselves.
+        # Tests of the engine switch automatic assignment on themselves, tests
+        # of SMS the SMS events.
         cls.company.write(
-            {"country_id": cls.country_tr.id, "aftersales_auto_assign": False}
+            {
+                "country_id": cls.country_tr.id,
+                "aftersales_auto_assign": False,
+                **SMS_EVENTS_OFF,
+            }
         )
         cls.company_b = cls.env["res.company"].create(
             {
                 "name": "Second Brand Service",
                 "country_id": cls.country_tr.id,
                 "aftersales_auto_assign": False,
+                **SMS_EVENTS_OFF,
             }
         )
 

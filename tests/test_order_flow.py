@@ -135,21 +135,24 @@ class TestOrderFlow(AftersalesCommon):
             order.action_done()
         self.assertEqual(self._snapshot(order), before)
 
+        # A rejection halts the order: back in progress, flagged.
         self.env["aftersales.approval"].create(
-            {"order_id": order.id, "decision": "rejected"}
+            {"order_id": order.id, "decision": "rejected", "feedback": "Leaks"}
         )
         self.assertEqual(order.approval_state, "rejected")
+        self.assertEqual(order.state, "in_progress")
+        self.assertTrue(order.customer_rejected)
         with self.assertRaisesRegex(UserError, "before the customer approves"):
             order.action_done()
-        self.assertEqual(order.state, "awaiting_approval")
 
+        # An approval completes it.
         self.env["aftersales.approval"].create(
             {"order_id": order.id, "decision": "approved", "feedback": "All good"}
         )
         self.assertEqual(order.approval_state, "approved")
         self.assertEqual(order.approval_count, 2)
-        order.action_done()
         self.assertEqual(order.state, "done")
+        self.assertFalse(order.customer_rejected)
 
     def test_cancel_from_every_open_state(self):
         for state in (

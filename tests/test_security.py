@@ -28,10 +28,15 @@ class TestSecurity(AftersalesCommon):
             | cls.order_unassigned
             | cls.order_company_b
         )
-        # Customer decision on the colleague's order, for approval visibility.
+        # Customer decision on the colleague's order, for approval visibility
+        # (a rejection: the order stays in progress).
         cls.order_colleague.action_start()
         cls.approval_colleague = cls.env["aftersales.approval"].create(
-            {"order_id": cls.order_colleague.id, "decision": "approved"}
+            {
+                "order_id": cls.order_colleague.id,
+                "decision": "rejected",
+                "feedback": "Still noisy",
+            }
         )
 
     def _visible_orders(self, user):

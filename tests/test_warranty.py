@@ -91,11 +91,12 @@ class TestWarranty(AftersalesCommon):
         install = self._order_in_state(
             "awaiting_approval", lot_id=lot.id, service_type_id=self.type_install.id
         )
-        self.env["aftersales.approval"].create(
-            {"order_id": install.id, "decision": "approved"}
-        )
+        # The customer's approval completes the installation.
         with freeze_time(date.today() + timedelta(days=3)):
-            install.action_done()
+            self.env["aftersales.approval"].create(
+                {"order_id": install.id, "decision": "approved"}
+            )
+        self.assertEqual(install.state, "done")
         self.assertEqual(warranty.state, "active")
         self.assertEqual(warranty.date_start, date.today() + timedelta(days=3))
         self.assertEqual(

@@ -1,0 +1,292 @@
+import hashlib
+import json
+import logging
+
+from psycopg2 import errors as pg_errors
+from werkzeug.exceptions import NotFound
+
+from odoo import fields, http
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+
+_logger = logging.getLogger(__name__)
+
+# Bounded attempts on the public routes: (attempts, window in seconds).
+LIMIT_INBOUND_FAILURES_PER_ADDRESS = (30, 600)
+LIMIT_LINK_FAILURES_PER_ADDRESS = (20, 600)
+LIMIT_LINK_REQUESTS_PER_TOKEN = (30, 3600)
+# Field names providers commonly use for the sender, text and message id.
+SENDER_KEYS = ("from", "sender", "msisdn", "From", "originator")
+TEXT_KEYS = ("text", "body", "message", "Body", "content")
+REF_KEYS = ("id", "message_id", "MessageSid", "ref", "uuid")
+MAX_INBOUND_BODY = 16 * 1024
+
+
+def _json_response(status, **values):
+    return request.make_json_response(values, status=status)
+
+
+class AftersalesController(CustomerPortal):
+    # ------------------------------------------------------------
+    # Abuse limits
+    # ------------------------------------------------------------
+
+    @staticmethod
+    def _remote_address():
+        return request.httprequest.remote_addr or "unknown"
+
+    @staticmethod
+    def _is_limited(key, limit):
+        attempts, window = limit
+        return request.env["aftersales.rate.limit"]._count(key, window) >= attempts
+
+    @staticmethod
+    def _count_attempt(key, limit):
+        return request.env["aftersales.rate.limit"]._hit(key, limit[1]) > limit[0]
+
+    # ------------------------------------------------------------
+    # Incoming SMS
+    # ------------------------------------------------------------
+
+    @staticmethod
+    def _parse_inbound_payload(raw, content_type):
+        """(sender, text, provider ref) of a provider's request, or None."""
+        if "json" in (content_type or ""):
+            try:
+                payload = json.loads(raw or b"{}")
+            except ValueError:
+                return None
+        else:
+            payload = request.httprequest.form.to_dict()
+        if not isinstance(payload, dict):
+            return None
+        sender = next((payload[k] for k in SENDER_KEYS if payload.get(k)), None)
+        text = next((payload[k] for k in TEXT_KEYS if k in payload), "")
+        ref = next((payload[k] for k in REF_KEYS if payload.get(k)), None)
+        if not isinstance(sender, str) or not isinstance(text, str):
+            return None
+        return sender.strip(), text.strip(), str(ref) if ref else False
+
+    @http.route(
+        "/aftersales/sms/inbound/<string:gateway_token>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def aftersales_sms_inbound(self, gateway_token, **kwargs):
+        """A customer's SMS, forwarded by the gateway, signed with its secret."""
+        address = self._remote_address()
+        address_key = f"sms-inbound:{address}"
+        if self._is_limited(address_key, LIMIT_INBOUND_FAILURES_PER_ADDRESS):
+            _logger.warning("Inbound SMS refused: too many failures from %s", address)
+            return _json_response(429, error="too_many_attempts")
+
+        def refuse(status, error):
+            self._count_attempt(address_key, LIMIT_INBOUND_FAILURES_PER_ADDRESS)
+            _logger.warning("Inbound SMS refused (%s) from %s", error, address)
+            return _json_response(status, error=error)
+
+        # Looking the gateway up by its token is what the public user cannot
+        # do; everything after runs only for an authentic request.
+        gateway_sudo = (
+            request.env["aftersales.sms.gateway"]
+            .sudo()
+            .search([("inbound_token", "=", gateway_token)], limit=1)
+        )
+        if not gateway_sudo:
+            return refuse(404, "unknown_gateway")
+        raw = request.httprequest.get_data(cache=True)
+        if len(raw) > MAX_INBOUND_BODY:
+            return refuse(413, "too_large")
+        headers = request.httprequest.headers
+        reason = gateway_sudo._verify_signature(
+            headers.get("X-Aftersales-Timestamp"),
+            headers.get("X-Aftersales-Signature"),
+            raw,
+        )
+        if reason == "timestamp":
+            return refuse(403, "stale_or_missing_timestamp")
+        if reason:
+            return refuse(403, "bad_signature")
+        parsed = self._parse_inbound_payload(raw, request.httprequest.content_type)
+        if not parsed:
+            return refuse(400, "bad_payload")
+        sender, text, ref = parsed
+        signature = headers.get("X-Aftersales-Signature").lower()
+        inbound_sudo = request.env["aftersales.sms.inbound"].sudo()
+        try:
+            with request.env.cr.savepoint():
+                inbound_sudo = inbound_sudo.create(
+                    {
+                        "gateway_id": gateway_sudo.id,
+                        "signature": signature,
+                        "provider_ref": ref,
+                        "sender": sender,
+                        "body": text,
+                    }
+                )
+        except pg_errors.UniqueViolation:
+            return refuse(409, "replayed")
+        outcome = inbound_sudo._process()
+        return _json_response(200, result="ok", outcome=outcome, id=inbound_sudo.id)
+
+    # ------------------------------------------------------------
+    # Approval page
+    # ------------------------------------------------------------
+
+    def _approval_check_access(self, order_id, access_token):
+        """The order behind a link (sudo), counting attempts; raises NotFound
+        for a wrong link and returns a response when the limits are hit."""
+        address_key = f"approval-address:{self._remote_address()}"
+        if self._is_limited(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS):
+            return None, request.make_response(
+                self._render_approval_error("limit"), status=429
+            )
+        try:
+            order_sudo = self._document_check_access(
+                "aftersales.order", order_id, access_token
+            )
+        except (AccessError, MissingError):
+            self._count_attempt(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS)
+            _logger.info(
+                "Approval page %s refused a wrong token from %s",
+                order_id,
+                self._remote_address(),
+            )
+            raise NotFound() from None
+        token_key = (
+            "approval-token:"
+            + hashlib.sha256(
+                (access_token or f"user-{request.env.uid}").encode()
+            ).hexdigest()[:32]
+        )
+        if self._count_attempt(token_key, LIMIT_LINK_REQUESTS_PER_TOKEN):
+            return None, request.make_response(
+                self._render_approval_error("limit"), status=429
+            )
+        return order_sudo, None
+
+    def _render_approval_error(self, error):
+        return request.env["ir.ui.view"]._render_template(
+            "aftersales.approval_page_error", {"error": error}
+        )
+
+    def _prepare_approval_page_values(self, order_sudo, access_token, **kwargs):
+        expired = (
+            order_sudo.state == "awaiting_approval"
+            and order_sudo.approval_link_expiry
+            and order_sudo.approval_link_expiry < fields.Datetime.now()
+        )
+        photos_sudo = request.env["ir.attachment"]
+        if order_sudo.company_id.aftersales_approval_show_photos:
+            # The customer holds the order's token, not the attachments':
+            # give each picture its own token to be displayed.
+            photos_sudo = (
+                request.env["ir.attachment"]
+                .sudo()
+                .search(
+                    [
+                        ("res_model", "=", "aftersales.order"),
+                        ("res_id", "=", order_sudo.id),
+                        ("mimetype", "=like", "image/%"),
+                    ],
+                    order="id",
+                    limit=20,
+                )
+            )
+            photos_sudo.generate_access_token()
+        return {
+            "order": order_sudo,
+            "access_token": access_token,
+            "expired": expired,
+            "waiting": order_sudo.state == "awaiting_approval" and not expired,
+            "decision": order_sudo.approval_ids[:1],
+            "photos": photos_sudo,
+            "lines": order_sudo._get_approval_page_lines(),
+            **kwargs,
+        }
+
+    @http.route(
+        "/aftersales/approval/<int:order_id>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=False,
+        sitemap=False,
+    )
+    def aftersales_approval_page(self, order_id, access_token=None, **kwargs):
+        """The page the approval SMS links to: the work, approve or reject."""
+        order_sudo, limited = self._approval_check_access(order_id, access_token)
+        if limited:
+            return limited
+        values = self._prepare_approval_page_values(
+            order_sudo, access_token, message=kwargs.get("message")
+        )
+        return request.render(
+            "aftersales.approval_page", values, status=410 if values["expired"] else 200
+        )
+
+    @http.route(
+        "/aftersales/approval/<int:order_id>/decide",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=False,
+        sitemap=False,
+    )
+    def aftersales_approval_decide(
+        self,
+        order_id,
+        access_token=None,
+        decision=None,
+        feedback=None,
+        rating=None,
+        **kwargs,
+    ):
+        """Record the customer's decision, once."""
+        order_sudo, limited = self._approval_check_access(order_id, access_token)
+        if limited:
+            return limited
+        values = self._prepare_approval_page_values(order_sudo, access_token)
+        if values["expired"]:
+            return request.render("aftersales.approval_page", values, status=410)
+        if not values["waiting"]:
+            # Submitted twice, or replayed: the first decision stands.
+            return request.render(
+                "aftersales.approval_page", values | {"message": "already"}
+            )
+        feedback = (feedback or "").strip()[:2000]
+        error = None
+        if decision not in ("approve", "reject"):
+            error = "decision"
+        elif decision == "reject" and not feedback:
+            error = "reason"
+        elif rating and rating not in ("1", "2", "3", "4", "5"):
+            error = "rating"
+        if error:
+            return request.render(
+                "aftersales.approval_page",
+                values | {"error": error, "feedback": feedback},
+                status=400,
+            )
+        try:
+            order_sudo._record_decision_from_link(
+                decision,
+                feedback=feedback,
+                rating=rating or False,
+                ip_address=self._remote_address(),
+                user_agent=request.httprequest.user_agent.string,
+                user=request.env.user,
+            )
+        except UserError:
+            values = self._prepare_approval_page_values(order_sudo, access_token)
+            return request.render(
+                "aftersales.approval_page", values | {"message": "already"}
+            )
+        return request.redirect(
+            order_sudo.get_portal_url(query_string="&message=thanks"), code=303
+        )

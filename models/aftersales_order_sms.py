@@ -1,0 +1,269 @@
+import logging
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import format_datetime
+
+_logger = logging.getLogger(__name__)
+
+# Event: (company setting that enables it, template, who receives it).
+SMS_EVENTS = {
+    "technician_assigned": (
+        "aftersales_sms_technician_assigned",
+        "aftersales.sms_template_technician_assigned",
+        "technician",
+    ),
+    "technician_changed": (
+        "aftersales_sms_technician_changed",
+        "aftersales.sms_template_technician_changed",
+        "technician",
+    ),
+    "technician_cancelled": (
+        "aftersales_sms_technician_cancelled",
+        "aftersales.sms_template_technician_cancelled",
+        "technician",
+    ),
+    "customer_assigned": (
+        "aftersales_sms_customer_assigned",
+        "aftersales.sms_template_customer_assigned",
+        "customer",
+    ),
+    "customer_on_the_way": (
+        "aftersales_sms_customer_on_the_way",
+        "aftersales.sms_template_customer_on_the_way",
+        "customer",
+    ),
+    "customer_approval": (
+        "aftersales_sms_customer_approval",
+        "aftersales.sms_template_customer_approval",
+        "customer",
+    ),
+    "customer_rating": (
+        "aftersales_sms_customer_rating",
+        "aftersales.sms_template_customer_rating",
+        "customer",
+    ),
+}
+# States in which the technician holds the job and hears of its changes.
+TECHNICIAN_STATES = ("assigned", "accepted", "on_the_way", "in_progress")
+# Changes of these fields are news for the technician.
+TECHNICIAN_CHANGE_FIELDS = ("scheduled_date", "address_id", "district")
+
+
+class AftersalesOrder(models.Model):
+    """SMS notifications of the work order, kept apart from its workflow."""
+
+    _inherit = "aftersales.order"
+
+    schedule_text = fields.Char(
+        compute="_compute_sms_texts",
+        help="The scheduled time as the SMS say it, in the center's time zone.",
+    )
+    address_text = fields.Char(compute="_compute_sms_texts")
+    technician_url = fields.Char(
+        compute="_compute_sms_texts",
+        help="The link that opens the job for the technician.",
+    )
+    center_phone = fields.Char(related="center_id.phone", string="Center Phone")
+    technician_mobile = fields.Char(
+        related="technician_id.mobile", string="Technician Mobile"
+    )
+
+    # ------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------
+
+    @api.depends("scheduled_date", "address_id", "center_id")
+    @api.depends_context("lang")
+    def _compute_sms_texts(self):
+        for order in self:
+            tz = (
+                order.center_id.resource_calendar_id.tz
+                or order.technician_id.tz
+                or self.env.user.tz
+                or "UTC"
+            )
+            order.schedule_text = (
+                format_datetime(
+                    self.env, order.scheduled_date, tz=tz, dt_format="short"
+                )
+                if order.scheduled_date
+                else ""
+            )
+            address = order.address_id
+            order.address_text = ", ".join(
+                part
+                for part in (
+                    address.street,
+                    address.street2,
+                    order.district,
+                    address.zip,
+                    address.city,
+                )
+                if part
+            )
+            order.technician_url = (
+                f"{order.get_base_url()}/mail/view?model={order._name}"
+                f"&res_id={order.id}"
+                if order.id
+                else False
+            )
+
+    # ------------------------------------------------------------
+    # Overrides
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        watched = "technician_id" in vals or any(
+            fname in vals for fname in TECHNICIAN_CHANGE_FIELDS
+        )
+        before = (
+            {order: (order.technician_id, order.state) for order in self}
+            if watched
+            else {}
+        )
+        result = super().write(vals)
+        if before:
+            self._notify_changes_by_sms(before, vals)
+        return result
+
+    # ------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------
+
+    def _notify_changes_by_sms(self, before, vals):
+        for order, (old_technician, old_state) in before.items():
+            new_technician = order.technician_id
+            if old_technician != new_technician:
+                if old_technician and old_state in TECHNICIAN_STATES:
+                    order._send_sms_event(
+                        "technician_cancelled", technician=old_technician
+                    )
+                if new_technician and order.state in TECHNICIAN_STATES:
+                    order._send_sms_event("technician_assigned")
+                    if order.state in ("accepted", "on_the_way"):
+                        order._send_sms_event("customer_assigned")
+            elif (
+                new_technician
+                and order.state in TECHNICIAN_STATES
+                and any(fname in vals for fname in TECHNICIAN_CHANGE_FIELDS)
+            ):
+                order._send_sms_event("technician_changed")
+
+    def _action_accept(self):
+        result = super()._action_accept()
+        self.filtered("technician_id")._send_sms_event("customer_assigned")
+        return result
+
+    def _action_start_travel(self):
+        result = super()._action_start_travel()
+        self._send_sms_event("customer_on_the_way")
+        return result
+
+    def _action_cancel(self, reason):
+        had_technician = self.filtered(
+            lambda o: o.technician_id and o.state in TECHNICIAN_STATES
+        )
+        result = super()._action_cancel(reason)
+        had_technician._send_sms_event("technician_cancelled")
+        return result
+
+    def _action_return(self, reason):
+        had_technician = self.filtered(
+            lambda o: o.technician_id and o.state in TECHNICIAN_STATES
+        )
+        result = super()._action_return(reason)
+        had_technician._send_sms_event("technician_cancelled")
+        return result
+
+    def _send_sms_event(self, event, technician=None):
+        """Queue the SMS of ``event`` for each order, where the company sends
+        it and the recipient may receive it. The SMS are only queued: Odoo's
+        SMS cron sends them after this transaction commits."""
+        setting, template_xmlid, audience = SMS_EVENTS[event]
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        if not template:
+            return
+        for order in self:
+            if not order.company_id[setting]:
+                continue
+            recipient = order._get_sms_recipient(audience, technician)
+            if not recipient:
+                continue
+            partner, number, lang = recipient
+            order._queue_sms(template, partner, number, lang)
+
+    def _get_sms_recipient(self, audience, technician=None):
+        """(partner, E.164 number, language) of who should receive an SMS of
+        ``audience``, or None when nobody may."""
+        self.ensure_one()
+        if audience == "technician":
+            technician = technician or self.technician_id
+            if not technician.sms_allowed or not technician.mobile:
+                return None
+            lang = technician.user_id.lang or self.company_id.partner_id.lang
+            return self.env["res.partner"], technician.mobile, lang
+        number = self.customer_phone_e164
+        if not number or self._is_phone_blacklisted(number):
+            return None
+        return self.partner_id, number, self.partner_id.lang
+
+    def _is_phone_blacklisted(self, number):
+        # The blacklist is not readable by technicians, who trigger SMS.
+        blacklist_sudo = self.env["phone.blacklist"].sudo()
+        return bool(
+            blacklist_sudo.search_count(
+                [("number", "=", number), ("active", "=", True)], limit=1
+            )
+        )
+
+    def _queue_sms(self, template, partner, number, lang):
+        self.ensure_one()
+        # Rendering reads the center, technician and customer, which a
+        # technician may not all be allowed to; the template is ours.
+        template_sudo = template.sudo()
+        body = template_sudo._render_field("body", self.ids, set_lang=lang or False)[
+            self.id
+        ]
+        kwargs = {"put_in_queue": True}
+        if partner:
+            kwargs |= {
+                "partner_ids": partner.ids,
+                "sms_pid_to_number": {partner.id: number},
+            }
+        else:
+            kwargs |= {"partner_ids": [], "sms_numbers": [number]}
+        self._message_sms(body, **kwargs)
+
+    # ------------------------------------------------------------
+    # Incoming SMS
+    # ------------------------------------------------------------
+
+    def _prepare_sms_approval_vals(self, decision, feedback, rating, phone):
+        """Values of the decision a customer sent by SMS (extension hook)."""
+        self.ensure_one()
+        return {
+            "order_id": self.id,
+            "decision": "rejected" if decision == "reject" else "approved",
+            "channel": "sms",
+            "feedback": feedback or False,
+            "rating": str(rating) if rating else False,
+            "phone": phone,
+        }
+
+    def _post_inbound_sms(self, inbound, ambiguous=False):
+        """Show the customer's SMS on the order's chatter."""
+        self.ensure_one()
+        body = Markup("<p>%s</p>") % (inbound.body or "")
+        if ambiguous:
+            body += Markup("<p><i>%s</i></p>") % self.env._(
+                "Several work orders await this customer's approval and the "
+                "reply names none by its code: nothing was changed."
+            )
+        self.message_post(
+            body=body,
+            author_id=self.partner_id.id,
+            message_type="sms",
+            subtype_xmlid="mail.mt_note",
+        )

@@ -1,0 +1,166 @@
+import logging
+import re
+
+from odoo import api, fields, models
+
+from .phone import e164_or_none
+from .sms_text import tokenize
+
+_logger = logging.getLogger(__name__)
+
+# Days after completion during which a lone digit still rates the order.
+RATING_REPLY_DAYS = 30
+
+
+class AftersalesSmsInbound(models.Model):
+    """An SMS a customer sent us, as the gateway forwarded it, and what it did."""
+
+    _name = "aftersales.sms.inbound"
+    _description = "Incoming SMS"
+    _order = "id desc"
+    _rec_name = "sender"
+    _check_company_auto = True
+
+    gateway_id = fields.Many2one(
+        "aftersales.sms.gateway", required=True, readonly=True, index=True
+    )
+    company_id = fields.Many2one(
+        related="gateway_id.company_id", store=True, index=True
+    )
+    signature = fields.Char(
+        readonly=True,
+        help="The request's signature: a request seen once is never processed again.",
+    )
+    provider_ref = fields.Char(string="Provider Reference", readonly=True)
+    sender = fields.Char(readonly=True, required=True)
+    sender_e164 = fields.Char(string="Sender (E.164)", readonly=True, index=True)
+    body = fields.Text(readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    order_id = fields.Many2one(
+        "aftersales.order", string="Work Order", readonly=True, index="btree_not_null"
+    )
+    approval_id = fields.Many2one(
+        "aftersales.approval", string="Decision", readonly=True
+    )
+    outcome = fields.Selection(
+        [
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+            ("rated", "Rated"),
+            ("feedback", "Feedback"),
+            ("ambiguous", "Several Orders Waiting, No Code"),
+            ("not_waiting", "No Order Awaiting Approval"),
+            ("unknown_sender", "Unknown Sender"),
+        ],
+        readonly=True,
+        index=True,
+    )
+
+    _replay_unique = models.Constraint(
+        "unique(gateway_id, signature)",
+        "This request was already received.",
+    )
+
+    # ------------------------------------------------------------
+    # Processing
+    # ------------------------------------------------------------
+
+    @api.model
+    def _parse(self, text, meanings):
+        """What a reply says: (meaning, code, rating, rest of the text).
+
+        The first word is an approve/reject keyword in any language, or a
+        digit 1-5 (a rating); a 4-digit number names the order; the rest is
+        the customer's comment.
+        """
+        words = (text or "").split()
+        tokens = tokenize(text)
+        meaning = meanings.get(tokens[0]) if tokens else None
+        rating = None
+        if tokens and re.fullmatch(r"[1-5]", tokens[0]):
+            rating = int(tokens[0])
+        code = next((t for t in tokens[1:] if re.fullmatch(r"\d{4}", t)), None)
+        if not code and tokens and re.fullmatch(r"\d{4}", tokens[0]):
+            code = tokens[0]
+        rest_words = words[1:] if (meaning or rating) else words
+        rest = " ".join(
+            word for word in rest_words if not (code and tokenize(word) == [code])
+        )
+        return meaning, code, rating, rest.strip()
+
+    def _process(self):
+        """Apply the reply to the order it answers; record what happened."""
+        self.ensure_one()
+        company = self.company_id
+        Order = self.env["aftersales.order"].with_company(company)
+        sender = e164_or_none(self.sender, company.country_id) or self.sender
+        meaning, code, rating, rest = self._parse(
+            self.body, self.env["aftersales.sms.keyword"]._get_meanings()
+        )
+        base_domain = [
+            ("customer_phone_e164", "=", sender),
+            ("company_id", "=", company.id),
+        ]
+        waiting = Order.search(base_domain + [("state", "=", "awaiting_approval")])
+        vals = {"sender_e164": sender}
+        if code and len(waiting) > 1:
+            waiting = waiting.filtered(lambda o: o.approval_code == code) or waiting
+        if meaning:
+            if len(waiting) == 1:
+                order = waiting
+                approval = self.env["aftersales.approval"].create(
+                    order._prepare_sms_approval_vals(meaning, rest, rating, sender)
+                )
+                vals |= {
+                    "approval_id": approval.id,
+                    "outcome": approval.decision,
+                }
+            elif waiting:
+                order = Order
+                vals["outcome"] = "ambiguous"
+                for candidate in waiting:
+                    candidate._post_inbound_sms(self, ambiguous=True)
+            else:
+                order = Order.search(base_domain, order="id desc", limit=1)
+                vals["outcome"] = "not_waiting" if order else "unknown_sender"
+        elif rating:
+            order = (
+                waiting
+                if len(waiting) == 1
+                else Order.search(
+                    base_domain
+                    + [
+                        ("state", "=", "done"),
+                        (
+                            "date_done",
+                            ">=",
+                            fields.Datetime.subtract(
+                                fields.Datetime.now(), days=RATING_REPLY_DAYS
+                            ),
+                        ),
+                    ],
+                    order="date_done desc, id desc",
+                    limit=1,
+                )
+            )
+            if order:
+                order._apply_customer_rating(rating, rest)
+                vals["outcome"] = "rated"
+            else:
+                order = Order.search(base_domain, order="id desc", limit=1)
+                vals["outcome"] = "not_waiting" if order else "unknown_sender"
+        else:
+            order = waiting[:1] or Order.search(base_domain, order="id desc", limit=1)
+            vals["outcome"] = "feedback" if order else "unknown_sender"
+        if order:
+            vals |= {"order_id": order.id, "partner_id": order.partner_id.id}
+            order._post_inbound_sms(self)
+        if vals["outcome"] in ("not_waiting", "unknown_sender", "ambiguous"):
+            _logger.info(
+                "Inbound SMS %s from %s changed nothing: %s",
+                self.id,
+                sender,
+                vals["outcome"],
+            )
+        self.write(vals)
+        return vals["outcome"]
