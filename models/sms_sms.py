@@ -71,17 +71,17 @@ class SmsSms(models.Model):
         return super()._get_send_batch_size()
 
     @api.model
+    def _get_queue_domain(self):
+        """The SMS the queue sends now: not those waiting for a retry."""
+        return Domain([("state", "=", "outgoing"), ("to_delete", "!=", True)]) & (
+            Domain("aftersales_next_attempt", "=", False)
+            | Domain("aftersales_next_attempt", "<=", fields.Datetime.now())
+        )
+
+    @api.model
     def _process_queue(self):
         """Same as the standard queue, minus the SMS waiting for a retry."""
-        domain = Domain(
-            [("state", "=", "outgoing"), ("to_delete", "!=", True)]
-        ) & Domain(
-            [
-                "|",
-                ("aftersales_next_attempt", "=", False),
-                ("aftersales_next_attempt", "<=", fields.Datetime.now()),
-            ]
-        )
+        domain = self._get_queue_domain()
         batch_size = self._get_send_batch_size()
         records = self.search(
             domain, limit=batch_size, order="id"

@@ -1,3 +1,7 @@
+import hashlib
+import hmac
+import json
+import time
 import uuid
 
 from odoo import Command
@@ -367,3 +371,63 @@ class AssignmentCommon(AftersalesCommon):
 
     def _log_reasons(self, order):
         return {row["name"]: row["reason"] for row in order.assignment_log["excluded"]}
+
+
+class SmsCommon(AftersalesCommon):
+    """The SMS events switched on, an HTTP gateway for the first company, and
+    helpers to sign the gateway's inbound requests."""
+
+    CUSTOMER_PHONE = "+905301112233"
+    TECHNICIAN_MOBILE = "+905321110001"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({key: True for key in SMS_EVENTS_OFF})
+        cls.gateway = cls.env["aftersales.sms.gateway"].create(
+            {
+                "name": "Test Gateway",
+                "company_id": cls.company.id,
+                # Nothing listens there: tests that send start their own server.
+                "url": "http://127.0.0.1:9/send",
+                "inbound_secret": "s3cret-for-tests",
+            }
+        )
+        cls.center_a1.partner_id.phone = "+902121234567"
+
+    @classmethod
+    def _awaiting_order(cls, **vals):
+        """An installation (approval required) awaiting the customer."""
+        return cls._order_in_state(
+            "awaiting_approval", service_type_id=cls.type_install.id, **vals
+        )
+
+    def _signed(self, payload, gateway=None, timestamp=None, secret=None):
+        """(body, headers) of an inbound request signed as the gateway does."""
+        gateway = gateway or self.gateway
+        body = json.dumps(payload).encode()
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        signature = hmac.new(
+            (secret or gateway.sudo().inbound_secret).encode(),
+            f"{timestamp}.".encode() + body,
+            hashlib.sha256,
+        ).hexdigest()
+        return body, {
+            "Content-Type": "application/json",
+            "X-Aftersales-Timestamp": str(timestamp),
+            "X-Aftersales-Signature": signature,
+        }
+
+    def _order_sms(self, order):
+        """The SMS queued from ``order``'s chatter, oldest first."""
+        return (
+            self.env["sms.sms"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id.model", "=", "aftersales.order"),
+                    ("mail_message_id.res_id", "=", order.id),
+                ],
+                order="id",
+            )
+        )
