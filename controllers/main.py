@@ -3,7 +3,6 @@ import json
 import logging
 
 from psycopg2 import errors as pg_errors
-from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
@@ -139,8 +138,8 @@ class AftersalesController(CustomerPortal):
     # ------------------------------------------------------------
 
     def _approval_check_access(self, order_id, access_token):
-        """The order behind a link (sudo), counting attempts; raises NotFound
-        for a wrong link and returns a response when the limits are hit."""
+        """(order, None) for a valid link, the order in sudo; (None, error
+        response) for a wrong link or when the attempt limits are reached."""
         address_key = f"approval-address:{self._remote_address()}"
         if self._is_limited(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS):
             return None, request.make_response(
@@ -157,7 +156,11 @@ class AftersalesController(CustomerPortal):
                 order_id,
                 self._remote_address(),
             )
-            raise NotFound() from None
+            # A response, not an exception: the request must not roll back
+            # (the attempt is counted in its own transaction anyway).
+            return None, request.make_response(
+                self._render_approval_error("invalid"), status=404
+            )
         token_key = (
             "approval-token:"
             + hashlib.sha256(

@@ -13,3 +13,7 @@ from . import test_warranty_import
 from . import test_intake
 from . import test_lookup
 from . import test_ui
+from . import test_sms
+from . import test_sms_gateway
+from . import test_sms_inbound
+from . import test_approval_link

@@ -20,7 +20,9 @@ class TestSmsNotifications(SmsCommon, SMSCase):
         return [sms.body for sms in self._order_sms(order) if sms.number == number]
 
     def test_technician_gets_the_new_job_then_the_customer_their_technician(self):
-        order = self._order_in_state("assigned", technician=self.env["aftersales.technician"])
+        order = self._order_in_state(
+            "assigned", technician=self.env["aftersales.technician"]
+        )
         order.scheduled_date = fields.Datetime.to_datetime("2026-12-01 09:00:00")
         self.assertFalse(self._order_sms(order), "no technician yet: nobody to text")
 
@@ -132,7 +134,9 @@ class TestSmsNotifications(SmsCommon, SMSCase):
 
     def test_technician_without_sms_permission_gets_none(self):
         self.technician_a1.sms_allowed = False
-        order = self._order_in_state("assigned", technician=self.env["aftersales.technician"])
+        order = self._order_in_state(
+            "assigned", technician=self.env["aftersales.technician"]
+        )
         order.technician_id = self.technician_a1
         order.action_cancel("Not needed")
         self.assertFalse(self._bodies(order, self.TECHNICIAN_MOBILE))

@@ -24,7 +24,11 @@ class TestSmsInboundRoute(SmsCommon, HttpCase):
     def test_signed_approval_completes_the_order(self):
         order = self._awaiting_order()
         response = self._post(
-            {"from": "0530 111 22 33", "text": f"evet {order.approval_code}", "id": "m1"}
+            {
+                "from": "0530 111 22 33",
+                "text": f"evet {order.approval_code}",
+                "id": "m1",
+            }
         )
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(response.json()["outcome"], "approved")
@@ -89,7 +93,9 @@ class TestSmsInboundRoute(SmsCommon, HttpCase):
             {"from": self.CUSTOMER_PHONE, "text": "NO it still leaks"}
         )
         url = f"/aftersales/sms/inbound/{self.gateway.inbound_token}"
-        self.assertEqual(self.url_open(url, data=body, headers=headers).status_code, 200)
+        self.assertEqual(
+            self.url_open(url, data=body, headers=headers).status_code, 200
+        )
         self.assertEqual(order.state, "in_progress")
         self.assertTrue(order.customer_rejected)
         order._action_request_approval()
@@ -196,8 +202,10 @@ class TestSmsReplies(SmsCommon):
         self.assertTrue(order.customer_rejected)
         self.assertEqual(order.approval_ids.feedback, "kapı gıcırdıyor")
         activity = order.activity_ids.filtered(
-            lambda a: a.activity_type_id
-            == self.env.ref("aftersales.mail_activity_type_customer_rejection")
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref("aftersales.mail_activity_type_customer_rejection")
+            )
         )
         self.assertEqual(activity.user_id, order._get_dispatcher())
         notified = order.message_ids.filtered(
@@ -223,9 +231,7 @@ class TestSmsReplies(SmsCommon):
         inbound = self._receive("Can the technician come back tomorrow?")
         self.assertEqual((inbound.outcome, inbound.order_id), ("feedback", order))
         self.assertEqual(order.state, "awaiting_approval")
-        self.assertIn(
-            "come back tomorrow", order.message_ids.mapped("body")[0]
-        )
+        self.assertIn("come back tomorrow", order.message_ids.mapped("body")[0])
 
     def test_senders_are_matched_in_their_company_only(self):
         self._awaiting_order()
@@ -236,7 +242,11 @@ class TestSmsReplies(SmsCommon):
             self.env["aftersales.sms.inbound"]
             .sudo()
             .create(
-                {"gateway_id": gateway_b.id, "sender": self.CUSTOMER_PHONE, "body": "YES"}
+                {
+                    "gateway_id": gateway_b.id,
+                    "sender": self.CUSTOMER_PHONE,
+                    "body": "YES",
+                }
             )
         )
         self.assertEqual(inbound._process(), "unknown_sender")
