@@ -191,3 +191,133 @@ class TestConcurrentAssignment(BaseCase):
             self.center_small_id,
         )
         self.assertEqual(open_small, 1, "capacity 1 is never exceeded")
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentDecision(BaseCase):
+    """The customer taps Approve twice (or a replay races the first submit):
+    two real transactions, retried like requests; one decision is recorded."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dbname = get_db_name()
+        tag = uuid.uuid4().hex[:8]
+        with db_connect(cls.dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            service_type = env["aftersales.service.type"].create(
+                {
+                    "name": "Race approval",
+                    "code": f"RACE-A-{tag}",
+                    "approval_required": True,
+                }
+            )
+            # No phone, a technician without mobile: no SMS is queued.
+            partner = env["res.partner"].create({"name": f"Race customer {tag}"})
+            product = env["product.product"].create(
+                {"name": f"Race product {tag}", "type": "consu"}
+            )
+            center = env["aftersales.center"].create(
+                {
+                    "name": f"Race center {tag}",
+                    "partner_id": env["res.partner"].create({"name": tag}).id,
+                    "service_type_ids": [Command.link(service_type.id)],
+                }
+            )
+            technician = env["aftersales.technician"].create(
+                {"name": f"Race technician {tag}", "center_id": center.id}
+            )
+            order = env["aftersales.order"].create(
+                {
+                    "partner_id": partner.id,
+                    "product_id": product.id,
+                    "service_type_id": service_type.id,
+                    "center_id": center.id,
+                    "technician_id": technician.id,
+                }
+            )
+            for action in ("assign", "accept", "start", "request_approval"):
+                getattr(order, f"action_{action}")()
+            cls.order_id = order.id
+            cls.cleanup = [
+                ("aftersales.technician", technician.ids),
+                ("aftersales.center", center.ids),
+                ("res.partner", (partner | center.partner_id).ids),
+                ("product.product", product.ids),
+                ("aftersales.service.type", service_type.ids),
+            ]
+            cr.commit()  # pylint: disable=invalid-commit
+        cls.addClassCleanup(cls._remove_data)
+
+    @classmethod
+    def _remove_data(cls):
+        with db_connect(cls.dbname).cursor() as cr:
+            # Decisions are evidence the ORM refuses to delete; these are ours.
+            cr.execute(
+                "DELETE FROM aftersales_approval WHERE order_id = %s", [cls.order_id]
+            )
+            cr.execute("DELETE FROM aftersales_order WHERE id = %s", [cls.order_id])
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            for model, ids in cls.cleanup:
+                env[model].browse(ids).unlink()
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def test_double_submit_records_one_decision(self):
+        barrier = threading.Barrier(2, timeout=30)
+        results = [None, None]
+
+        def worker(index, decision):
+            attempts, error = 0, None
+            with db_connect(self.dbname).cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+
+                def decide():
+                    nonlocal attempts
+                    attempts += 1
+                    order = env["aftersales.order"].browse(self.order_id)
+                    order.read(["state"])  # take the transaction's snapshot now
+                    if attempts == 1:
+                        barrier.wait()
+                    order._record_decision_from_link(
+                        decision, feedback="double tap", ip_address="127.0.0.1"
+                    )
+
+                try:
+                    retrying(decide, env)
+                except UserError as exc:
+                    error = str(exc)
+            results[index] = (attempts, error)
+
+        threads = [
+            threading.Thread(target=worker, args=(0, "approve")),
+            threading.Thread(target=worker, args=(1, "reject")),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+
+        errors = [error for _attempts, error in results]
+        self.assertEqual(errors.count(None), 1, results)
+        self.assertIn(
+            "not in progress or awaiting approval", next(e for e in errors if e)
+        )
+        self.assertEqual(
+            sorted(attempts for attempts, _error in results),
+            [1, 2],
+            "the later submit waited, failed to serialize and was retried",
+        )
+        with db_connect(self.dbname).cursor() as cr:
+            cr.execute(
+                "SELECT decision FROM aftersales_approval WHERE order_id = %s",
+                [self.order_id],
+            )
+            decisions = cr.fetchall()
+            cr.execute(
+                "SELECT state FROM aftersales_order WHERE id = %s", [self.order_id]
+            )
+            [(state,)] = cr.fetchall()
+        self.assertEqual(len(decisions), 1)
+        self.assertEqual(
+            state, "done" if decisions[0][0] == "approved" else "in_progress"
+        )
