@@ -210,6 +210,10 @@ class AftersalesController(CustomerPortal):
             "decision": order_sudo.approval_ids[:1],
             "photos": photos_sudo,
             "lines": order_sudo._get_approval_page_lines(),
+            # The customer is anonymous: show times where the work is done.
+            "tz": order_sudo.center_id.resource_calendar_id.tz
+            or order_sudo.company_id.partner_id.tz
+            or "UTC",
             **kwargs,
         }
 
