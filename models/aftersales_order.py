@@ -1594,12 +1594,12 @@ class AftersalesOrder(models.Model):
         )
         return self.env["aftersales.approval"].create(
             self._prepare_link_approval_vals(
-                decision, feedback, rating, ip_address, user_agent, channel
+                decision, feedback, rating, ip_address, user_agent, channel, user
             )
         )
 
     def _prepare_link_approval_vals(
-        self, decision, feedback, rating, ip_address, user_agent, channel
+        self, decision, feedback, rating, ip_address, user_agent, channel, user
     ):
         """Values of a decision made on the approval page (extension hook)."""
         self.ensure_one()
@@ -1611,6 +1611,8 @@ class AftersalesOrder(models.Model):
             "rating": rating or False,
             "ip_address": ip_address,
             "user_agent": (user_agent or "")[:250] or False,
+            # The page runs as superuser; record who opened it, if anyone.
+            "user_id": False if user._is_public() else user.id,
         }
 
     def _get_approval_page_lines(self):

@@ -250,6 +250,8 @@ class AftersalesOrder(models.Model):
             "feedback": feedback or False,
             "rating": str(rating) if rating else False,
             "phone": phone,
+            # The customer decided, not whoever relayed the SMS.
+            "user_id": False,
         }
 
     def _post_inbound_sms(self, inbound, ambiguous=False):

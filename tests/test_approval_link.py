@@ -83,6 +83,7 @@ class TestApprovalLink(SmsCommon, HttpCase):
         )
         self.assertEqual(approval.ip_address, "127.0.0.1")
         self.assertEqual(approval.user_agent, "TestPhone/1.0")
+        self.assertFalse(approval.user_id, "an anonymous customer, not a user")
         self.assertEqual(self.order.rating_ids.filtered("consumed").rating, 4)
         self.assertIn("Thank you", self._open(response.headers["Location"]).text)
 

@@ -38,6 +38,8 @@ class TestSmsInboundRoute(SmsCommon, HttpCase):
             (approval.decision, approval.channel, approval.phone),
             ("approved", "sms", self.CUSTOMER_PHONE),
         )
+        self.assertFalse(approval.user_id)
+        self.assertEqual(approval.partner_id, self.customer)
         inbound = self._inbound()
         self.assertEqual(
             (inbound.order_id, inbound.outcome, inbound.provider_ref),
