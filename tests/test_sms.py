@@ -151,12 +151,19 @@ class TestSmsNotifications(SmsCommon, SMSCase):
         self.assertTrue(self._bodies(order, self.TECHNICIAN_MOBILE))
 
     def test_customer_sms_in_their_language(self):
-        self.env["res.lang"]._activate_lang("tr_TR")
-        self.env["ir.module.module"].search(
-            [("name", "=", "aftersales")]
-        )._update_translations(["tr_TR"])
-        self.customer.lang = "tr_TR"
-        order = self._awaiting_order()
-        body = self._bodies(order, self.CUSTOMER_PHONE)[-1]
-        self.assertIn(f"EVET {order.approval_code}", body)
-        self.assertIn(f"HAYIR {order.approval_code}", body)
+        for lang, approve, reject in (
+            ("tr_TR", "EVET", "HAYIR"),
+            ("sv_SE", "JA", "NEJ"),
+            ("fa_IR", "بله", "خیر"),
+        ):
+            with self.subTest(lang=lang):
+                self.env["res.lang"]._activate_lang(lang)
+                self.env["ir.module.module"].search(
+                    [("name", "=", "aftersales")]
+                )._update_translations([lang])
+                self.customer.lang = lang
+                order = self._awaiting_order()
+                body = self._bodies(order, self.CUSTOMER_PHONE)[-1]
+                self.assertIn(f"{approve} {order.approval_code}", body)
+                self.assertIn(f"{reject} {order.approval_code}", body)
+                self.assertIn(order.approval_url, body)
