@@ -122,6 +122,7 @@ class AftersalesController(CustomerPortal):
                 inbound_sudo = inbound_sudo.create(
                     {
                         "gateway_id": gateway_sudo.id,
+                        "company_id": gateway_sudo.company_id.id,
                         "signature": signature,
                         "provider_ref": ref,
                         "sender": sender,
@@ -129,9 +130,13 @@ class AftersalesController(CustomerPortal):
                     }
                 )
         except pg_errors.UniqueViolation:
-            return refuse(409, "replayed")
-        outcome = inbound_sudo._process()
-        return _json_response(200, result="ok", outcome=outcome, id=inbound_sudo.id)
+            # Authentic, so not an attack on the address: a provider retrying.
+            _logger.warning("Inbound SMS refused (replayed) from %s", address)
+            return _json_response(409, error="replayed")
+        # Applied by a cron woken now: the gateway gets its answer at once and
+        # the decision runs in its own transaction (see _process_pending).
+        request.env.ref("aftersales.ir_cron_process_inbound_sms").sudo()._trigger()
+        return _json_response(202, result="accepted", id=inbound_sudo.id)
 
     # ------------------------------------------------------------
     # Approval page

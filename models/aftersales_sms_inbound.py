@@ -2,6 +2,7 @@ import logging
 import re
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .phone import e164_or_none
 from .sms_text import tokenize
@@ -25,7 +26,11 @@ class AftersalesSmsInbound(models.Model):
         "aftersales.sms.gateway", required=True, readonly=True, index=True
     )
     company_id = fields.Many2one(
-        related="gateway_id.company_id", store=True, index=True
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+        help="The gateway's company, set when the SMS is received.",
     )
     signature = fields.Char(
         readonly=True,
@@ -51,15 +56,66 @@ class AftersalesSmsInbound(models.Model):
             ("ambiguous", "Several Orders Waiting, No Code"),
             ("not_waiting", "No Order Awaiting Approval"),
             ("unknown_sender", "Unknown Sender"),
+            ("failed", "Could Not Be Processed"),
         ],
         readonly=True,
         index=True,
+        help="Empty until the reply is processed, a few seconds after it came in.",
     )
 
     _replay_unique = models.Constraint(
         "unique(gateway_id, signature)",
         "This request was already received.",
     )
+    # A provider that retries signs again with a new timestamp: its own
+    # message id tells it is the same SMS.
+    _provider_ref_unique = models.Constraint(
+        "unique(gateway_id, provider_ref)",
+        "This message was already received.",
+    )
+    _pending_idx = models.Index("(id) WHERE outcome IS NULL")
+
+    # ------------------------------------------------------------
+    # Queue
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_process_pending(self, batch_size=100):
+        """Apply the received replies, one committed batch at a time."""
+        self._process_pending(batch_size, self.env["ir.cron"]._commit_progress)
+
+    @api.model
+    def _process_pending(self, batch_size=100, after_batch=None):
+        """Process pending replies in batches; ``after_batch(processed,
+        remaining=...)`` runs after each (the cron commits there) and stops
+        the run when it returns a false value."""
+        while True:
+            query = self._search(
+                [("outcome", "=", False)], order="id", limit=batch_size
+            )
+            # Workers running at once take different batches.
+            self.env.cr.execute(SQL("%s FOR NO KEY UPDATE SKIP LOCKED", query.select()))
+            batch = self.browse(row[0] for row in self.env.cr.fetchall())
+            if not batch:
+                return
+            for inbound in batch:
+                inbound._process_safely()
+            if after_batch is None:
+                continue
+            remaining = self.search_count([("outcome", "=", False)])
+            if not after_batch(len(batch), remaining=remaining) or not remaining:
+                return
+
+    def _process_safely(self):
+        """Process one reply; a reply that fails is marked, never retried in
+        a loop, and does not stop the others."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._process()
+        except Exception:
+            _logger.exception("Inbound SMS %s could not be processed", self.id)
+            self.outcome = "failed"
 
     # ------------------------------------------------------------
     # Processing
@@ -93,7 +149,8 @@ class AftersalesSmsInbound(models.Model):
         self.ensure_one()
         company = self.company_id
         Order = self.env["aftersales.order"].with_company(company)
-        sender = e164_or_none(self.sender, company.country_id) or self.sender
+        # The partner's country: the company's own field recomputes its address.
+        sender = e164_or_none(self.sender, company.partner_id.country_id) or self.sender
         meaning, code, rating, rest = self._parse(
             self.body, self.env["aftersales.sms.keyword"]._get_meanings()
         )

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 from .sms_text import normalize_word
 
@@ -49,7 +49,29 @@ class AftersalesSmsKeyword(models.Model):
             keyword.normalized = normalize_word(keyword.name or "")
 
     @api.model
+    @tools.ormcache()
     def _get_meanings(self):
-        """{normalized keyword: meaning} of every active keyword."""
-        rows = self.search_fetch([], ["normalized", "meaning"])
+        """{normalized keyword: meaning} of every active keyword (cached: every
+        incoming SMS reads them)."""
+        rows = self.sudo().search_fetch([], ["normalized", "meaning"])
         return {row.normalized: row.meaning for row in rows}
+
+    # ------------------------------------------------------------
+    # Overrides
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        keywords = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return keywords
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result

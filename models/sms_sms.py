@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 from .sms_http_api import RESULT_RETRY
 
@@ -61,8 +62,18 @@ class SmsSms(models.Model):
     def _get_send_batch_size(self):
         # One HTTP request per SMS: keep a batch short enough that the queue
         # commits its progress often.
-        companies = self._get_sms_company()
-        if any(company.aftersales_sms_gateway_id for company in companies):
+        # On the whole queue (no records yet), any gateway counts, whatever
+        # the company of the user running the cron.
+        uses_gateway = (
+            any(
+                company.aftersales_sms_gateway_id for company in self._get_sms_company()
+            )
+            if self
+            else bool(
+                self.env["aftersales.sms.gateway"].sudo().search_count([], limit=1)
+            )
+        )
+        if uses_gateway:
             return int(
                 self.env["ir.config_parameter"]
                 .sudo()
@@ -83,9 +94,11 @@ class SmsSms(models.Model):
         """Same as the standard queue, minus the SMS waiting for a retry."""
         domain = self._get_queue_domain()
         batch_size = self._get_send_batch_size()
-        records = self.search(
-            domain, limit=batch_size, order="id"
-        ).try_lock_for_update()
+        # Lock while selecting: a worker running at the same time takes the
+        # next batch instead of finding this one locked and stopping.
+        query = self._search(domain, order="id", limit=batch_size)
+        self.env.cr.execute(SQL("%s FOR NO KEY UPDATE SKIP LOCKED", query.select()))
+        records = self.browse(row[0] for row in self.env.cr.fetchall())
         if not records:
             return
         # send() splits by company API; _send() would use the current

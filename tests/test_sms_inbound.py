@@ -21,17 +21,33 @@ class TestSmsInboundRoute(SmsCommon, HttpCase):
     def _inbound(self):
         return self.env["aftersales.sms.inbound"].search([], order="id desc", limit=1)
 
+    def _post_and_apply(self, payload, **kwargs):
+        """Post as the gateway, then run what the woken cron runs; return the
+        reply's record."""
+        response = self._post(payload, **kwargs)
+        self.assertEqual(response.status_code, 202, response.text)
+        inbound = self.env["aftersales.sms.inbound"].browse(response.json()["id"])
+        self.assertFalse(inbound.outcome, "applied after the answer, not during")
+        self.env["aftersales.sms.inbound"]._process_pending()
+        return inbound
+
     def test_signed_approval_completes_the_order(self):
         order = self._awaiting_order()
-        response = self._post(
+        cron = self.env.ref("aftersales.ir_cron_process_inbound_sms")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        inbound = self._post_and_apply(
             {
                 "from": "0530 111 22 33",
                 "text": f"evet {order.approval_code}",
                 "id": "m1",
             }
         )
-        self.assertEqual(response.status_code, 200, response.text)
-        self.assertEqual(response.json()["outcome"], "approved")
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            triggers,
+            "the cron is woken at once",
+        )
+        self.assertEqual(inbound.outcome, "approved")
         self.assertEqual(order.state, "done")
         approval = order.approval_ids
         self.assertEqual(
@@ -92,47 +108,62 @@ class TestSmsInboundRoute(SmsCommon, HttpCase):
     def test_replay_is_refused(self):
         order = self._awaiting_order()
         body, headers = self._signed(
-            {"from": self.CUSTOMER_PHONE, "text": "NO it still leaks"}
+            {"from": self.CUSTOMER_PHONE, "text": "NO it still leaks", "id": "p-1"}
         )
         url = f"/aftersales/sms/inbound/{self.gateway.inbound_token}"
         self.assertEqual(
-            self.url_open(url, data=body, headers=headers).status_code, 200
+            self.url_open(url, data=body, headers=headers).status_code, 202
         )
+        self.env["aftersales.sms.inbound"]._process_pending()
         self.assertEqual(order.state, "in_progress")
         self.assertTrue(order.customer_rejected)
         order._action_request_approval()
         response = self.url_open(url, data=body, headers=headers)
         self.assertEqual(response.status_code, 409)
         self.assertEqual(response.json()["error"], "replayed")
+        # The provider retries the same message, signed again a second later.
+        response = self._post(
+            {"from": self.CUSTOMER_PHONE, "text": "NO it still leaks", "id": "p-1"},
+            timestamp=int(time.time()) + 1,
+        )
+        self.assertEqual(response.status_code, 409)
+        self.env["aftersales.sms.inbound"]._process_pending()
         self.assertEqual(order.state, "awaiting_approval", "the replay changed nothing")
         self.assertEqual(len(order.approval_ids), 1)
+        # Authentic replays do not count against the provider's address.
+        for _attempt in range(35):
+            self.url_open(url, data=body, headers=headers)
+        response = self._post(
+            {"from": self.CUSTOMER_PHONE, "text": "Thanks", "id": "p-2"}
+        )
+        self.assertEqual(response.status_code, 202)
 
     def test_unknown_sender_and_order_not_waiting_change_nothing(self):
-        response = self._post({"from": "+905559998877", "text": "YES"})
-        self.assertEqual(response.json()["outcome"], "unknown_sender")
-        self.assertFalse(self._inbound().order_id)
+        inbound = self._post_and_apply({"from": "+905559998877", "text": "YES"})
+        self.assertEqual(inbound.outcome, "unknown_sender")
+        self.assertFalse(inbound.order_id)
 
         order = self._order_in_state("in_progress")
         messages_before = len(order.message_ids)
-        response = self._post({"from": self.CUSTOMER_PHONE, "text": "YES"})
-        self.assertEqual(response.json()["outcome"], "not_waiting")
+        inbound = self._post_and_apply({"from": self.CUSTOMER_PHONE, "text": "YES"})
+        self.assertEqual(inbound.outcome, "not_waiting")
         self.assertEqual(order.state, "in_progress")
         self.assertFalse(order.approval_ids)
-        self.assertEqual(self._inbound().order_id, order)
+        self.assertEqual(inbound.order_id, order)
         self.assertEqual(len(order.message_ids), messages_before + 1, "still posted")
 
     def test_two_orders_waiting_need_the_code(self):
         first = self._awaiting_order()
         second = self._awaiting_order()
         self.assertNotEqual(first.approval_code, second.approval_code)
-        response = self._post({"from": self.CUSTOMER_PHONE, "text": "YES"})
-        self.assertEqual(response.json()["outcome"], "ambiguous")
+        inbound = self._post_and_apply({"from": self.CUSTOMER_PHONE, "text": "YES"})
+        self.assertEqual(inbound.outcome, "ambiguous")
         self.assertEqual((first + second).mapped("state"), ["awaiting_approval"] * 2)
 
-        response = self._post(
+        inbound = self._post_and_apply(
             {"from": self.CUSTOMER_PHONE, "text": f"YES {second.approval_code}"}
         )
-        self.assertEqual(response.json()["outcome"], "approved")
+        self.assertEqual(inbound.outcome, "approved")
         self.assertEqual(first.state, "awaiting_approval")
         self.assertEqual(second.state, "done")
 
@@ -160,6 +191,7 @@ class TestSmsReplies(SmsCommon):
             .create(
                 {
                     "gateway_id": self.gateway.id,
+                    "company_id": self.gateway.company_id.id,
                     "sender": sender or self.CUSTOMER_PHONE,
                     "body": text,
                 }
@@ -246,6 +278,7 @@ class TestSmsReplies(SmsCommon):
             .create(
                 {
                     "gateway_id": gateway_b.id,
+                    "company_id": self.company_b.id,
                     "sender": self.CUSTOMER_PHONE,
                     "body": "YES",
                 }
