@@ -2,8 +2,6 @@ import hashlib
 import json
 import logging
 
-from psycopg2 import errors as pg_errors
-
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
@@ -91,10 +89,8 @@ class AftersalesController(CustomerPortal):
 
         # Looking the gateway up by its token is what the public user cannot
         # do; everything after runs only for an authentic request.
-        gateway_sudo = (
-            request.env["aftersales.sms.gateway"]
-            .sudo()
-            .search([("inbound_token", "=", gateway_token)], limit=1)
+        gateway_sudo = request.env["aftersales.sms.gateway"]._get_by_inbound_token(
+            gateway_token
         )
         if not gateway_sudo:
             return refuse(404, "unknown_gateway")
@@ -115,28 +111,24 @@ class AftersalesController(CustomerPortal):
         if not parsed:
             return refuse(400, "bad_payload")
         sender, text, ref = parsed
-        signature = headers.get("X-Aftersales-Signature").lower()
-        inbound_sudo = request.env["aftersales.sms.inbound"].sudo()
-        try:
-            with request.env.cr.savepoint():
-                inbound_sudo = inbound_sudo.create(
-                    {
-                        "gateway_id": gateway_sudo.id,
-                        "company_id": gateway_sudo.company_id.id,
-                        "signature": signature,
-                        "provider_ref": ref,
-                        "sender": sender,
-                        "body": text,
-                    }
-                )
-        except pg_errors.UniqueViolation:
+        inbound_id = (
+            request.env["aftersales.sms.inbound"]
+            .sudo()
+            ._receive(
+                gateway_sudo,
+                headers.get("X-Aftersales-Signature").lower(),
+                ref,
+                sender,
+                text,
+            )
+        )
+        if not inbound_id:
             # Authentic, so not an attack on the address: a provider retrying.
             _logger.warning("Inbound SMS refused (replayed) from %s", address)
             return _json_response(409, error="replayed")
-        # Applied by a cron woken now: the gateway gets its answer at once and
+        # Applied by a cron woken at once: the gateway gets its answer now and
         # the decision runs in its own transaction (see _process_pending).
-        request.env.ref("aftersales.ir_cron_process_inbound_sms").sudo()._trigger()
-        return _json_response(202, result="accepted", id=inbound_sudo.id)
+        return _json_response(202, result="accepted", id=inbound_id)
 
     # ------------------------------------------------------------
     # Approval page

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import requests
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from .sms_http_api import RESULT_AUTH, RESULT_REFUSED, RESULT_RETRY, RESULT_SUCCESS
@@ -268,6 +268,37 @@ class AftersalesSmsGateway(models.Model):
     # ------------------------------------------------------------
     # Receiving
     # ------------------------------------------------------------
+
+    @api.model
+    def _get_by_inbound_token(self, token):
+        """The active gateway of a replies URL (sudo), or an empty recordset."""
+        gateway_id = self._get_id_by_inbound_token(token)
+        # Read by the public webhook, before it knows the request is authentic.
+        return self.sudo().browse(gateway_id).exists() if gateway_id else self.sudo()
+
+    @api.model
+    @tools.ormcache("token")
+    def _get_id_by_inbound_token(self, token):
+        # Every incoming SMS looks its gateway up: cached.
+        gateway_sudo = self.sudo().search([("inbound_token", "=", token)], limit=1)
+        return gateway_sudo.id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        gateways = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return gateways
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"inbound_token", "active"} & set(vals):
+            self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
 
     def _sign(self, timestamp, body):
         """Signature of an inbound request, as the provider must compute it."""

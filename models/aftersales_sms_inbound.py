@@ -1,5 +1,6 @@
 import logging
 import re
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -80,15 +81,65 @@ class AftersalesSmsInbound(models.Model):
     # ------------------------------------------------------------
 
     @api.model
+    def _receive(self, gateway, signature, provider_ref, sender, body):
+        """Store a reply the gateway signed; return its id, or None when the
+        same request or provider message was already received.
+
+        The webhook's hot path, so plain SQL: one INSERT whose conflict on
+        the unique constraints is the replay check (no savepoint, no
+        exception), and the cron woken only by the first pending reply.
+        """
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO aftersales_sms_inbound (gateway_id, company_id, "
+                "signature, provider_ref, sender, body, create_uid, write_uid, "
+                "create_date, write_date) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now() at time zone 'UTC', "
+                "now() at time zone 'UTC') ON CONFLICT DO NOTHING RETURNING id",
+                gateway.id,
+                gateway.company_id.id,
+                signature,
+                provider_ref or None,
+                sender,
+                body,
+                self.env.uid,
+                self.env.uid,
+            )
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return None
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM aftersales_sms_inbound WHERE outcome IS NULL "
+                "AND id <> %s LIMIT 1",
+                row[0],
+            )
+        )
+        if not self.env.cr.fetchone():
+            # Other pending replies mean the cron is woken already; it wakes
+            # itself once more after a run, for replies stored meanwhile.
+            self.env.ref("aftersales.ir_cron_process_inbound_sms")._trigger()
+        return row[0]
+
+    @api.model
     def _cron_process_pending(self, batch_size=100):
         """Apply the received replies, one committed batch at a time."""
-        self._process_pending(batch_size, self.env["ir.cron"]._commit_progress)
+        processed = self._process_pending(
+            batch_size, self.env["ir.cron"]._commit_progress
+        )
+        if processed:
+            # A reply stored while the last batch ran did not wake the cron.
+            self.env.ref("aftersales.ir_cron_process_inbound_sms")._trigger(
+                fields.Datetime.now() + timedelta(seconds=10)
+            )
 
     @api.model
     def _process_pending(self, batch_size=100, after_batch=None):
         """Process pending replies in batches; ``after_batch(processed,
         remaining=...)`` runs after each (the cron commits there) and stops
-        the run when it returns a false value."""
+        the run when it returns a false value. Return how many were done."""
+        processed = 0
         while True:
             query = self._search(
                 [("outcome", "=", False)], order="id", limit=batch_size
@@ -97,14 +148,15 @@ class AftersalesSmsInbound(models.Model):
             self.env.cr.execute(SQL("%s FOR NO KEY UPDATE SKIP LOCKED", query.select()))
             batch = self.browse(row[0] for row in self.env.cr.fetchall())
             if not batch:
-                return
+                return processed
             for inbound in batch:
                 inbound._process_safely()
+            processed += len(batch)
             if after_batch is None:
                 continue
             remaining = self.search_count([("outcome", "=", False)])
             if not after_batch(len(batch), remaining=remaining) or not remaining:
-                return
+                return processed
 
     def _process_safely(self):
         """Process one reply; a reply that fails is marked, never retried in

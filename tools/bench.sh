@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the benchmarks in bench/ on a fresh database (as_bench), printing their figures.
-# Usage: [BENCH="assignment warranty_import"] tools/bench.sh [extra arguments]
+# Usage: [BENCH="assignment warranty_import sms"] tools/bench.sh [extra arguments]
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 DB=${AFTERSALES_BENCH_DB:-as_bench}
@@ -9,7 +9,7 @@ drop_db "$DB"
 echo "Creating database '$DB' with aftersales (no demo)..."
 "${ODOO_BIN[@]}" "${ODOO_DB_ARGS[@]}" --addons-path="$ADDONS_PATH" -d "$DB" -i aftersales \
     --stop-after-init --log-level=warn --http-interface=127.0.0.1 || die "Installing aftersales failed."
-for name in ${BENCH:-assignment warranty_import}; do
+for name in ${BENCH:-assignment warranty_import sms}; do
     echo "== bench/$name.py"
     "$PYTHON" "$REPO_DIR/bench/$name.py" --database "$DB" "$@" \
         "${ODOO_DB_ARGS[@]}" --addons-path="$ADDONS_PATH" --log-level=warn \
