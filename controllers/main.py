@@ -111,6 +111,7 @@ class AftersalesController(CustomerPortal):
         if not parsed:
             return refuse(400, "bad_payload")
         sender, text, ref = parsed
+        # Authentic from here on; the public user cannot write replies.
         inbound_id = (
             request.env["aftersales.sms.inbound"]
             .sudo()

@@ -1488,16 +1488,17 @@ class AftersalesOrder(models.Model):
         """Four digits, different from the codes of the customer's other
         orders awaiting approval (the reply names the order by it)."""
         self.ensure_one()
+        # The customer's other orders may sit at centers the requesting
+        # technician cannot see; only their codes are read.
+        orders_sudo = self.sudo()
         taken = set(
-            self.sudo()
-            .search(
+            orders_sudo.search(
                 [
                     ("customer_phone_e164", "=", self.customer_phone_e164),
                     ("state", "=", "awaiting_approval"),
                     ("id", "!=", self.id),
                 ]
-            )
-            .mapped("approval_code")
+            ).mapped("approval_code")
             if self.customer_phone_e164
             else ()
         )

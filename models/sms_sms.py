@@ -54,7 +54,9 @@ class SmsSms(models.Model):
         for gateway, sms in by_gateway.items():
             sms_api = gateway.company_id._get_sms_api_class()(self.env)
             sms_api._set_company(gateway.company_id)
-            sms.sudo().write({"aftersales_gateway_id": gateway.id})
+            # The queue may run as a user without write access to SMS.
+            sms_sudo = sms.sudo()
+            sms_sudo.write({"aftersales_gateway_id": gateway.id})
             yield sms_api, sms
         if others:
             yield from super(SmsSms, others)._split_by_api()
@@ -63,7 +65,7 @@ class SmsSms(models.Model):
         # One HTTP request per SMS: keep a batch short enough that the queue
         # commits its progress often.
         # On the whole queue (no records yet), any gateway counts, whatever
-        # the company of the user running the cron.
+        # the company of the user running the cron (hence sudo: all companies).
         uses_gateway = (
             any(
                 company.aftersales_sms_gateway_id for company in self._get_sms_company()
