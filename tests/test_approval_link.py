@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import SmsCommon
 
@@ -95,6 +95,19 @@ class TestApprovalLink(SmsCommon, HttpCase):
         self.assertIn("already recorded", response.text)
         self.assertEqual(len(self.order.approval_ids), 1)
         self.assertEqual(self.order.state, "done")
+
+    def test_logged_in_customer_decides_through_the_portal_channel(self):
+        portal_user = new_test_user(
+            self.env,
+            "as_portal_customer",
+            groups="base.group_portal",
+            partner_id=self.customer.id,
+        )
+        self.authenticate(portal_user.login, portal_user.login)
+        response = self._decide(decision="approve")
+        self.assertEqual(response.status_code, 303)
+        approval = self.order.approval_ids
+        self.assertEqual((approval.channel, approval.user_id), ("portal", portal_user))
 
     def test_reject_needs_a_reason_then_halts_the_order(self):
         response = self._decide(decision="reject")
