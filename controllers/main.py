@@ -182,24 +182,9 @@ class AftersalesController(CustomerPortal):
             and order_sudo.approval_link_expiry
             and order_sudo.approval_link_expiry < fields.Datetime.now()
         )
-        photos_sudo = request.env["ir.attachment"]
+        photos_sudo = request.env["aftersales.order.media"]
         if order_sudo.company_id.aftersales_approval_show_photos:
-            # The customer holds the order's token, not the attachments':
-            # give each picture its own token to be displayed.
-            photos_sudo = (
-                request.env["ir.attachment"]
-                .sudo()
-                .search(
-                    [
-                        ("res_model", "=", "aftersales.order"),
-                        ("res_id", "=", order_sudo.id),
-                        ("mimetype", "=like", "image/%"),
-                    ],
-                    order="id",
-                    limit=20,
-                )
-            )
-            photos_sudo.generate_access_token()
+            photos_sudo = order_sudo._get_approval_page_media()[:20]
         return {
             "order": order_sudo,
             "access_token": access_token,
@@ -233,6 +218,42 @@ class AftersalesController(CustomerPortal):
         )
         return request.render(
             "aftersales.approval_page", values, status=410 if values["expired"] else 200
+        )
+
+    @http.route(
+        "/aftersales/approval/<int:order_id>/photo/<int:media_id>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=False,
+        sitemap=False,
+    )
+    def aftersales_approval_photo(
+        self, order_id, media_id, access_token=None, size="large", **kwargs
+    ):
+        """A photo of the work, for the holder of the order's link. Photos
+        do not count against the link's request limit (a page shows many);
+        wrong tokens count against the address like the page's."""
+        address_key = f"approval-address:{self._remote_address()}"
+        if self._is_limited(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS):
+            return request.make_response("", status=429)
+        try:
+            order_sudo = self._document_check_access(
+                "aftersales.order", order_id, access_token
+            )
+        except (AccessError, MissingError):
+            self._count_attempt(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS)
+            return request.make_response("", status=404)
+        media_sudo = order_sudo._get_approval_page_media().filtered(
+            lambda m: m.id == media_id
+        )
+        if not media_sudo or not order_sudo.company_id.aftersales_approval_show_photos:
+            return request.make_response("", status=404)
+        field = "thumbnail" if size == "thumb" else "image_1024"
+        return (
+            request.env["ir.binary"]
+            ._get_image_stream_from(media_sudo, field)
+            .get_response()
         )
 
     @http.route(

@@ -15,6 +15,15 @@ from . import aftersales_assignment_rule
 from . import aftersales_approval
 from . import aftersales_order
 from . import aftersales_order_sms
+from . import aftersales_order_execution
+from . import aftersales_order_invoice
+from . import aftersales_order_media
+from . import aftersales_order_worklog
+from . import aftersales_order_part
+from . import aftersales_resolution_code
+from . import aftersales_qc_item
+from . import aftersales_qc_check
+from . import aftersales_qc_check_line
 from . import aftersales_sms_gateway
 from . import aftersales_sms_keyword
 from . import aftersales_sms_inbound
@@ -24,3 +33,7 @@ from . import mail_notification
 from . import sale_order
 from . import sale_order_line
 from . import stock_move
+from . import stock_location
+from . import stock_picking
+from . import account_move
+from . import account_move_line

@@ -232,6 +232,16 @@ class AftersalesCenter(models.Model):
         "aftersales.technician", "center_id", string="Technicians"
     )
 
+    # Stock
+    stock_location_id = fields.Many2one(
+        "stock.location",
+        string="Parts Stock",
+        check_company=True,
+        copy=False,
+        domain="[('usage', '=', 'internal')]",
+        help="Where the center keeps its spare parts; created with the center.",
+    )
+
     # Assignment
     date_last_assigned = fields.Datetime(
         string="Last Work Order Received",
@@ -278,6 +288,42 @@ class AftersalesCenter(models.Model):
                         center=center.display_name,
                     )
                 )
+
+    # ------------------------------------------------------------
+    # Overrides
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        centers = super().create(vals_list)
+        centers.filtered(lambda c: not c.stock_location_id)._create_stock_location()
+        return centers
+
+    # ------------------------------------------------------------
+    # Stock
+    # ------------------------------------------------------------
+
+    def _create_stock_location(self):
+        """Give each center its own parts stock, under the company's service
+        centers location."""
+        for center in self:
+            setup = center.company_id._aftersales_get_stock_setup()
+            # Managers configure centers without stock rights.
+            locations_sudo = self.env["stock.location"].sudo()
+            center.stock_location_id = locations_sudo.create(
+                center._prepare_stock_location_vals(setup["centers_location"])
+            )
+
+    def _prepare_stock_location_vals(self, parent):
+        """Values of the center's parts stock (extension hook)."""
+        self.ensure_one()
+        return {
+            "name": self.name,
+            "usage": "internal",
+            "location_id": parent.id,
+            "company_id": self.company_id.id,
+            "aftersales_center_id": self.id,
+        }
 
     # ------------------------------------------------------------
     # Compute methods

@@ -110,6 +110,8 @@ WORKFLOW_FIELDS = {
     "approval_requested_date",
     "approval_link_expiry",
     "customer_rejected",
+    "qc_returned",
+    "invoice_ids",
 }
 
 # States in which the order is in a center's hands and needs one.
@@ -858,6 +860,9 @@ class AftersalesOrder(models.Model):
                     service_type=unapproved[0].service_type_id.name,
                 )
             )
+        blockers = [message for order in self for message in order._get_completion_blockers()]
+        if blockers:
+            raise UserError("\n".join(blockers))
 
     def _ensure_can_be_cancelled(self):
         self._ensure_transition("cancel", self.env._("cancel"))

@@ -42,6 +42,43 @@ class AftersalesServiceType(models.Model):
         help="Planned time on site, used to block the technician's calendar.",
     )
 
+    on_site = fields.Boolean(
+        string="On Site",
+        default=True,
+        help="The technician travels to the customer: travel is charged.",
+    )
+
+    # Quality control
+    qc_required = fields.Boolean(
+        string="Quality Check Required",
+        help="A quality inspector must pass the work before the order is completed.",
+    )
+    qc_item_ids = fields.One2many(
+        "aftersales.qc.item", "service_type_id", string="Quality Checklist"
+    )
+
+    # Invoicing
+    labour_product_id = fields.Many2one(
+        "product.product",
+        string="Labour Product",
+        domain=[("type", "=", "service")],
+        help="Service product invoiced for the labour of chargeable work; its "
+        "taxes and income account apply.",
+    )
+    labour_pricing = fields.Selection(
+        [("fixed", "Fixed Tariff"), ("time", "By the Hour")],
+        default="fixed",
+        required=True,
+        help="Fixed: one tariff per order. By the hour: the hours of the visits "
+        "(in quarters) at the product's price.",
+    )
+    labour_price = fields.Float(
+        string="Tariff",
+        digits="Product Price",
+        help="Price of the labour (per order, or per hour); the labour "
+        "product's sales price when zero.",
+    )
+
     # NULLS NOT DISTINCT: a shared type (no company) must not duplicate a code either.
     _code_company_uniq = models.UniqueIndex(
         "(code, company_id) NULLS NOT DISTINCT",

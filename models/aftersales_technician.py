@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .phone import format_e164
 
@@ -82,6 +83,17 @@ class AftersalesTechnician(models.Model):
         help="Notify this technician in Odoo about their work orders.",
     )
 
+    # Stock
+    van_location_id = fields.Many2one(
+        "stock.location",
+        string="Van Stock",
+        check_company=True,
+        copy=False,
+        domain="[('aftersales_center_id', '=', center_id), ('usage', '=', 'internal')]",
+        help="The parts the technician carries; parts they use are taken from "
+        "here, else from the center's stock.",
+    )
+
     # Statistics
     order_count = fields.Integer(compute="_compute_order_count")
 
@@ -130,6 +142,36 @@ class AftersalesTechnician(models.Model):
         # Same reason as in create(): these fields are written on the resource.
         technicians_sudo = self.sudo()
         return super(AftersalesTechnician, technicians_sudo).write(vals)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_create_van_location(self):
+        """Give the technician a van stock inside their center's stock."""
+        self.check_access("write")
+        for technician in self.filtered(lambda t: not t.van_location_id):
+            parent = technician.center_id.stock_location_id
+            if not parent:
+                raise UserError(
+                    self.env._(
+                        "%(center)s has no parts stock yet.",
+                        center=technician.center_id.name,
+                    )
+                )
+            # Center staff manage their vans without stock rights.
+            locations_sudo = self.env["stock.location"].sudo()
+            location = locations_sudo.create(
+                {
+                    "name": self.env._("Van %(name)s", name=technician.name),
+                    "usage": "internal",
+                    "location_id": parent.id,
+                    "company_id": technician.company_id.id,
+                    "aftersales_center_id": technician.center_id.id,
+                }
+            )
+            technician.van_location_id = location.id
+        return True
 
     # ------------------------------------------------------------
     # Business methods

@@ -12,9 +12,9 @@ class ProductCategory(models.Model):
     )
 
     def _get_aftersales_warranty_type(self):
-        """The warranty type of the nearest category, self first, that has one."""
-        self.ensure_one()
-        category = self
+        """The warranty type of the nearest category, self first, that has one
+        (none for products without a category, which Odoo 19 allows)."""
+        category = self[:1]
         while category and not category.aftersales_warranty_type_id:
             category = category.parent_id
         return category.aftersales_warranty_type_id

@@ -17,6 +17,17 @@ class ProductTemplate(models.Model):
         "default when empty.",
     )
 
+    aftersales_spare_part_ids = fields.Many2many(
+        "product.product",
+        "product_template_aftersales_spare_part_rel",
+        "template_id",
+        "part_id",
+        string="Spare Parts",
+        domain=[("type", "=", "consu")],
+        help="Parts technicians commonly replace on this product: suggested on "
+        "its work orders.",
+    )
+
     def _get_aftersales_warranty_type(self):
         self.ensure_one()
         return (

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 from .sms_http_api import SmsApiAftersalesHttp
 
@@ -125,6 +126,166 @@ class ResCompany(models.Model):
         help="Customers see the pictures attached to the work order when they "
         "approve it.",
     )
+
+    # Field execution
+    aftersales_media_max_mb = fields.Integer(
+        string="Largest Photo or Document (MB)",
+        default=25,
+        help="Larger files are refused when attached to a work order.",
+    )
+    aftersales_media_max_count = fields.Integer(
+        string="Photos and Documents per Order",
+        default=30,
+        help="How many files a work order may hold (archived ones not counted).",
+    )
+
+    # Stock of the service centers (created on first use)
+    aftersales_centers_location_id = fields.Many2one(
+        "stock.location",
+        string="Service Centers Location",
+        help="Parent of the stock locations of the centers and vans.",
+    )
+    aftersales_defective_location_id = fields.Many2one(
+        "stock.location",
+        string="Defective Parts Location",
+        help="Where the defective parts technicians take back are received, "
+        "waiting to go back to the manufacturer.",
+    )
+    aftersales_consume_type_id = fields.Many2one(
+        "stock.picking.type",
+        string="Charged Parts Operation",
+        help="Operation type of the parts consumed and charged to the customer.",
+    )
+    aftersales_warranty_consume_type_id = fields.Many2one(
+        "stock.picking.type",
+        string="Warranty Parts Operation",
+        help="Operation type of the parts consumed under warranty or contract, "
+        "kept apart to be reported and claimed separately.",
+    )
+    aftersales_defective_type_id = fields.Many2one(
+        "stock.picking.type",
+        string="Defective Parts Receipt",
+        help="Operation type of the defective parts taken back from customers.",
+    )
+
+    # Invoicing
+    aftersales_travel_product_id = fields.Many2one(
+        "product.product",
+        string="Travel Product",
+        domain=[("type", "=", "service")],
+        help="Invoiced once per visit of on-site work that the warranty does "
+        "not cover.",
+    )
+    aftersales_invoice_grouping = fields.Selection(
+        [("order", "One Invoice per Work Order"), ("customer", "One per Customer")],
+        string="Invoice Grouping",
+        default="order",
+        required=True,
+    )
+    aftersales_invoice_covered = fields.Selection(
+        [("zero", "Listed at Zero"), ("hide", "Left Out")],
+        string="Covered Items on Invoices",
+        default="zero",
+        required=True,
+        help="How parts, labour and travel paid by the warranty appear on the "
+        "customer's invoice.",
+    )
+
+    # ------------------------------------------------------------
+    # Stock
+    # ------------------------------------------------------------
+
+    def _aftersales_get_stock_setup(self):
+        """The locations and operation types of after-sales parts, created on
+        first use for companies that have none yet."""
+        self.ensure_one()
+        if not (
+            self.aftersales_centers_location_id
+            and self.aftersales_defective_location_id
+            and self.aftersales_consume_type_id
+            and self.aftersales_warranty_consume_type_id
+            and self.aftersales_defective_type_id
+        ):
+            # Center staff and technicians trigger this without stock rights.
+            company_sudo = self.sudo()
+            company_sudo._aftersales_create_stock_setup()
+        return {
+            "centers_location": self.aftersales_centers_location_id,
+            "defective_location": self.aftersales_defective_location_id,
+            "consume_type": self.aftersales_consume_type_id,
+            "warranty_type": self.aftersales_warranty_consume_type_id,
+            "defective_type": self.aftersales_defective_type_id,
+        }
+
+    def _aftersales_create_stock_setup(self):
+        self.ensure_one()
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.id)], order="sequence, id", limit=1
+        )
+        if not warehouse:
+            raise UserError(
+                self.env._(
+                    "%(company)s has no warehouse: create one before recording "
+                    "parts on work orders.",
+                    company=self.name,
+                )
+            )
+        Location = self.env["stock.location"].with_company(self)
+        customers = self.env.ref("stock.stock_location_customers")
+        vals = {}
+        if not self.aftersales_centers_location_id:
+            vals["aftersales_centers_location_id"] = Location.create(
+                {
+                    "name": self.env._("Service Centers"),
+                    "usage": "view",
+                    "location_id": warehouse.view_location_id.id,
+                    "company_id": self.id,
+                }
+            ).id
+        if not self.aftersales_defective_location_id:
+            vals["aftersales_defective_location_id"] = Location.create(
+                {
+                    "name": self.env._("Defective Parts"),
+                    "usage": "internal",
+                    "location_id": warehouse.view_location_id.id,
+                    "company_id": self.id,
+                }
+            ).id
+        self.write(vals)
+        PickingType = self.env["stock.picking.type"].with_company(self)
+        types = {
+            "aftersales_consume_type_id": {
+                "name": self.env._("Service Parts"),
+                "code": "outgoing",
+                "sequence_code": "SVP",
+                "default_location_src_id": warehouse.lot_stock_id.id,
+                "default_location_dest_id": customers.id,
+            },
+            "aftersales_warranty_consume_type_id": {
+                "name": self.env._("Warranty Parts"),
+                "code": "outgoing",
+                "sequence_code": "SVW",
+                "default_location_src_id": warehouse.lot_stock_id.id,
+                "default_location_dest_id": customers.id,
+            },
+            "aftersales_defective_type_id": {
+                "name": self.env._("Defective Parts Receipts"),
+                "code": "incoming",
+                "sequence_code": "SVD",
+                "default_location_src_id": customers.id,
+                "default_location_dest_id": self.aftersales_defective_location_id.id,
+            },
+        }
+        for fname, type_vals in types.items():
+            if not self[fname]:
+                self[fname] = PickingType.create(
+                    {
+                        **type_vals,
+                        "warehouse_id": warehouse.id,
+                        "company_id": self.id,
+                        "sequence": 90,
+                    }
+                )
 
     # ------------------------------------------------------------
     # SMS

@@ -73,3 +73,18 @@ class ResConfigSettings(models.TransientModel):
     aftersales_approval_show_photos = fields.Boolean(
         related="company_id.aftersales_approval_show_photos", readonly=False
     )
+    aftersales_media_max_mb = fields.Integer(
+        related="company_id.aftersales_media_max_mb", readonly=False
+    )
+    aftersales_media_max_count = fields.Integer(
+        related="company_id.aftersales_media_max_count", readonly=False
+    )
+    aftersales_travel_product_id = fields.Many2one(
+        related="company_id.aftersales_travel_product_id", readonly=False
+    )
+    aftersales_invoice_grouping = fields.Selection(
+        related="company_id.aftersales_invoice_grouping", readonly=False
+    )
+    aftersales_invoice_covered = fields.Selection(
+        related="company_id.aftersales_invoice_covered", readonly=False
+    )

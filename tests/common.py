@@ -431,3 +431,138 @@ class SmsCommon(AftersalesCommon):
                 order="id",
             )
         )
+
+
+# A 1x1 PNG.
+PIXEL_PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+
+
+class FieldCommon(AftersalesCommon):
+    """Spare parts in stock at Center A1, a warranty covering the test serial,
+    a repair type with a quality checklist, labour and travel products with
+    taxes, and a quality inspector."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Product = cls.env["product.product"]
+        cls.tax_sale = cls.env["account.tax"].create(
+            {
+                "name": "Test VAT 20%",
+                "amount": 20.0,
+                "type_tax_use": "sale",
+                "company_id": cls.company.id,
+            }
+        )
+        cls.part_board = Product.create(
+            {
+                "name": "Test Control Board",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "lst_price": 120.0,
+                "taxes_id": [Command.set(cls.tax_sale.ids)],
+            }
+        )
+        cls.part_belt = Product.create(
+            {
+                "name": "Test Drive Belt",
+                "type": "consu",
+                "is_storable": True,
+                "lst_price": 15.0,
+                "taxes_id": [Command.set(cls.tax_sale.ids)],
+            }
+        )
+        cls.labour = Product.create(
+            {
+                "name": "Test Repair Labour",
+                "type": "service",
+                "lst_price": 40.0,
+                "taxes_id": [Command.set(cls.tax_sale.ids)],
+            }
+        )
+        cls.travel = Product.create(
+            {
+                "name": "Test Travel",
+                "type": "service",
+                "lst_price": 10.0,
+                "taxes_id": [Command.set(cls.tax_sale.ids)],
+            }
+        )
+        cls.company.aftersales_travel_product_id = cls.travel
+        cls.type_repair = cls.env["aftersales.service.type"].create(
+            {
+                "name": "Test Repair",
+                "code": "T-REP",
+                "is_repair": True,
+                "labour_product_id": cls.labour.id,
+                "qc_item_ids": [
+                    Command.create({"name": "Unit runs a full cycle", "sequence": 1}),
+                    Command.create(
+                        {"name": "Area cleaned", "sequence": 2, "mandatory": False}
+                    ),
+                ],
+            }
+        )
+        (cls.center_a1 | cls.center_a2).service_type_ids = [
+            Command.link(cls.type_repair.id)
+        ]
+        cls.board_lots = cls.env["stock.lot"].create(
+            [
+                {"name": f"CB-{n}", "product_id": cls.part_board.id}
+                for n in range(1, 4)
+            ]
+        )
+        Quant = cls.env["stock.quant"]
+        cls.location_a1 = cls.center_a1.stock_location_id
+        for lot in cls.board_lots[:2]:
+            Quant._update_available_quantity(
+                cls.part_board, cls.location_a1, 1, lot_id=lot
+            )
+        # The third board sits in the other center's stock.
+        Quant._update_available_quantity(
+            cls.part_board, cls.center_a2.stock_location_id, 1, lot_id=cls.board_lots[2]
+        )
+        Quant._update_available_quantity(cls.part_belt, cls.location_a1, 5)
+
+        cls.warranty_type = cls.env["aftersales.warranty.type"].create(
+            {"name": "Test Two Years", "duration": 2, "covers_travel": False}
+        )
+        cls.covered_lot = cls.env["stock.lot"].create(
+            {"name": "TWM-COVERED", "product_id": cls.product.id}
+        )
+        cls.env["aftersales.warranty"].create(
+            {
+                "lot_id": cls.covered_lot.id,
+                "partner_id": cls.customer.id,
+                "warranty_type_id": cls.warranty_type.id,
+            }
+        ).action_activate()
+
+        cls.user_qc = new_test_user(
+            cls.env, "as_qc", groups="aftersales.group_qc", company_id=cls.company.id
+        )
+
+    def _repair_in_progress(self, lot=None, **vals):
+        """A repair (no customer approval) in progress at Center A1."""
+        return self._order_in_state(
+            "in_progress",
+            service_type_id=self.type_repair.id,
+            lot_id=(lot or self.lot).id,
+            **vals,
+        )
+
+    def _add_part(self, order, product, user=None, **vals):
+        Part = self.env["aftersales.order.part"]
+        if user:
+            Part = Part.with_user(user)
+        return Part.create(
+            {"order_id": order.id, "product_id": product.id, "quantity": 1, **vals}
+        )
+
+    def _quant_qty(self, product, location, lot=None):
+        return self.env["stock.quant"]._get_available_quantity(
+            product, location, lot_id=lot, strict=bool(lot)
+        )

@@ -44,12 +44,16 @@ class TestApprovalLink(SmsCommon, HttpCase):
         )
 
     def test_page_shows_the_work_without_login(self):
-        self.env["ir.attachment"].create(
+        Media = self.env["aftersales.order.media"]
+        photo = Media.create(
+            {"order_id": self.order.id, "kind": "after", "file": base64.b64encode(PIXEL)}
+        )
+        hidden = Media.create(
             {
-                "name": "after.png",
-                "raw": PIXEL,
-                "res_model": "aftersales.order",
-                "res_id": self.order.id,
+                "order_id": self.order.id,
+                "kind": "fault",
+                "file": base64.b64encode(PIXEL),
+                "visible_to_customer": False,
             }
         )
         response = self._open()
@@ -59,14 +63,40 @@ class TestApprovalLink(SmsCommon, HttpCase):
         self.assertIn("TWM-0001", response.text)
         self.assertIn("Approve the work", response.text)
         self.assertIn('name="viewport"', response.text, "made for phones")
-        photo = re.search(
-            r'src="(/web/image/\d+/160x160\?access_token=[^"]+)"', response.text
+        shown = re.findall(
+            r'src="(/aftersales/approval/\d+/photo/(\d+)\?size=thumb&amp;access_token=[^"]+)"',
+            response.text,
         )
-        self.assertTrue(photo, "the photo is shown")
-        self.assertEqual(self.url_open(photo.group(1)).status_code, 200)
+        self.assertEqual([int(media_id) for _url, media_id in shown], [photo.id])
+        thumb = self.url_open(shown[0][0].replace("&amp;", "&"))
+        self.assertEqual(thumb.status_code, 200)
+        self.assertEqual(thumb.headers["Content-Type"], "image/png")
+
+        base = f"/aftersales/approval/{self.order.id}/photo"
+        token = self.order.access_token
+        self.assertEqual(
+            self.url_open(f"{base}/{hidden.id}?access_token={token}").status_code,
+            404,
+            "a photo the center keeps to itself is not served",
+        )
+        self.assertEqual(
+            self.url_open(f"{base}/{photo.id}?access_token=wrong").status_code, 404
+        )
+        other = self._awaiting_order()
+        self.assertEqual(
+            self.url_open(
+                f"/aftersales/approval/{other.id}/photo/{photo.id}"
+                f"?access_token={other.access_token}"
+            ).status_code,
+            404,
+            "another order's link does not open this order's photos",
+        )
 
         self.company.aftersales_approval_show_photos = False
-        self.assertNotIn("/web/image/", self._open().text)
+        self.assertNotIn("/photo/", self._open().text)
+        self.assertEqual(
+            self.url_open(f"{base}/{photo.id}?access_token={token}").status_code, 404
+        )
 
     def test_approve_records_the_decision_once(self):
         csrf = self._csrf()

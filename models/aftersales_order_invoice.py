@@ -1,0 +1,341 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_is_zero, float_round
+
+
+class AftersalesOrder(models.Model):
+    """Invoicing chargeable work: parts, labour and travel."""
+
+    _inherit = "aftersales.order"
+
+    invoice_ids = fields.Many2many(
+        "account.move",
+        "aftersales_order_account_move_rel",
+        "order_id",
+        "move_id",
+        string="Invoices",
+        readonly=True,
+        copy=False,
+    )
+    invoice_count = fields.Integer(compute="_compute_invoice_status")
+    invoice_status = fields.Selection(
+        [
+            ("no", "Nothing to Invoice"),
+            ("to_invoice", "To Invoice"),
+            ("invoiced", "Invoiced"),
+        ],
+        compute="_compute_invoice_status",
+    )
+    amount_chargeable = fields.Monetary(
+        string="Chargeable (untaxed)",
+        compute="_compute_amount_chargeable",
+        currency_field="currency_id",
+        help="What the customer pays for parts, labour and travel, before tax.",
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+
+    # ------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------
+
+    @api.depends(
+        "part_ids.price_subtotal",
+        "worked_hours",
+        "visit_count",
+        "labour_covered",
+        "travel_covered",
+        "service_type_id",
+    )
+    def _compute_amount_chargeable(self):
+        for order in self:
+            order.amount_chargeable = sum(
+                vals["quantity"] * vals["price_unit"]
+                for vals in order._get_invoiceable_items()
+                if not vals["covered"]
+            )
+
+    @api.depends("invoice_ids.state", "state", "amount_chargeable")
+    def _compute_invoice_status(self):
+        for order in self:
+            invoices = order.invoice_ids.filtered(
+                lambda m: m.move_type == "out_invoice" and m.state != "cancel"
+            )
+            order.invoice_count = len(order.invoice_ids)
+            if invoices:
+                order.invoice_status = "invoiced"
+            elif order.state == "done" and not float_is_zero(
+                order.amount_chargeable, precision_rounding=order.currency_id.rounding
+            ):
+                order.invoice_status = "to_invoice"
+            else:
+                order.invoice_status = "no"
+
+    # ------------------------------------------------------------
+    # What is charged
+    # ------------------------------------------------------------
+
+    def _get_invoiceable_items(self):
+        """Parts, labour and travel of the order, each a dict with product,
+        quantity, price_unit, name and whether the warranty covers it."""
+        self.ensure_one()
+        items = []
+        for part in self.part_ids.filtered(lambda p: p.state != "cancel"):
+            items.append(
+                {
+                    "product": part.product_id,
+                    "name": part.product_id.display_name
+                    + (f" ({part.lot_id.name})" if part.lot_id else ""),
+                    "quantity": part.quantity,
+                    "price_unit": part.price_unit,
+                    "covered": part.coverage == "covered",
+                }
+            )
+        service_type = self.service_type_id
+        labour = service_type.labour_product_id
+        if labour:
+            if service_type.labour_pricing == "time":
+                quantity = float_round(self.worked_hours, precision_rounding=0.25)
+            else:
+                quantity = 1.0
+            if quantity:
+                items.append(
+                    {
+                        "product": labour,
+                        "name": self.env._(
+                            "%(service)s: %(product)s",
+                            service=service_type.name,
+                            product=labour.name,
+                        ),
+                        "quantity": quantity,
+                        "price_unit": service_type.labour_price or labour.lst_price,
+                        "covered": self.labour_covered,
+                    }
+                )
+        travel = self.company_id.aftersales_travel_product_id
+        if travel and service_type.on_site:
+            items.append(
+                {
+                    "product": travel,
+                    "name": travel.display_name,
+                    "quantity": max(self.visit_count, 1),
+                    "price_unit": travel.lst_price,
+                    "covered": self.travel_covered,
+                }
+            )
+        return items
+
+    def _get_approval_page_lines(self):
+        lines = super()._get_approval_page_lines()
+        currency = self.currency_id
+        for item in self._get_invoiceable_items():
+            price = (
+                self.env._("Covered")
+                if item["covered"]
+                else currency.format(item["quantity"] * item["price_unit"])
+            )
+            lines.append((item["name"], f"{item['quantity']:g}", price))
+        return lines
+
+    # ------------------------------------------------------------
+    # Invoices
+    # ------------------------------------------------------------
+
+    def _ensure_can_be_invoiced(self):
+        if not self.env.su and not self.env.user.has_group(
+            "aftersales.group_dispatcher"
+        ):
+            raise AccessError(self.env._("Only dispatchers invoice work orders."))
+        self.check_access("write")
+        not_done = self.filtered(lambda o: o.state != "done")
+        if not_done:
+            raise UserError(
+                self.env._(
+                    "Only completed work is invoiced: %(orders)s is not done.",
+                    orders=", ".join(not_done.mapped("name")),
+                )
+            )
+        invoiced = self.filtered(lambda o: o.invoice_status == "invoiced")
+        if invoiced:
+            raise UserError(
+                self.env._(
+                    "%(orders)s is already invoiced.",
+                    orders=", ".join(invoiced.mapped("name")),
+                )
+            )
+
+    def action_create_invoices(self):
+        """Invoice the chargeable parts, labour and travel of completed
+        orders: one draft invoice per order, or per customer when the company
+        groups them."""
+        self._ensure_can_be_invoiced()
+        invoices = self._create_invoices()
+        if not invoices:
+            raise UserError(
+                self.env._(
+                    "Nothing to invoice: the warranty or contract covers all the "
+                    "work of %(orders)s.",
+                    orders=", ".join(self.mapped("name")),
+                )
+            )
+        return self._get_invoice_action(invoices)
+
+    def _create_invoices(self):
+        groups = defaultdict(lambda: self.browse())
+        for order in self:
+            if float_is_zero(
+                order.amount_chargeable, precision_rounding=order.currency_id.rounding
+            ):
+                continue
+            groups[order._get_invoice_grouping_key()] |= order
+        vals_list = [orders._prepare_invoice_vals() for orders in groups.values()]
+        if not vals_list:
+            return self.env["account.move"]
+        # Dispatchers invoice without billing rights, as salespeople do in
+        # sale: the guards above decided which orders may be invoiced.
+        moves_sudo = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(default_move_type="out_invoice")
+            .create(vals_list)
+        )
+        for move_sudo, orders in zip(moves_sudo, groups.values(), strict=True):
+            orders._workflow_write({"invoice_ids": [fields.Command.link(move_sudo.id)]})
+            move_sudo.message_post(
+                body=self.env._(
+                    "Invoice for work orders %(orders)s.",
+                    orders=", ".join(orders.mapped("name")),
+                )
+            )
+        return moves_sudo.with_env(self.env)
+
+    def _get_invoice_grouping_key(self):
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id
+        if self.company_id.aftersales_invoice_grouping == "customer":
+            return (self.company_id.id, partner.id, self.currency_id.id)
+        return (self.id,)
+
+    def _prepare_invoice_vals(self):
+        """Header of the invoice of these orders (one customer); extension hook."""
+        first = self[0]
+        partner = first.partner_id
+        invoice_partner = partner.browse(partner.address_get(["invoice"])["invoice"])
+        lines = []
+        for order in self:
+            if len(self) > 1:
+                lines.append(
+                    fields.Command.create(
+                        {
+                            "display_type": "line_section",
+                            "name": order._get_invoice_section_name(),
+                        }
+                    )
+                )
+            lines += [
+                fields.Command.create(vals) for vals in order._prepare_invoice_line_vals()
+            ]
+        return {
+            "move_type": "out_invoice",
+            "partner_id": invoice_partner.id,
+            "partner_shipping_id": first.address_id.id,
+            "company_id": first.company_id.id,
+            "currency_id": first.currency_id.id,
+            "invoice_origin": ", ".join(self.mapped("name")),
+            "ref": ", ".join(filter(None, self.mapped("lot_id.name"))) or False,
+            "invoice_user_id": self.env.user.id,
+            "invoice_line_ids": lines,
+        }
+
+    def _get_invoice_section_name(self):
+        self.ensure_one()
+        return " - ".join(
+            filter(None, [self.name, self.product_id.display_name, self.lot_id.name])
+        )
+
+    def _prepare_invoice_line_vals(self):
+        """Invoice lines of the order (extension hook). Covered items are
+        listed at zero or left out, as the company chooses."""
+        self.ensure_one()
+        show_covered = self.company_id.aftersales_invoice_covered == "zero"
+        vals_list = []
+        for item in self._get_invoiceable_items():
+            if item["covered"] and not show_covered:
+                continue
+            name = item["name"]
+            if item["covered"]:
+                name = self.env._("%(item)s (covered)", item=name)
+            vals_list.append(
+                {
+                    "product_id": item["product"].id,
+                    "name": name,
+                    "quantity": item["quantity"],
+                    "price_unit": 0.0 if item["covered"] else item["price_unit"],
+                    "aftersales_order_id": self.id,
+                }
+            )
+        return vals_list
+
+    def _get_invoice_action(self, invoices):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        if len(invoices) == 1:
+            action.update(
+                views=[(self.env.ref("account.view_move_form").id, "form")],
+                res_id=invoices.id,
+            )
+        else:
+            action["domain"] = [("id", "in", invoices.ids)]
+        return action
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        return self._get_invoice_action(self.invoice_ids)
+
+    # ------------------------------------------------------------
+    # Returns
+    # ------------------------------------------------------------
+
+    def _action_return(self, reason):
+        invoiced = self.filtered(lambda o: o.state == "done" and o.invoice_ids)
+        result = super()._action_return(reason)
+        invoiced._refund_invoices(reason)
+        return result
+
+    def _refund_invoices(self, reason):
+        """A completed order handed back: cancel its draft invoice, or issue a
+        draft credit note for a posted one (the accountant posts it)."""
+        # Returns are made by center staff without billing rights; only the
+        # invoices of these orders are touched.
+        for order in self:
+            invoices_sudo = order.sudo().invoice_ids.filtered(
+                lambda m: m.move_type == "out_invoice"
+            )
+            invoices_sudo.filtered(lambda m: m.state == "draft").button_cancel()
+            posted = invoices_sudo.filtered(
+                lambda m: m.state == "posted" and not m.reversal_move_ids
+            )
+            if not posted:
+                continue
+            refunds = posted._reverse_moves(
+                [
+                    {
+                        "ref": self.env._(
+                            "Return of %(order)s: %(reason)s",
+                            order=order.name,
+                            reason=reason,
+                        ),
+                        "invoice_date": fields.Date.context_today(self),
+                    }
+                    for _move in posted
+                ]
+            )
+            order._workflow_write({"invoice_ids": [fields.Command.link(r.id) for r in refunds]})
+            order.message_post(
+                body=self.env._(
+                    "Credit note %(refunds)s drafted for the returned work.",
+                    refunds=", ".join(refunds.mapped("display_name")),
+                )
+            )

@@ -1,0 +1,428 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, float_is_zero
+
+
+class AftersalesOrderPart(models.Model):
+    _name = "aftersales.order.part"
+    _description = "Work Order Part"
+    _order = "order_id, sequence, id"
+    _check_company_auto = True
+
+    order_id = fields.Many2one(
+        "aftersales.order",
+        string="Work Order",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+    )
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
+    center_id = fields.Many2one(related="order_id.center_id")
+    sequence = fields.Integer(default=10)
+    state = fields.Selection(
+        [("draft", "To Consume"), ("done", "Consumed"), ("cancel", "Cancelled")],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+    )
+
+    # What was used
+    product_id = fields.Many2one(
+        "product.product",
+        string="Part",
+        required=True,
+        index=True,
+        check_company=True,
+        domain=[("type", "=", "consu")],
+    )
+    tracking = fields.Selection(related="product_id.tracking")
+    lot_id = fields.Many2one(
+        "stock.lot",
+        string="Part Serial/Lot",
+        check_company=True,
+        domain="[('product_id', '=', product_id)]",
+    )
+    quantity = fields.Float(default=1.0, required=True, digits="Product Unit")
+    uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
+    location_id = fields.Many2one(
+        "stock.location",
+        string="Taken From",
+        compute="_compute_location_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        domain="[('aftersales_center_id', '=', center_id), ('usage', '=', 'internal')]",
+        help="The center's stock or the technician's van.",
+    )
+    available_quantity = fields.Float(
+        string="Available",
+        compute="_compute_available_quantity",
+        digits="Product Unit",
+        help="On hand and not reserved where the part is taken from.",
+    )
+
+    # Who pays
+    coverage = fields.Selection(
+        [("covered", "Covered"), ("charged", "Charged")],
+        compute="_compute_coverage",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+        help="Covered parts are paid by the warranty or contract; charged parts "
+        "are invoiced to the customer.",
+    )
+    price_unit = fields.Float(
+        string="Unit Price",
+        compute="_compute_price_unit",
+        store=True,
+        readonly=False,
+        precompute=True,
+        digits="Product Price",
+    )
+    price_subtotal = fields.Monetary(
+        string="Charged", compute="_compute_price_subtotal", store=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+
+    # Stock
+    move_id = fields.Many2one("stock.move", readonly=True, copy=False, index="btree_not_null")
+    picking_id = fields.Many2one(related="move_id.picking_id", string="Transfer")
+
+    # The defective part taken back
+    defective_return = fields.Boolean(
+        string="Defective Part Taken Back",
+        help="The technician brings back the replaced part: it is received "
+        "into the company's defective-parts location, for the manufacturer.",
+    )
+    defective_lot_name = fields.Char(
+        string="Defective Serial/Lot",
+        help="Serial or lot of the removed part, when the part has one.",
+    )
+    defective_move_id = fields.Many2one(
+        "stock.move", readonly=True, copy=False, index="btree_not_null"
+    )
+
+    # ------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------
+
+    @api.depends("order_id.technician_id", "order_id.center_id")
+    def _compute_location_id(self):
+        for part in self.filtered(lambda p: p.state == "draft"):
+            order = part.order_id
+            part.location_id = (
+                order.technician_id.van_location_id
+                or order.center_id.stock_location_id
+                or part.location_id
+            )
+
+    @api.depends("order_id.parts_covered")
+    def _compute_coverage(self):
+        for part in self:
+            if part.state == "draft" or not part.coverage:
+                part.coverage = "covered" if part.order_id.parts_covered else "charged"
+
+    @api.depends("product_id")
+    def _compute_price_unit(self):
+        for part in self:
+            part.price_unit = part.product_id.lst_price
+
+    @api.depends("coverage", "quantity", "price_unit")
+    def _compute_price_subtotal(self):
+        for part in self:
+            part.price_subtotal = (
+                part.quantity * part.price_unit if part.coverage == "charged" else 0.0
+            )
+
+    @api.depends("product_id", "lot_id", "location_id", "quantity")
+    def _compute_available_quantity(self):
+        available = self._get_available_quantities()
+        for part in self:
+            part.available_quantity = available.get(part._stock_key(), 0.0)
+
+    # ------------------------------------------------------------
+    # Constrains
+    # ------------------------------------------------------------
+
+    @api.constrains("quantity", "lot_id", "product_id")
+    def _check_quantity(self):
+        for part in self:
+            if float_compare(part.quantity, 0.0, precision_digits=6) <= 0:
+                raise ValidationError(
+                    self.env._("The quantity of %(part)s must be positive.",
+                               part=part.product_id.display_name)
+                )
+            if part.lot_id and part.lot_id.product_id != part.product_id:
+                raise ValidationError(
+                    self.env._(
+                        "Serial %(lot)s is not a %(part)s.",
+                        lot=part.lot_id.name,
+                        part=part.product_id.display_name,
+                    )
+                )
+            if part.product_id.tracking == "serial" and part.quantity != 1:
+                raise ValidationError(
+                    self.env._(
+                        "%(part)s is tracked by serial number: add one line per "
+                        "serial, with a quantity of 1.",
+                        part=part.product_id.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # Overrides
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        parts = super().create(vals_list)
+        parts.order_id._ensure_execution_editable()
+        return parts
+
+    def write(self, vals):
+        if self.filtered(lambda p: p.state != "draft") and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Consumed parts cannot be changed: the stock moves are done."
+                )
+            )
+        self.order_id._ensure_execution_editable()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_consumed(self):
+        if self.filtered(lambda p: p.state == "done"):
+            raise UserError(
+                self.env._("Consumed parts cannot be deleted: the stock moves are done.")
+            )
+
+    # ------------------------------------------------------------
+    # Stock
+    # ------------------------------------------------------------
+
+    def _stock_key(self):
+        return (self.product_id.id, self.location_id.id, self.lot_id.id or None)
+
+    def _get_available_quantities(self, lock=False):
+        """Free quantity per (product, location, lot) for these lines, from
+        one grouped query on the quants. With ``lock``, the quants are locked
+        first, so two technicians cannot both take the last part."""
+        parts = self.filtered(lambda p: p.product_id.is_storable and p.location_id)
+        if not parts:
+            return {}
+        # Reading stock is not a technician's right; only quantities are read.
+        quants_sudo = self.env["stock.quant"].sudo()
+        domain = [
+            ("product_id", "in", parts.product_id.ids),
+            ("location_id", "in", parts.location_id.ids),
+        ]
+        if lock:
+            quants_sudo.search(domain).lock_for_update()
+        available = defaultdict(float)
+        for product, location, lot, quantity, reserved in quants_sudo._read_group(
+            domain,
+            ["product_id", "location_id", "lot_id"],
+            ["quantity:sum", "reserved_quantity:sum"],
+        ):
+            free = quantity - reserved
+            # Lines without a lot take any lot; lines with one take only it.
+            available[(product.id, location.id, None)] += free
+            if lot:
+                available[(product.id, location.id, lot.id)] += free
+        return available
+
+    def _ensure_available(self):
+        """Refuse to consume parts the location does not hold: a clear
+        message now rather than a negative stock later."""
+        needed = defaultdict(float)
+        for part in self.filtered(lambda p: p.product_id.is_storable):
+            needed[part._stock_key()] += part.quantity
+            if part.lot_id:
+                needed[(part.product_id.id, part.location_id.id, None)] += (
+                    part.quantity
+                )
+        missing_lot = self.filtered(lambda p: p.tracking != "none" and not p.lot_id)
+        if missing_lot:
+            raise UserError(
+                self.env._(
+                    "Give the serial or lot number of %(parts)s before finishing.",
+                    parts=", ".join(missing_lot.product_id.mapped("display_name")),
+                )
+            )
+        missing_location = self.filtered(lambda p: not p.location_id)
+        if missing_location:
+            raise UserError(
+                self.env._(
+                    "%(parts)s: choose the stock the part is taken from (the "
+                    "center has no stock location yet).",
+                    parts=", ".join(missing_location.product_id.mapped("display_name")),
+                )
+            )
+        available = self._get_available_quantities(lock=True)
+        shortages = []
+        for part in self.filtered(lambda p: p.product_id.is_storable):
+            key = part._stock_key()
+            if float_compare(available.get(key, 0.0), needed[key], precision_digits=6) < 0:
+                shortages.append(
+                    self.env._(
+                        "%(part)s%(lot)s: %(needed)s needed, %(available)s in %(location)s",
+                        part=part.product_id.display_name,
+                        lot=f" ({part.lot_id.name})" if part.lot_id else "",
+                        needed=needed[key],
+                        available=max(available.get(key, 0.0), 0.0),
+                        location=part.location_id.display_name,
+                    )
+                )
+        if shortages:
+            raise UserError(
+                self.env._(
+                    "These parts are not in stock, so the work cannot be "
+                    "finished yet:\n%(shortages)s\nReceive or transfer them first, "
+                    "or take them from another location.",
+                    shortages="\n".join(f"• {s}" for s in dict.fromkeys(shortages)),
+                )
+            )
+
+    def _consume(self):
+        """Move the parts out of the center's stock through one transfer per
+        operation type and source (covered parts go through the warranty
+        consumption type) and receive the defective parts taken back."""
+        parts = self.filtered(lambda p: p.state == "draft")
+        if not parts:
+            return
+        parts._ensure_available()
+        # Technicians finish their work without stock rights; the guards above
+        # and the order's own checks decided what may move.
+        parts_sudo = parts.sudo()
+        for order in parts_sudo.order_id:
+            setup = order.company_id._aftersales_get_stock_setup()
+            order_parts = parts_sudo.filtered(lambda p, o=order: p.order_id == o)
+            groups = defaultdict(lambda: parts_sudo.browse())
+            for part in order_parts:
+                picking_type = (
+                    setup["warranty_type"]
+                    if part.coverage == "covered"
+                    else setup["consume_type"]
+                )
+                groups[(picking_type, part.location_id)] |= part
+            for (picking_type, location), group in groups.items():
+                group._create_consumption_picking(order, picking_type, location)
+            defective = order_parts.filtered("defective_return")
+            if defective:
+                defective._create_defective_receipt(order, setup)
+        parts_sudo.write({"state": "done"})
+        parts_sudo._ensure_no_negative_stock()
+
+    def _create_consumption_picking(self, order, picking_type, location):
+        destination = order._get_parts_destination()
+        picking = self.env["stock.picking"].create(
+            order._prepare_parts_picking_vals(picking_type, location, destination, self)
+        )
+        picking.action_confirm()
+        for part, move in zip(self, picking.move_ids, strict=True):
+            part.move_id = move
+            move.move_line_ids.unlink()
+            self.env["stock.move.line"].create(
+                {
+                    "move_id": move.id,
+                    "picking_id": picking.id,
+                    "product_id": part.product_id.id,
+                    "product_uom_id": part.uom_id.id,
+                    "location_id": location.id,
+                    "location_dest_id": destination.id,
+                    "lot_id": part.lot_id.id,
+                    "quantity": part.quantity,
+                }
+            )
+        picking.move_ids.picked = True
+        picking._action_done()
+        return picking
+
+    def _create_defective_receipt(self, order, setup):
+        source = order._get_parts_destination()
+        destination = setup["defective_location"]
+        picking = self.env["stock.picking"].create(
+            order._prepare_parts_picking_vals(
+                setup["defective_type"], source, destination, self
+            )
+        )
+        picking.action_confirm()
+        Lot = self.env["stock.lot"]
+        for part, move in zip(self, picking.move_ids, strict=True):
+            part.defective_move_id = move
+            lot = Lot
+            if part.tracking != "none":
+                lot = part._get_defective_lot()
+            move.move_line_ids.unlink()
+            self.env["stock.move.line"].create(
+                {
+                    "move_id": move.id,
+                    "picking_id": picking.id,
+                    "product_id": part.product_id.id,
+                    "product_uom_id": part.uom_id.id,
+                    "location_id": source.id,
+                    "location_dest_id": destination.id,
+                    "lot_id": lot.id,
+                    "quantity": part.quantity,
+                }
+            )
+        picking.move_ids.picked = True
+        picking._action_done()
+        return picking
+
+    def _get_defective_lot(self):
+        self.ensure_one()
+        name = (self.defective_lot_name or "").strip()
+        if not name:
+            raise UserError(
+                self.env._(
+                    "Give the serial or lot number of the defective %(part)s "
+                    "taken back.",
+                    part=self.product_id.display_name,
+                )
+            )
+        Lot = self.env["stock.lot"]
+        return Lot.search(
+            [
+                ("name", "=", name),
+                ("product_id", "=", self.product_id.id),
+                ("company_id", "in", (self.company_id.id, False)),
+            ],
+            limit=1,
+        ) or Lot.create(
+            {
+                "name": name,
+                "product_id": self.product_id.id,
+                "company_id": self.company_id.id,
+            }
+        )
+
+    def _ensure_no_negative_stock(self):
+        """Last line of defence: if a concurrent move emptied a location
+        between the check and the move, fail rather than leave it negative."""
+        quants = self.env["stock.quant"].search(
+            [
+                ("product_id", "in", self.product_id.ids),
+                ("location_id", "in", self.location_id.ids),
+                ("quantity", "<", 0),
+            ]
+        )
+        if quants and not all(
+            float_is_zero(q.quantity, precision_rounding=q.product_uom_id.rounding)
+            for q in quants
+        ):
+            raise UserError(
+                self.env._(
+                    "%(part)s ran out in %(location)s while the work was being "
+                    "finished: try again.",
+                    part=quants[0].product_id.display_name,
+                    location=quants[0].location_id.display_name,
+                )
+            )
