@@ -18,8 +18,11 @@ class AftersalesOrder(models.Model):
         string="Invoices",
         readonly=True,
         copy=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
-    invoice_count = fields.Integer(compute="_compute_invoice_status")
+    # Computed as superuser: technicians and dispatchers see whether an order
+    # is invoiced without rights on the invoices themselves.
+    invoice_count = fields.Integer(compute="_compute_invoice_status", compute_sudo=True)
     invoice_status = fields.Selection(
         [
             ("no", "Nothing to Invoice"),
@@ -27,6 +30,7 @@ class AftersalesOrder(models.Model):
             ("invoiced", "Invoiced"),
         ],
         compute="_compute_invoice_status",
+        compute_sudo=True,
     )
     amount_chargeable = fields.Monetary(
         string="Chargeable (untaxed)",
@@ -179,6 +183,20 @@ class AftersalesOrder(models.Model):
                     orders=", ".join(self.mapped("name")),
                 )
             )
+        if not self.env.user.has_group("account.group_account_invoice"):
+            # The dispatcher cannot open invoices: tell them it is done.
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "success",
+                    "message": self.env._(
+                        "Draft invoice %(invoices)s created for the accountants.",
+                        invoices=", ".join(invoices.sudo().mapped("display_name")),
+                    ),
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
         return self._get_invoice_action(invoices)
 
     def _create_invoices(self):
@@ -299,7 +317,8 @@ class AftersalesOrder(models.Model):
     # ------------------------------------------------------------
 
     def _action_return(self, reason):
-        invoiced = self.filtered(lambda o: o.state == "done" and o.invoice_ids)
+        # Center staff return orders without rights on invoices.
+        invoiced = self.filtered(lambda o: o.state == "done" and o.sudo().invoice_ids)
         result = super()._action_return(reason)
         invoiced._refund_invoices(reason)
         return result
