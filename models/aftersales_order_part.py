@@ -1,8 +1,12 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare, float_is_zero
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, float_compare, float_is_zero
+
+
+# What the customer pays: set by the center, not by its technicians.
+PRICING_FIELDS = {"price_unit", "coverage"}
 
 
 class AftersalesOrderPart(models.Model):
@@ -90,6 +94,7 @@ class AftersalesOrderPart(models.Model):
         string="Charged", compute="_compute_price_subtotal", store=True
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
+    can_edit_pricing = fields.Boolean(compute="_compute_can_edit_pricing")
 
     # Stock
     move_id = fields.Many2one("stock.move", readonly=True, copy=False, index="btree_not_null")
@@ -141,6 +146,10 @@ class AftersalesOrderPart(models.Model):
                 part.quantity * part.price_unit if part.coverage == "charged" else 0.0
             )
 
+    @api.depends_context("uid")
+    def _compute_can_edit_pricing(self):
+        self.can_edit_pricing = self._user_may_edit_pricing()
+
     @api.depends("product_id", "lot_id", "location_id", "quantity")
     def _compute_available_quantity(self):
         available = self._get_available_quantities()
@@ -182,11 +191,23 @@ class AftersalesOrderPart(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self._user_may_edit_pricing():
+            for vals in vals_list:
+                # The warranty decides coverage and the product its price; a
+                # technician records what was used, not what it costs.
+                vals.pop("price_unit", None)
+                vals.pop("coverage", None)
         parts = super().create(vals_list)
         parts.order_id._ensure_execution_editable()
         return parts
 
     def write(self, vals):
+        if PRICING_FIELDS.intersection(vals) and not self._user_may_edit_pricing():
+            raise AccessError(
+                self.env._(
+                    "Only the service center sets the price and coverage of parts."
+                )
+            )
         if self.filtered(lambda p: p.state != "draft") and not self.env.su:
             raise UserError(
                 self.env._(
@@ -207,6 +228,9 @@ class AftersalesOrderPart(models.Model):
     # Stock
     # ------------------------------------------------------------
 
+    def _user_may_edit_pricing(self):
+        return self.env.su or self.env.user.has_group("aftersales.group_center_user")
+
     def _stock_key(self):
         return (self.product_id.id, self.location_id.id, self.lot_id.id or None)
 
@@ -224,7 +248,18 @@ class AftersalesOrderPart(models.Model):
             ("location_id", "in", parts.location_id.ids),
         ]
         if lock:
-            quants_sudo.search(domain).lock_for_update()
+            quants = quants_sudo.search(domain)
+            if quants:
+                # Wait for a concurrent consumption rather than fail at once:
+                # once it commits, this transaction fails to serialize and the
+                # request is retried, seeing the stock it left.
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id "
+                        "FOR NO KEY UPDATE",
+                        tuple(quants.ids),
+                    )
+                )
         available = defaultdict(float)
         for product, location, lot, quantity, reserved in quants_sudo._read_group(
             domain,

@@ -178,6 +178,18 @@ class TestParts(FieldCommon):
 
     # Access
 
+    def test_technicians_do_not_set_prices_or_coverage(self):
+        order = self._repair_in_progress()
+        belt = self._add_part(
+            order, self.part_belt, user=self.user_technician, price_unit=0.0, coverage="covered"
+        )
+        self.assertEqual((belt.price_unit, belt.coverage), (15.0, "charged"), "ignored")
+        for vals in ({"price_unit": 1.0}, {"coverage": "covered"}):
+            with self.assertRaises(AccessError):
+                belt.with_user(self.user_technician).write(vals)
+        belt.with_user(self.user_center).write({"coverage": "covered"})
+        self.assertEqual(belt.price_subtotal, 0.0, "the center decides")
+
     def test_technician_adds_parts_only_to_their_own_orders(self):
         other = self._repair_in_progress()
         other.technician_id = self.technician_a1_bis
