@@ -321,3 +321,141 @@ class TestConcurrentDecision(BaseCase):
         self.assertEqual(
             state, "done" if decisions[0][0] == "approved" else "in_progress"
         )
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentParts(BaseCase):
+    """Two technicians finish at the same time with the center's last belt:
+    two real transactions, retried like requests. One consumes it, the other
+    is told it is out of stock; the stock never goes negative."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dbname = get_db_name()
+        tag = uuid.uuid4().hex[:8]
+        with db_connect(cls.dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            service_type = env["aftersales.service.type"].create(
+                {"name": "Race parts", "code": f"RACE-P-{tag}"}
+            )
+            partner = env["res.partner"].create({"name": f"Race customer {tag}"})
+            product = env["product.product"].create(
+                {"name": f"Race unit {tag}", "type": "consu"}
+            )
+            cls.belt = env["product.product"].create(
+                {"name": f"Race belt {tag}", "type": "consu", "is_storable": True}
+            )
+            center = env["aftersales.center"].create(
+                {
+                    "name": f"Race parts center {tag}",
+                    "partner_id": env["res.partner"].create({"name": tag}).id,
+                    "service_type_ids": [Command.link(service_type.id)],
+                }
+            )
+            cls.location_id = center.stock_location_id.id
+            env["stock.quant"]._update_available_quantity(
+                cls.belt, center.stock_location_id, 1
+            )
+            technician = env["aftersales.technician"].create(
+                {"name": f"Race technician {tag}", "center_id": center.id}
+            )
+            orders = env["aftersales.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "product_id": product.id,
+                        "service_type_id": service_type.id,
+                        "center_id": center.id,
+                        "technician_id": technician.id,
+                    }
+                    for _i in range(2)
+                ]
+            )
+            for action in ("assign", "accept", "start"):
+                getattr(orders, f"action_{action}")()
+            env["aftersales.order.part"].create(
+                [{"order_id": order.id, "product_id": cls.belt.id} for order in orders]
+            )
+            cls.order_ids = orders.ids
+            cls.cleanup = (center, technician, partner, product, service_type)
+            cr.commit()  # pylint: disable=invalid-commit
+        cls.addClassCleanup(cls._remove_data)
+
+    @classmethod
+    def _remove_data(cls):
+        with db_connect(cls.dbname).cursor() as cr:
+            # Done moves are history the ORM keeps; these are ours.
+            cr.execute(
+                "SELECT id FROM stock_picking WHERE aftersales_order_id IN %s",
+                [tuple(cls.order_ids)],
+            )
+            picking_ids = tuple(row[0] for row in cr.fetchall()) or (0,)
+            cr.execute("DELETE FROM stock_move_line WHERE picking_id IN %s", [picking_ids])
+            cr.execute("DELETE FROM stock_move WHERE picking_id IN %s", [picking_ids])
+            cr.execute("DELETE FROM stock_picking WHERE id IN %s", [picking_ids])
+            cr.execute("DELETE FROM stock_quant WHERE product_id = %s", [cls.belt.id])
+            cr.execute(
+                "DELETE FROM aftersales_order WHERE id IN %s", [tuple(cls.order_ids)]
+            )
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            center, technician, partner, product, service_type = (
+                record.with_env(env) for record in cls.cleanup
+            )
+            technician.unlink()
+            center_partner = center.partner_id
+            location = center.stock_location_id
+            center.unlink()
+            location.unlink()
+            (partner | center_partner).unlink()
+            (product | cls.belt.with_env(env)).unlink()
+            service_type.unlink()
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def test_last_part_is_consumed_once(self):
+        barrier = threading.Barrier(2, timeout=30)
+        results = [None, None]
+
+        def worker(index):
+            attempts, error = 0, None
+            with db_connect(self.dbname).cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+
+                def finish():
+                    nonlocal attempts
+                    attempts += 1
+                    order = env["aftersales.order"].browse(self.order_ids[index])
+                    order.read(["state"])  # take the transaction's snapshot now
+                    if attempts == 1:
+                        barrier.wait()
+                    order.action_done()
+
+                try:
+                    retrying(finish, env)
+                except UserError as exc:
+                    error = str(exc)
+            results[index] = (attempts, error)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+
+        errors = [error for _attempts, error in results]
+        self.assertEqual(errors.count(None), 1, results)
+        self.assertIn("not in stock", next(e for e in errors if e))
+        with db_connect(self.dbname).cursor() as cr:
+            cr.execute(
+                "SELECT COALESCE(SUM(quantity), 0), COALESCE(MIN(quantity), 0) "
+                "FROM stock_quant WHERE product_id = %s AND location_id = %s",
+                [self.belt.id, self.location_id],
+            )
+            [(total, lowest)] = cr.fetchall()
+            cr.execute(
+                "SELECT state FROM aftersales_order WHERE id IN %s ORDER BY state",
+                [tuple(self.order_ids)],
+            )
+            states = [row[0] for row in cr.fetchall()]
+        self.assertEqual((total, lowest), (0, 0), "consumed once, never negative")
+        self.assertEqual(states, ["done", "in_progress"])
