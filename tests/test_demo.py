@@ -87,3 +87,13 @@ class TestDemo(AftersalesCommon):
             [("login", "in", ("dispatcher", "center.istanbul", "tech.ahmet"))]
         )
         self.assertEqual(len(logins), 3)
+        repair = self.env.ref("aftersales.demo_order_repair_parts")
+        self.assertEqual(repair.state, "done")
+        self.assertEqual(repair.part_ids.mapped("state"), ["done", "done"])
+        self.assertEqual(len(repair.picking_ids), 2, "consumption and defective receipt")
+        self.assertEqual(repair.media_ids.media_type, "image")
+        self.assertEqual(len(repair.worklog_ids), 2)
+        invoice = repair.invoice_ids
+        self.assertEqual(invoice.state, "draft")
+        # Pump 450 + board 1850 + labour 600 + travel for two visits 2 x 150.
+        self.assertEqual(invoice.amount_untaxed, 3200.0)
