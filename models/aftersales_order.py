@@ -860,7 +860,9 @@ class AftersalesOrder(models.Model):
                     service_type=unapproved[0].service_type_id.name,
                 )
             )
-        blockers = [message for order in self for message in order._get_completion_blockers()]
+        blockers = [
+            message for order in self for message in order._get_completion_blockers()
+        ]
         if blockers:
             raise UserError("\n".join(blockers))
 

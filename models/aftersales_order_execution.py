@@ -98,9 +98,11 @@ class AftersalesOrder(models.Model):
             logs = order.worklog_ids
             order.worked_hours = sum(logs.mapped("duration"))
             order.visit_count = len(logs)
-            order.resolution_code_id = logs.filtered("resolution_code_id").sorted(
-                lambda log: (log.date_start, log.id)
-            )[-1:].resolution_code_id
+            order.resolution_code_id = (
+                logs.filtered("resolution_code_id")
+                .sorted(lambda log: (log.date_start, log.id))[-1:]
+                .resolution_code_id
+            )
 
     @api.depends("worklog_ids.running")
     def _compute_visit_running(self):
@@ -158,18 +160,16 @@ class AftersalesOrder(models.Model):
                     "Parts and visits of %(orders)s can no longer change: the "
                     "work order is %(state)s.",
                     orders=", ".join(closed.mapped("name")),
-                    state=closed[0]._fields["state"].convert_to_export(
-                        closed[0].state, closed[0]
-                    ),
+                    state=closed[0]
+                    ._fields["state"]
+                    .convert_to_export(closed[0].state, closed[0]),
                 )
             )
 
     def _ensure_media_editable(self):
         """Technicians add photos until the work ends; the center and the
         back office may still add documents to closed orders."""
-        closed = self.filtered(
-            lambda o: o.state in ("done", "cancelled", "returned")
-        )
+        closed = self.filtered(lambda o: o.state in ("done", "cancelled", "returned"))
         if (
             closed
             and not self.env.su
@@ -177,8 +177,7 @@ class AftersalesOrder(models.Model):
         ):
             raise UserError(
                 self.env._(
-                    "Work order %(order)s is closed: its photos can no longer "
-                    "change.",
+                    "Work order %(order)s is closed: its photos can no longer change.",
                     order=closed[0].name,
                 )
             )
@@ -318,7 +317,9 @@ class AftersalesOrder(models.Model):
             return
         self._workflow_write({"qc_returned": False})
         order_sudo.message_post(
-            body=self.env._("Quality check passed (%(inspector)s).", inspector=check.user_id.name)
+            body=self.env._(
+                "Quality check passed (%(inspector)s).", inspector=check.user_id.name
+            )
         )
         if (
             order_sudo.approval_state == "approved"
@@ -382,7 +383,9 @@ class AftersalesOrder(models.Model):
         """The photos the customer sees on the approval page."""
         self.ensure_one()
         return self.media_ids.filtered(
-            lambda m: m.visible_to_customer
-            and m.media_type == "image"
-            and m.kind in PHOTO_KINDS
+            lambda m: (
+                m.visible_to_customer
+                and m.media_type == "image"
+                and m.kind in PHOTO_KINDS
+            )
         )

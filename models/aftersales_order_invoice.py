@@ -251,8 +251,11 @@ class AftersalesOrder(models.Model):
                         }
                     )
                 )
+            # Line labels in the customer's language, as on the invoice itself.
+            order_in_lang = order.with_context(lang=invoice_partner.lang)
             lines += [
-                fields.Command.create(vals) for vals in order._prepare_invoice_line_vals()
+                fields.Command.create(vals)
+                for vals in order_in_lang._prepare_invoice_line_vals()
             ]
         return {
             "move_type": "out_invoice",
@@ -351,7 +354,9 @@ class AftersalesOrder(models.Model):
                     for _move in posted
                 ]
             )
-            order._workflow_write({"invoice_ids": [fields.Command.link(r.id) for r in refunds]})
+            order._workflow_write(
+                {"invoice_ids": [fields.Command.link(r.id) for r in refunds]}
+            )
             order.message_post(
                 body=self.env._(
                     "Credit note %(refunds)s drafted for the returned work.",

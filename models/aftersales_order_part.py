@@ -4,7 +4,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
 
-
 # What the customer pays: set by the center, not by its technicians.
 PRICING_FIELDS = {"price_unit", "coverage"}
 
@@ -97,7 +96,9 @@ class AftersalesOrderPart(models.Model):
     can_edit_pricing = fields.Boolean(compute="_compute_can_edit_pricing")
 
     # Stock
-    move_id = fields.Many2one("stock.move", readonly=True, copy=False, index="btree_not_null")
+    move_id = fields.Many2one(
+        "stock.move", readonly=True, copy=False, index="btree_not_null"
+    )
     picking_id = fields.Many2one(related="move_id.picking_id", string="Transfer")
 
     # The defective part taken back
@@ -165,8 +166,10 @@ class AftersalesOrderPart(models.Model):
         for part in self:
             if float_compare(part.quantity, 0.0, precision_digits=6) <= 0:
                 raise ValidationError(
-                    self.env._("The quantity of %(part)s must be positive.",
-                               part=part.product_id.display_name)
+                    self.env._(
+                        "The quantity of %(part)s must be positive.",
+                        part=part.product_id.display_name,
+                    )
                 )
             if part.lot_id and part.lot_id.product_id != part.product_id:
                 raise ValidationError(
@@ -221,7 +224,9 @@ class AftersalesOrderPart(models.Model):
     def _unlink_except_consumed(self):
         if self.filtered(lambda p: p.state == "done"):
             raise UserError(
-                self.env._("Consumed parts cannot be deleted: the stock moves are done.")
+                self.env._(
+                    "Consumed parts cannot be deleted: the stock moves are done."
+                )
             )
 
     # ------------------------------------------------------------
@@ -280,9 +285,7 @@ class AftersalesOrderPart(models.Model):
         for part in self.filtered(lambda p: p.product_id.is_storable):
             needed[part._stock_key()] += part.quantity
             if part.lot_id:
-                needed[(part.product_id.id, part.location_id.id, None)] += (
-                    part.quantity
-                )
+                needed[(part.product_id.id, part.location_id.id, None)] += part.quantity
         missing_lot = self.filtered(lambda p: p.tracking != "none" and not p.lot_id)
         if missing_lot:
             raise UserError(
@@ -304,10 +307,14 @@ class AftersalesOrderPart(models.Model):
         shortages = []
         for part in self.filtered(lambda p: p.product_id.is_storable):
             key = part._stock_key()
-            if float_compare(available.get(key, 0.0), needed[key], precision_digits=6) < 0:
+            if (
+                float_compare(available.get(key, 0.0), needed[key], precision_digits=6)
+                < 0
+            ):
                 shortages.append(
                     self.env._(
-                        "%(part)s%(lot)s: %(needed)s needed, %(available)s in %(location)s",
+                        "%(part)s%(lot)s: %(needed)s needed, %(available)s in "
+                        "%(location)s",
                         part=part.product_id.display_name,
                         lot=f" ({part.lot_id.name})" if part.lot_id else "",
                         needed=needed[key],

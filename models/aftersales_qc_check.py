@@ -47,7 +47,11 @@ class AftersalesQcCheck(models.Model):
                 continue
             check.line_ids = [
                 fields.Command.create(
-                    {"name": item.name, "sequence": item.sequence, "mandatory": item.mandatory}
+                    {
+                        "name": item.name,
+                        "sequence": item.sequence,
+                        "mandatory": item.mandatory,
+                    }
                 )
                 for item in check.order_id.service_type_id.qc_item_ids
             ]
@@ -93,10 +97,10 @@ class AftersalesQcCheck(models.Model):
     def _ensure_consistent(self):
         self.ensure_one()
         if self.result == "fail" and not (self.reason or "").strip():
-            raise UserError(
-                self.env._("Say why the work failed the quality check.")
-            )
-        unticked = self.line_ids.filtered(lambda line: line.mandatory and not line.passed)
+            raise UserError(self.env._("Say why the work failed the quality check."))
+        unticked = self.line_ids.filtered(
+            lambda line: line.mandatory and not line.passed
+        )
         if self.result == "pass" and unticked:
             raise UserError(
                 self.env._(

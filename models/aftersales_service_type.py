@@ -43,7 +43,6 @@ class AftersalesServiceType(models.Model):
     )
 
     on_site = fields.Boolean(
-        string="On Site",
         default=True,
         help="The technician travels to the customer: travel is charged.",
     )
@@ -60,7 +59,6 @@ class AftersalesServiceType(models.Model):
     # Invoicing
     labour_product_id = fields.Many2one(
         "product.product",
-        string="Labour Product",
         domain=[("type", "=", "service")],
         help="Service product invoiced for the labour of chargeable work; its "
         "taxes and income account apply.",

@@ -435,7 +435,8 @@ class SmsCommon(AftersalesCommon):
 
 # A 1x1 PNG.
 PIXEL_PNG = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVO"
+    "RK5CYII="
 )
 
 
@@ -510,10 +511,7 @@ class FieldCommon(AftersalesCommon):
             Command.link(cls.type_repair.id)
         ]
         cls.board_lots = cls.env["stock.lot"].create(
-            [
-                {"name": f"CB-{n}", "product_id": cls.part_board.id}
-                for n in range(1, 4)
-            ]
+            [{"name": f"CB-{n}", "product_id": cls.part_board.id} for n in range(1, 4)]
         )
         Quant = cls.env["stock.quant"]
         cls.location_a1 = cls.center_a1.stock_location_id

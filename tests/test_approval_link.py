@@ -46,7 +46,11 @@ class TestApprovalLink(SmsCommon, HttpCase):
     def test_page_shows_the_work_without_login(self):
         Media = self.env["aftersales.order.media"]
         photo = Media.create(
-            {"order_id": self.order.id, "kind": "after", "file": base64.b64encode(PIXEL)}
+            {
+                "order_id": self.order.id,
+                "kind": "after",
+                "file": base64.b64encode(PIXEL),
+            }
         )
         hidden = Media.create(
             {

@@ -391,7 +391,9 @@ class TestConcurrentParts(BaseCase):
                 [tuple(cls.order_ids)],
             )
             picking_ids = tuple(row[0] for row in cr.fetchall()) or (0,)
-            cr.execute("DELETE FROM stock_move_line WHERE picking_id IN %s", [picking_ids])
+            cr.execute(
+                "DELETE FROM stock_move_line WHERE picking_id IN %s", [picking_ids]
+            )
             cr.execute("DELETE FROM stock_move WHERE picking_id IN %s", [picking_ids])
             cr.execute("DELETE FROM stock_picking WHERE id IN %s", [picking_ids])
             cr.execute("DELETE FROM stock_quant WHERE product_id = %s", [cls.belt.id])

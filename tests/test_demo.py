@@ -90,7 +90,9 @@ class TestDemo(AftersalesCommon):
         repair = self.env.ref("aftersales.demo_order_repair_parts")
         self.assertEqual(repair.state, "done")
         self.assertEqual(repair.part_ids.mapped("state"), ["done", "done"])
-        self.assertEqual(len(repair.picking_ids), 2, "consumption and defective receipt")
+        self.assertEqual(
+            len(repair.picking_ids), 2, "consumption and defective receipt"
+        )
         self.assertEqual(repair.media_ids.media_type, "image")
         self.assertEqual(len(repair.worklog_ids), 2)
         invoice = repair.invoice_ids

@@ -33,7 +33,9 @@ class TestInvoicing(FieldCommon):
         self.assertEqual(invoice.aftersales_order_ids, order)
         lines = invoice.invoice_line_ids
         self.assertEqual(
-            sorted(zip(lines.product_id.mapped("name"), lines.mapped("quantity"), lines.mapped("price_unit"))),
+            sorted(
+                (line.product_id.name, line.quantity, line.price_unit) for line in lines
+            ),
             sorted(
                 [
                     ("Test Control Board", 1.0, 120.0),
@@ -86,7 +88,9 @@ class TestInvoicing(FieldCommon):
         )
         order.action_done()
         invoice = self._invoice(order)
-        labour = invoice.invoice_line_ids.filtered(lambda l: l.product_id == self.labour)
+        labour = invoice.invoice_line_ids.filtered(
+            lambda line: line.product_id == self.labour
+        )
         self.assertEqual((labour.quantity, labour.price_unit), (2.25, 30.0))
 
     def test_one_invoice_per_customer_when_grouped(self):
@@ -97,7 +101,11 @@ class TestInvoicing(FieldCommon):
         self.assertEqual(len(invoices), 1)
         self.assertEqual(invoices.aftersales_order_ids, first | second)
         self.assertEqual(
-            invoices.invoice_line_ids.filtered(lambda l: l.display_type == "line_section").mapped("name")[0].split(" - ")[0],
+            invoices.invoice_line_ids.filtered(
+                lambda line: line.display_type == "line_section"
+            )
+            .mapped("name")[0]
+            .split(" - ")[0],
             first.name,
         )
         self.assertEqual(invoices.amount_untaxed, 100.0)
@@ -139,7 +147,9 @@ class TestInvoicing(FieldCommon):
         invoice = self._invoice(order)
         order.action_return("Customer refused")
         self.assertEqual(invoice.state, "cancel")
-        self.assertFalse(order.invoice_ids.filtered(lambda m: m.move_type == "out_refund"))
+        self.assertFalse(
+            order.invoice_ids.filtered(lambda m: m.move_type == "out_refund")
+        )
 
     def test_approval_page_lists_the_charges(self):
         order = self._repair_in_progress(lot=self.covered_lot)
@@ -148,5 +158,10 @@ class TestInvoicing(FieldCommon):
         lines = order._get_approval_page_lines()
         labels = [line[0] for line in lines]
         self.assertIn("Test Control Board (CB-1)", labels)
-        self.assertEqual(dict((line[0], line[2]) for line in lines)["Test Control Board (CB-1)"], "Covered")
-        self.assertIn("15.00", dict((line[0], line[2]) for line in lines)["Test Drive Belt"])
+        self.assertEqual(
+            dict((line[0], line[2]) for line in lines)["Test Control Board (CB-1)"],
+            "Covered",
+        )
+        self.assertIn(
+            "15.00", dict((line[0], line[2]) for line in lines)["Test Drive Belt"]
+        )

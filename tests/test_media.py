@@ -5,10 +5,14 @@ from odoo.tests import tagged
 
 from .common import PIXEL_PNG, FieldCommon
 
-MP4 = base64.b64encode(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64)
+MP4 = base64.b64encode(
+    b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+)
 PDF = base64.b64encode(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF")
 EXE = base64.b64encode(b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64)
-SVG = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+SVG = base64.b64encode(
+    b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+)
 
 
 @tagged("post_install", "-at_install")
@@ -23,8 +27,12 @@ class TestMedia(FieldCommon):
 
     def test_photos_videos_and_documents_with_their_kind(self):
         order = self._repair_in_progress()
-        before = self._upload(order, user=self.user_technician, kind="before", name="b.png")
-        video = self._upload(order, MP4, user=self.user_technician, kind="fault", name="noise.mp4")
+        before = self._upload(
+            order, user=self.user_technician, kind="before", name="b.png"
+        )
+        video = self._upload(
+            order, MP4, user=self.user_technician, kind="fault", name="noise.mp4"
+        )
         manual = self._upload(order, PDF, kind="document", name="report.pdf")
         self.assertEqual(
             [(m.kind, m.media_type, m.mimetype) for m in (before, video, manual)],
@@ -68,14 +76,28 @@ class TestMedia(FieldCommon):
             self.env["aftersales.order.media"].create(
                 [
                     {"order_id": order.id, "file": PIXEL_PNG, "kind": "before"},
-                    {"order_id": order.id, "file": EXE, "kind": "fault", "name": "x.exe"},
+                    {
+                        "order_id": order.id,
+                        "file": EXE,
+                        "kind": "fault",
+                        "name": "x.exe",
+                    },
                 ]
             )
         self.assertFalse(order.media_ids)
         self.assertFalse(
-            self.env["ir.attachment"].search(
-                [("res_model", "=", "aftersales.order.media"), ("res_field", "=", "file")]
-            ).filtered(lambda a: not self.env["aftersales.order.media"].browse(a.res_id).exists()),
+            self.env["ir.attachment"]
+            .search(
+                [
+                    ("res_model", "=", "aftersales.order.media"),
+                    ("res_field", "=", "file"),
+                ]
+            )
+            .filtered(
+                lambda a: (
+                    not self.env["aftersales.order.media"].browse(a.res_id).exists()
+                )
+            ),
             "no orphan file left",
         )
 

@@ -11,9 +11,14 @@ class TestParts(FieldCommon):
     def test_parts_consumed_from_the_center_with_their_serial(self):
         order = self._repair_in_progress()
         board = self._add_part(
-            order, self.part_board, user=self.user_technician, lot_id=self.board_lots[1].id
+            order,
+            self.part_board,
+            user=self.user_technician,
+            lot_id=self.board_lots[1].id,
         )
-        belt = self._add_part(order, self.part_belt, user=self.user_technician, quantity=2)
+        belt = self._add_part(
+            order, self.part_belt, user=self.user_technician, quantity=2
+        )
         self.assertEqual(board.location_id, self.location_a1)
         self.assertEqual((board.coverage, belt.coverage), ("charged", "charged"))
         self.assertEqual(board.available_quantity, 1)
@@ -24,17 +29,25 @@ class TestParts(FieldCommon):
         self.assertEqual((board | belt).mapped("state"), ["done", "done"])
         move_line = board.move_id.move_line_ids
         self.assertEqual(board.move_id.state, "done")
-        self.assertEqual(move_line.lot_id, self.board_lots[1], "the serial given, not FIFO")
+        self.assertEqual(
+            move_line.lot_id, self.board_lots[1], "the serial given, not FIFO"
+        )
         self.assertEqual(move_line.location_id, self.location_a1)
         self.assertEqual(move_line.location_dest_id.usage, "customer")
         picking = board.move_id.picking_id
         self.assertEqual(picking, belt.move_id.picking_id, "one transfer per type")
-        self.assertEqual(picking.picking_type_id, self.company.aftersales_consume_type_id)
+        self.assertEqual(
+            picking.picking_type_id, self.company.aftersales_consume_type_id
+        )
         self.assertEqual(picking.aftersales_order_id, order)
         self.assertEqual(picking.partner_id, order.address_id)
         self.assertEqual(picking.origin, order.name)
-        self.assertEqual(self._quant_qty(self.part_board, self.location_a1, self.board_lots[1]), 0)
-        self.assertEqual(self._quant_qty(self.part_board, self.location_a1, self.board_lots[0]), 1)
+        self.assertEqual(
+            self._quant_qty(self.part_board, self.location_a1, self.board_lots[1]), 0
+        )
+        self.assertEqual(
+            self._quant_qty(self.part_board, self.location_a1, self.board_lots[0]), 1
+        )
         self.assertEqual(self._quant_qty(self.part_belt, self.location_a1), 3)
         self.assertEqual(order.picking_ids, picking)
 
@@ -66,11 +79,17 @@ class TestParts(FieldCommon):
         self.assertEqual(
             board.move_id.picking_type_id, company.aftersales_warranty_consume_type_id
         )
-        self.assertEqual(belt.move_id.picking_type_id, company.aftersales_consume_type_id)
+        self.assertEqual(
+            belt.move_id.picking_type_id, company.aftersales_consume_type_id
+        )
         self.assertNotEqual(board.picking_id, belt.picking_id)
         warranty_moves = self.env["stock.move"].search(
             [
-                ("picking_type_id", "=", company.aftersales_warranty_consume_type_id.id),
+                (
+                    "picking_type_id",
+                    "=",
+                    company.aftersales_warranty_consume_type_id.id,
+                ),
                 ("state", "=", "done"),
             ]
         )
@@ -96,9 +115,12 @@ class TestParts(FieldCommon):
         receipt = part.defective_move_id
         self.assertEqual(receipt.state, "done")
         self.assertEqual(
-            receipt.picking_id.picking_type_id, self.company.aftersales_defective_type_id
+            receipt.picking_id.picking_type_id,
+            self.company.aftersales_defective_type_id,
         )
-        self.assertEqual(receipt.location_dest_id, self.company.aftersales_defective_location_id)
+        self.assertEqual(
+            receipt.location_dest_id, self.company.aftersales_defective_location_id
+        )
         self.assertEqual(receipt.move_line_ids.lot_id.name, "CB-OLD-77")
         self.assertEqual(
             self._quant_qty(
@@ -153,7 +175,9 @@ class TestParts(FieldCommon):
     def test_tracked_part_needs_its_serial(self):
         order = self._repair_in_progress()
         self._add_part(order, self.part_board)
-        with self.assertRaisesRegex(UserError, "serial or lot number of Test Control Board"):
+        with self.assertRaisesRegex(
+            UserError, "serial or lot number of Test Control Board"
+        ):
             order.action_done()
 
     def test_parts_consumed_when_approval_is_requested(self):
@@ -172,7 +196,9 @@ class TestParts(FieldCommon):
             self._add_part(order, self.part_belt, user=self.user_technician)
 
     def test_spare_parts_suggested_from_the_product(self):
-        self.product.product_tmpl_id.aftersales_spare_part_ids = self.part_board | self.part_belt
+        self.product.product_tmpl_id.aftersales_spare_part_ids = (
+            self.part_board | self.part_belt
+        )
         order = self._repair_in_progress()
         self.assertEqual(order.suggested_part_ids, self.part_board | self.part_belt)
 
@@ -181,7 +207,11 @@ class TestParts(FieldCommon):
     def test_technicians_do_not_set_prices_or_coverage(self):
         order = self._repair_in_progress()
         belt = self._add_part(
-            order, self.part_belt, user=self.user_technician, price_unit=0.0, coverage="covered"
+            order,
+            self.part_belt,
+            user=self.user_technician,
+            price_unit=0.0,
+            coverage="covered",
         )
         self.assertEqual((belt.price_unit, belt.coverage), (15.0, "charged"), "ignored")
         for vals in ({"price_unit": 1.0}, {"coverage": "covered"}):
@@ -212,8 +242,10 @@ class TestParts(FieldCommon):
         self.assertNotIn(self.center_a2.stock_location_id, visible)
         with self.assertRaises(AccessError):
             self.center_a2.stock_location_id.with_user(self.user_center).read(["name"])
-        quants = self.env["stock.quant"].with_user(self.user_center).search(
-            [("product_id", "=", self.part_board.id)]
+        quants = (
+            self.env["stock.quant"]
+            .with_user(self.user_center)
+            .search([("product_id", "=", self.part_board.id)])
         )
         self.assertEqual(quants.location_id, self.location_a1, "nor its quants")
         # A technician of the other center sees theirs, not ours.
@@ -233,7 +265,9 @@ class TestParts(FieldCommon):
         location = center.stock_location_id
         self.assertEqual(location.usage, "internal")
         self.assertEqual(location.aftersales_center_id, center)
-        self.assertEqual(location.location_id, self.company.aftersales_centers_location_id)
+        self.assertEqual(
+            location.location_id, self.company.aftersales_centers_location_id
+        )
         self.assertEqual(
             self.center_b.stock_location_id.company_id, self.company_b, "per company"
         )

@@ -55,8 +55,10 @@ class TestQuality(FieldCommon):
         self.assertEqual(order.qc_state, "failed")
         self.assertIn("Drum still noisy", order.message_ids[0].body)
         activity = order.activity_ids.filtered(
-            lambda a: a.activity_type_id
-            == self.env.ref("aftersales.mail_activity_type_qc_failed")
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref("aftersales.mail_activity_type_qc_failed")
+            )
         )
         self.assertEqual(activity.user_id, self.user_technician)
 

@@ -42,7 +42,9 @@ class TestTechnicianUi(HttpCase):
         )
         cls.order = cls.env["aftersales.order"].create(
             {
-                "partner_id": cls.env["res.partner"].create({"name": "Tour Customer"}).id,
+                "partner_id": cls.env["res.partner"]
+                .create({"name": "Tour Customer"})
+                .id,
                 "product_id": cls.env["product.product"]
                 .create({"name": "Tour Washer", "type": "consu"})
                 .id,

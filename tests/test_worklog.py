@@ -64,8 +64,16 @@ class TestWorklog(FieldCommon):
     def test_visit_recorded_afterwards_by_duration(self):
         order = self._repair_in_progress()
         order.worklog_ids.unlink()
-        visit = self.env["aftersales.order.worklog"].with_user(self.user_technician).create(
-            {"order_id": order.id, "date_start": "2026-11-19 08:00:00", "duration": 2.0}
+        visit = (
+            self.env["aftersales.order.worklog"]
+            .with_user(self.user_technician)
+            .create(
+                {
+                    "order_id": order.id,
+                    "date_start": "2026-11-19 08:00:00",
+                    "duration": 2.0,
+                }
+            )
         )
         self.assertFalse(visit.running)
         self.assertEqual(order.worked_hours, 2.0)
