@@ -307,12 +307,26 @@ class AftersalesCenter(models.Model):
         """Give each center its own parts stock, under the company's service
         centers location."""
         for center in self:
+            if not center.company_id._aftersales_has_warehouse():
+                # A company without stock yet: its centers get their location
+                # from the button on the center once it has a warehouse.
+                continue
             setup = center.company_id._aftersales_get_stock_setup()
             # Managers configure centers without stock rights.
             locations_sudo = self.env["stock.location"].sudo()
             center.stock_location_id = locations_sudo.create(
                 center._prepare_stock_location_vals(setup["centers_location"])
             )
+
+    def action_create_stock_location(self):
+        """Give the center its parts stock (centers created before their
+        company had a warehouse)."""
+        self.check_access("write")
+        missing = self.filtered(lambda c: not c.stock_location_id)
+        for center in missing:
+            center.company_id._aftersales_get_stock_setup()  # clear error if none
+        missing._create_stock_location()
+        return True
 
     def _prepare_stock_location_vals(self, parent):
         """Values of the center's parts stock (extension hook)."""

@@ -217,6 +217,12 @@ class ResCompany(models.Model):
             "defective_type": self.aftersales_defective_type_id,
         }
 
+    def _aftersales_has_warehouse(self):
+        self.ensure_one()
+        # Centers are created by managers without stock rights.
+        warehouses_sudo = self.env["stock.warehouse"].sudo()
+        return bool(warehouses_sudo.search_count([("company_id", "=", self.id)], limit=1))
+
     def _aftersales_create_stock_setup(self):
         self.ensure_one()
         warehouse = self.env["stock.warehouse"].search(

@@ -51,6 +51,20 @@ class TestParts(FieldCommon):
         self.assertEqual(self._quant_qty(self.part_belt, self.location_a1), 3)
         self.assertEqual(order.picking_ids, picking)
 
+    def test_consumption_is_not_announced_as_a_delivery(self):
+        self.company.stock_move_email_validation = True
+        order = self._repair_in_progress()
+        self._add_part(order, self.part_belt)
+        order.action_done()
+        template = self.company.stock_mail_confirmation_template_id
+        self.assertTrue(template)
+        self.assertFalse(
+            order.picking_ids.message_ids.filtered(
+                lambda m: "Delivery Order" in (m.subject or "")
+            ),
+            "no shipping notice for parts used on site",
+        )
+
     def test_van_stock_comes_first(self):
         self.technician_a1.with_user(self.user_center).action_create_van_location()
         van = self.technician_a1.van_location_id
