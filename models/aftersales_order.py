@@ -112,6 +112,21 @@ WORKFLOW_FIELDS = {
     "customer_rejected",
     "qc_returned",
     "invoice_ids",
+    "work_resumed_date",
+    # Stored computations: derived from the warranty, the visits and the
+    # checks, never typed in (write() would accept them through RPC).
+    "warranty_id",
+    "under_warranty",
+    "parts_covered",
+    "labour_covered",
+    "travel_covered",
+    "previous_repair_count",
+    "replacement_suggested",
+    "customer_phone_e164",
+    "qc_state",
+    "worked_hours",
+    "visit_count",
+    "resolution_code_id",
 }
 
 # States in which the order is in a center's hands and needs one.
@@ -727,6 +742,18 @@ class AftersalesOrder(models.Model):
             raise AccessError(
                 self.env._(
                     "Only dispatchers choose the service center of a work order."
+                )
+            )
+        if (
+            "service_type_id" in vals
+            and not self._is_workflow_write()
+            and not self.env.user.has_group("aftersales.group_dispatcher")
+            and any(order.state not in ("new", "assigned") for order in self)
+        ):
+            # The type decides approval, quality control and the tariff.
+            raise AccessError(
+                self.env._(
+                    "Only dispatchers change the service type of work under way."
                 )
             )
         return super().write(vals)

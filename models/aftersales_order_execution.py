@@ -39,10 +39,13 @@ class AftersalesOrder(models.Model):
 
     # Parts
     part_ids = fields.One2many("aftersales.order.part", "order_id", string="Parts")
+    # Computed as superuser: bills of materials are not readable by
+    # technicians, their components are only listed.
     suggested_part_ids = fields.Many2many(
         "product.product",
         string="Spare Parts of the Unit",
         compute="_compute_suggested_part_ids",
+        compute_sudo=True,
         help="The spare parts listed on the product (and its bill of materials, "
         "when Manufacturing is installed).",
     )
@@ -76,6 +79,12 @@ class AftersalesOrder(models.Model):
         copy=False,
         tracking=True,
         help="The work failed its quality check and must be redone.",
+    )
+    work_resumed_date = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="When the customer last sent the work back: quality checks "
+        "before it no longer count.",
     )
     can_be_quality_checked = fields.Boolean(compute="_compute_can_be_quality_checked")
 
@@ -128,10 +137,14 @@ class AftersalesOrder(models.Model):
             order.picking_ids = pickings
             order.picking_count = len(pickings)
 
-    @api.depends("qc_required", "qc_check_ids.result")
+    @api.depends("qc_required", "qc_check_ids.result", "work_resumed_date")
     def _compute_qc_state(self):
         for order in self:
-            latest = order.qc_check_ids.sorted(lambda c: (c.date, c.id))[-1:]
+            resumed = order.work_resumed_date
+            checks = order.qc_check_ids.filtered(
+                lambda c, since=resumed: not since or c.date > since
+            )
+            latest = checks.sorted(lambda c: (c.date, c.id))[-1:]
             if latest:
                 order.qc_state = "passed" if latest.result == "pass" else "failed"
             else:
@@ -185,6 +198,18 @@ class AftersalesOrder(models.Model):
     def _ensure_can_be_quality_checked(self):
         if not self.env.su and not self.env.user.has_group("aftersales.group_qc"):
             raise UserError(self.env._("Only quality inspectors check work orders."))
+        # Inspectors may not read technicians; only who did the work is read.
+        orders_sudo = self.sudo()
+        own_work = orders_sudo.filtered(
+            lambda o: o.technician_id.user_id == self.env.user
+        )
+        if own_work and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "You did the work on %(orders)s: another inspector checks it.",
+                    orders=", ".join(own_work.mapped("name")),
+                )
+            )
         not_finished = self.filtered(
             lambda o: o.state not in ("in_progress", "awaiting_approval")
         )
@@ -346,6 +371,19 @@ class AftersalesOrder(models.Model):
             note=escape(check.reason),
             user_id=(self.technician_id.user_id or self._get_dispatcher()).id,
         )
+
+    def _action_cancel(self, reason):
+        self._stop_visits()
+        return super()._action_cancel(reason)
+
+    def _action_return(self, reason):
+        self._stop_visits()
+        return super()._action_return(reason)
+
+    def _action_customer_reject(self, approval):
+        # The work is redone: a check passed before no longer counts.
+        self._workflow_write({"work_resumed_date": fields.Datetime.now()})
+        return super()._action_customer_reject(approval)
 
     def _get_parts_destination(self):
         self.ensure_one()

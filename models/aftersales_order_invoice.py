@@ -184,7 +184,8 @@ class AftersalesOrder(models.Model):
                 )
             )
         if not self.env.user.has_group("account.group_account_invoice"):
-            # The dispatcher cannot open invoices: tell them it is done.
+            # The dispatcher cannot open invoices, nor read their names.
+            invoices_sudo = invoices.sudo()
             return {
                 "type": "ir.actions.client",
                 "tag": "display_notification",
@@ -192,7 +193,7 @@ class AftersalesOrder(models.Model):
                     "type": "success",
                     "message": self.env._(
                         "Draft invoice %(invoices)s created for the accountants.",
-                        invoices=", ".join(invoices.sudo().mapped("display_name")),
+                        invoices=", ".join(invoices_sudo.mapped("display_name")),
                     ),
                     "next": {"type": "ir.actions.client", "tag": "soft_reload"},
                 },
@@ -248,6 +249,7 @@ class AftersalesOrder(models.Model):
                         {
                             "display_type": "line_section",
                             "name": order._get_invoice_section_name(),
+                            "aftersales_order_id": order.id,
                         }
                     )
                 )
@@ -320,46 +322,93 @@ class AftersalesOrder(models.Model):
     # ------------------------------------------------------------
 
     def _action_return(self, reason):
-        # Center staff return orders without rights on invoices.
-        invoiced = self.filtered(lambda o: o.state == "done" and o.sudo().invoice_ids)
+        # Center staff return orders without rights on invoices; only whether
+        # there is one is read here.
+        orders_sudo = self.sudo()
+        invoiced = self.browse(
+            orders_sudo.filtered(lambda o: o.state == "done" and o.invoice_ids).ids
+        )
         result = super()._action_return(reason)
         invoiced._refund_invoices(reason)
         return result
 
     def _refund_invoices(self, reason):
-        """A completed order handed back: cancel its draft invoice, or issue a
-        draft credit note for a posted one (the accountant posts it)."""
+        """A completed order handed back: its lines leave a draft invoice (the
+        invoice is cancelled when nothing else is on it); a posted invoice gets
+        a draft credit note for this order's lines only, as an invoice may
+        group several orders. The accountant posts it."""
         # Returns are made by center staff without billing rights; only the
-        # invoices of these orders are touched.
-        for order in self:
-            invoices_sudo = order.sudo().invoice_ids.filtered(
-                lambda m: m.move_type == "out_invoice"
+        # lines of these orders are touched.
+        for order_sudo in self.sudo():
+            invoices_sudo = order_sudo.invoice_ids.filtered(
+                lambda m: m.move_type == "out_invoice" and m.state != "cancel"
             )
-            invoices_sudo.filtered(lambda m: m.state == "draft").button_cancel()
-            posted = invoices_sudo.filtered(
-                lambda m: m.state == "posted" and not m.reversal_move_ids
-            )
-            if not posted:
-                continue
-            refunds = posted._reverse_moves(
-                [
-                    {
-                        "ref": self.env._(
-                            "Return of %(order)s: %(reason)s",
-                            order=order.name,
-                            reason=reason,
-                        ),
-                        "invoice_date": fields.Date.context_today(self),
-                    }
-                    for _move in posted
-                ]
-            )
-            order._workflow_write(
-                {"invoice_ids": [fields.Command.link(r.id) for r in refunds]}
-            )
-            order.message_post(
-                body=self.env._(
-                    "Credit note %(refunds)s drafted for the returned work.",
-                    refunds=", ".join(refunds.mapped("display_name")),
+            for invoice_sudo in invoices_sudo:
+                own_lines = invoice_sudo.invoice_line_ids.filtered(
+                    lambda line, o=order_sudo: line.aftersales_order_id == o
                 )
-            )
+                if invoice_sudo.state == "draft":
+                    if own_lines == invoice_sudo.invoice_line_ids:
+                        invoice_sudo.button_cancel()
+                    else:
+                        own_lines.unlink()
+                        order_sudo._workflow_write(
+                            {"invoice_ids": [fields.Command.unlink(invoice_sudo.id)]}
+                        )
+                    continue
+                refund_sudo = (
+                    self.env["account.move"]
+                    .sudo()
+                    .create(
+                        order_sudo._prepare_refund_vals(invoice_sudo, own_lines, reason)
+                    )
+                )
+                order_sudo._workflow_write(
+                    {"invoice_ids": [fields.Command.link(refund_sudo.id)]}
+                )
+                order_sudo.message_post(
+                    body=self.env._(
+                        "Credit note %(refund)s drafted for the returned work.",
+                        refund=refund_sudo.display_name,
+                    )
+                )
+
+    def _prepare_refund_vals(self, invoice, lines, reason):
+        """Draft credit note of ``lines`` of ``invoice`` (extension hook)."""
+        self.ensure_one()
+        return {
+            "move_type": "out_refund",
+            "partner_id": invoice.partner_id.id,
+            "partner_shipping_id": invoice.partner_shipping_id.id,
+            "company_id": invoice.company_id.id,
+            "currency_id": invoice.currency_id.id,
+            "fiscal_position_id": invoice.fiscal_position_id.id,
+            "reversed_entry_id": invoice.id,
+            "invoice_origin": self.name,
+            "invoice_date": fields.Date.context_today(self),
+            "ref": self.env._(
+                "Return of %(order)s: %(reason)s", order=self.name, reason=reason
+            ),
+            "invoice_line_ids": [
+                fields.Command.create(
+                    {
+                        "display_type": line.display_type,
+                        "product_id": line.product_id.id,
+                        "name": line.name,
+                        "quantity": line.quantity,
+                        "price_unit": line.price_unit,
+                        "discount": line.discount,
+                        "tax_ids": [fields.Command.set(line.tax_ids.ids)],
+                        "account_id": line.account_id.id,
+                        "aftersales_order_id": self.id,
+                    }
+                    if line.display_type == "product"
+                    else {
+                        "display_type": line.display_type,
+                        "name": line.name,
+                        "aftersales_order_id": self.id,
+                    }
+                )
+                for line in lines
+            ],
+        }

@@ -209,18 +209,23 @@ class AftersalesOrderMedia(models.Model):
         return media
 
     def write(self, vals):
+        if "order_id" in vals and not self.env.su:
+            raise UserError(
+                self.env._("A photo stays on its work order: upload it again instead.")
+            )
         self._ensure_decodable(vals)
-        if vals.keys() - {"active", "sequence", "description", "visible_to_customer"}:
-            self.order_id._ensure_media_editable()
+        self.order_id._ensure_media_editable()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed_order(self):
-        closed = self.filtered(lambda m: m.order_id.state == "done")
+        closed = self.filtered(
+            lambda m: m.order_id.state in ("done", "cancelled", "returned")
+        )
         if closed and not self.env.user.has_group("aftersales.group_manager"):
             raise UserError(
                 self.env._(
-                    "Photos of completed work orders are kept (%(orders)s): "
+                    "Photos of closed work orders are kept (%(orders)s): "
                     "archive them instead.",
                     orders=", ".join(closed.order_id.mapped("name")),
                 )

@@ -2,10 +2,12 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_compare, float_is_zero
+from odoo.tools import SQL, float_compare
 
 # What the customer pays: set by the center, not by its technicians.
 PRICING_FIELDS = {"price_unit", "coverage"}
+# Set by the consumption only, and the order a line belongs to never moves.
+STOCK_FIELDS = {"state", "move_id", "defective_move_id", "order_id"}
 
 
 class AftersalesOrderPart(models.Model):
@@ -188,12 +190,35 @@ class AftersalesOrderPart(models.Model):
                     )
                 )
 
+    @api.constrains("location_id", "order_id")
+    def _check_location(self):
+        for part in self.filtered("location_id"):
+            center_stock = part.order_id.center_id.stock_location_id
+            location = part.location_id
+            if location.usage != "internal" or (
+                center_stock
+                and not location.parent_path.startswith(center_stock.parent_path)
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(part)s must be taken from the stock of %(center)s or "
+                        "of one of its vans, not from %(location)s.",
+                        part=part.product_id.display_name,
+                        center=part.order_id.center_id.name,
+                        location=location.display_name,
+                    )
+                )
+
     # ------------------------------------------------------------
     # Overrides
     # ------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                for fname in STOCK_FIELDS - {"order_id"}:
+                    vals.pop(fname, None)
         if not self._user_may_edit_pricing():
             for vals in vals_list:
                 # The warranty decides coverage and the product its price; a
@@ -205,6 +230,13 @@ class AftersalesOrderPart(models.Model):
         return parts
 
     def write(self, vals):
+        if STOCK_FIELDS.intersection(vals) and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "A part's order and stock moves are set by the work order "
+                    "itself; remove the line and add it again instead."
+                )
+            )
         if PRICING_FIELDS.intersection(vals) and not self._user_may_edit_pricing():
             raise AccessError(
                 self.env._(
@@ -367,8 +399,10 @@ class AftersalesOrderPart(models.Model):
         picking = self.env["stock.picking"].create(
             order._prepare_parts_picking_vals(picking_type, location, destination, self)
         )
-        picking.action_confirm()
-        for part, move in zip(self, picking.move_ids, strict=True):
+        # Not merged: two serials of the same part are two lines, two moves.
+        moves = picking.move_ids.sorted("id")
+        moves._action_confirm(merge=False)
+        for part, move in zip(self, moves, strict=True):
             part.move_id = move
             move.move_line_ids.unlink()
             self.env["stock.move.line"].create(
@@ -395,9 +429,10 @@ class AftersalesOrderPart(models.Model):
                 setup["defective_type"], source, destination, self
             )
         )
-        picking.action_confirm()
+        moves = picking.move_ids.sorted("id")
+        moves._action_confirm(merge=False)
         Lot = self.env["stock.lot"]
-        for part, move in zip(self, picking.move_ids, strict=True):
+        for part, move in zip(self, moves, strict=True):
             part.defective_move_id = move
             lot = Lot
             if part.tracking != "none":
@@ -448,23 +483,24 @@ class AftersalesOrderPart(models.Model):
 
     def _ensure_no_negative_stock(self):
         """Last line of defence: if a concurrent move emptied a location
-        between the check and the move, fail rather than leave it negative."""
-        quants = self.env["stock.quant"].search(
-            [
-                ("product_id", "in", self.product_id.ids),
-                ("location_id", "in", self.location_id.ids),
-                ("quantity", "<", 0),
-            ]
+        between the check and the move, fail rather than leave it negative.
+        Only the product, location and lot these lines took are looked at."""
+        stock = self._get_available_quantities()
+        short = self.filtered(
+            lambda p: (
+                p.product_id.is_storable
+                and float_compare(
+                    stock.get(p._stock_key(), 0.0), 0.0, precision_digits=6
+                )
+                < 0
+            )
         )
-        if quants and not all(
-            float_is_zero(q.quantity, precision_rounding=q.product_uom_id.rounding)
-            for q in quants
-        ):
+        if short:
             raise UserError(
                 self.env._(
                     "%(part)s ran out in %(location)s while the work was being "
                     "finished: try again.",
-                    part=quants[0].product_id.display_name,
-                    location=quants[0].location_id.display_name,
+                    part=short[0].product_id.display_name,
+                    location=short[0].location_id.display_name,
                 )
             )

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .aftersales_order_execution import EXECUTION_STATES
+
 
 class AftersalesOrderWorklog(models.Model):
     _name = "aftersales.order.worklog"
@@ -102,15 +104,16 @@ class AftersalesOrderWorklog(models.Model):
         return logs
 
     def write(self, vals):
+        if "order_id" in vals and not self.env.su:
+            raise UserError(self.env._("A visit stays on its work order."))
         self.order_id._ensure_execution_editable()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed_order(self):
-        if any(log.order_id.state == "done" for log in self):
-            raise UserError(
-                self.env._("The visits of a completed work order are kept.")
-            )
+        closed = self.filtered(lambda log: log.order_id.state not in EXECUTION_STATES)
+        if closed and not self.env.su:
+            raise UserError(self.env._("The visits of a closed work order are kept."))
 
     # ------------------------------------------------------------
     # Actions

@@ -70,6 +70,8 @@ class AftersalesQcCheck(models.Model):
             # The inspector is whoever records the check.
             vals.pop("user_id", None)
             vals.pop("date", None)
+            if not self.env.su:
+                self._prepare_checklist(vals)
         checks = super().create(vals_list)
         # Checked after the create, which applied the defaults (the order
         # comes from the context in the form); a refusal rolls it back.
@@ -79,6 +81,30 @@ class AftersalesQcCheck(models.Model):
             check._ensure_consistent()
             check.order_id._apply_quality_check(check)
         return checks
+
+    @api.model
+    def _prepare_checklist(self, vals):
+        """The checklist comes from the service type, not from the client:
+        only the ticks and notes given for its points are kept."""
+        order = self.env["aftersales.order"].browse(
+            vals.get("order_id") or self.env.context.get("default_order_id")
+        )
+        given = {}
+        for command in vals.get("line_ids") or []:
+            if command[0] == fields.Command.CREATE and command[2].get("name"):
+                given[command[2]["name"]] = command[2]
+        vals["line_ids"] = [
+            fields.Command.create(
+                {
+                    "name": item.name,
+                    "sequence": item.sequence,
+                    "mandatory": item.mandatory,
+                    "passed": bool(given.get(item.name, {}).get("passed")),
+                    "note": given.get(item.name, {}).get("note") or False,
+                }
+            )
+            for item in order.service_type_id.qc_item_ids
+        ]
 
     def write(self, vals):
         if not self.env.su:

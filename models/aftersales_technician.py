@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from .phone import format_e164
 
@@ -142,6 +142,24 @@ class AftersalesTechnician(models.Model):
         # Same reason as in create(): these fields are written on the resource.
         technicians_sudo = self.sudo()
         return super(AftersalesTechnician, technicians_sudo).write(vals)
+
+    @api.constrains("van_location_id", "center_id")
+    def _check_van_location(self):
+        for technician in self.filtered("van_location_id"):
+            center_stock = technician.center_id.stock_location_id
+            van = technician.van_location_id
+            if van.usage != "internal" or (
+                center_stock
+                and not van.parent_path.startswith(center_stock.parent_path)
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The van of %(technician)s must be a location inside the "
+                        "stock of %(center)s.",
+                        technician=technician.name,
+                        center=technician.center_id.name,
+                    )
+                )
 
     # ------------------------------------------------------------
     # Actions

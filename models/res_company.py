@@ -221,7 +221,9 @@ class ResCompany(models.Model):
         self.ensure_one()
         # Centers are created by managers without stock rights.
         warehouses_sudo = self.env["stock.warehouse"].sudo()
-        return bool(warehouses_sudo.search_count([("company_id", "=", self.id)], limit=1))
+        return bool(
+            warehouses_sudo.search_count([("company_id", "=", self.id)], limit=1)
+        )
 
     def _aftersales_create_stock_setup(self):
         self.ensure_one()
@@ -249,11 +251,12 @@ class ResCompany(models.Model):
                 }
             ).id
         if not self.aftersales_defective_location_id:
+            # A virtual location without parent, like Odoo's scrap: the parts
+            # are counted (quants) but neither valued nor on hand in stock.
             vals["aftersales_defective_location_id"] = Location.create(
                 {
                     "name": self.env._("Defective Parts"),
-                    "usage": "internal",
-                    "location_id": warehouse.view_location_id.id,
+                    "usage": "inventory",
                     "company_id": self.id,
                 }
             ).id

@@ -142,6 +142,31 @@ class TestInvoicing(FieldCommon):
         self.assertEqual(refund.amount_total, invoice.amount_total)
         self.assertIn("Fault came back", refund.ref)
 
+    def test_return_of_one_order_of_a_grouped_invoice(self):
+        self.company.aftersales_invoice_grouping = "customer"
+        kept, returned = self._done_repair(parts=False), self._done_repair(parts=False)
+        invoice = self._invoice(kept | returned)
+        invoice.action_post()
+        returned.action_return("Unit swapped")
+        refund = returned.invoice_ids.filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual(
+            refund.amount_untaxed, 50.0, "this order's labour and travel only"
+        )
+        self.assertEqual(refund.reversed_entry_id, invoice)
+        self.assertFalse(
+            kept.invoice_ids.filtered(lambda m: m.move_type == "out_refund")
+        )
+
+        # Still a draft: the returned order's lines leave it, the rest stays.
+        first, second = self._done_repair(parts=False), self._done_repair(parts=False)
+        draft = self._invoice(first | second)
+        second.action_return("Customer refused")
+        self.assertEqual(draft.state, "draft")
+        self.assertEqual(draft.amount_untaxed, 50.0)
+        self.assertEqual(draft.invoice_line_ids.aftersales_order_id, first)
+        self.assertFalse(second.invoice_ids)
+        self.assertEqual(second.invoice_status, "no")
+
     def test_return_cancels_a_draft_invoice(self):
         order = self._done_repair()
         invoice = self._invoice(order)

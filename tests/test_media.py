@@ -85,21 +85,6 @@ class TestMedia(FieldCommon):
                 ]
             )
         self.assertFalse(order.media_ids)
-        self.assertFalse(
-            self.env["ir.attachment"]
-            .search(
-                [
-                    ("res_model", "=", "aftersales.order.media"),
-                    ("res_field", "=", "file"),
-                ]
-            )
-            .filtered(
-                lambda a: (
-                    not self.env["aftersales.order.media"].browse(a.res_id).exists()
-                )
-            ),
-            "no orphan file left",
-        )
 
     def test_size_limit(self):
         self.company.aftersales_media_max_mb = 1
@@ -137,6 +122,21 @@ class TestMedia(FieldCommon):
         self.assertFalse(photo.active)
         # The center may still file a document on the closed order.
         self._upload(order, PDF, user=self.user_center, kind="document", name="r.pdf")
+
+    def test_photos_stay_on_their_order(self):
+        mine = self._repair_in_progress()
+        other = self._repair_in_progress(
+            partner_id=self.env["res.partner"].create({"name": "Other"}).id
+        )
+        photo = self._upload(mine, user=self.user_technician)
+        with self.assertRaisesRegex(UserError, "stays on its work order"):
+            photo.with_user(self.user_technician).write({"order_id": other.id})
+        mine.action_done()
+        with self.assertRaisesRegex(UserError, "closed"):
+            photo.with_user(self.user_technician).active = False
+        mine.action_return("Fault came back")
+        with self.assertRaisesRegex(UserError, "kept"):
+            photo.with_user(self.user_center).unlink()
 
     def test_technician_adds_photos_only_to_their_own_orders(self):
         other = self._repair_in_progress()

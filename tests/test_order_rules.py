@@ -1,4 +1,4 @@
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.aftersales.models.aftersales_order import ORDER_STATES, TRANSITIONS
@@ -142,3 +142,25 @@ class TestOrderRules(AftersalesCommon):
         with self.assertRaisesRegex(UserError, "cannot be deleted"):
             approval.unlink()
         self.assertEqual(approval.decision, "approved")
+
+
+@tagged("post_install", "-at_install")
+class TestDerivedFieldsOverRpc(AftersalesCommon):
+    """What the warranty, the visits and the checks decide cannot be typed in
+    by a technician through RPC (write() ignores readonly)."""
+
+    def test_derived_fields_are_refused(self):
+        order = self._order_in_state("in_progress")
+        as_technician = order.with_user(self.user_technician)
+        for vals in (
+            {"qc_state": "passed"},
+            {"parts_covered": True},
+            {"labour_covered": True},
+            {"under_warranty": True},
+            {"worked_hours": 0.1},
+            {"visit_count": 9},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                as_technician.write(vals)
+        with self.assertRaises(AccessError):
+            as_technician.write({"service_type_id": self.type_install.id})

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import FieldCommon
@@ -64,6 +64,51 @@ class TestParts(FieldCommon):
             ),
             "no shipping notice for parts used on site",
         )
+
+    def test_two_serials_of_the_same_part_are_two_moves(self):
+        order = self._repair_in_progress()
+        first = self._add_part(order, self.part_board, lot_id=self.board_lots[0].id)
+        second = self._add_part(order, self.part_board, lot_id=self.board_lots[1].id)
+        order.action_done()
+        self.assertNotEqual(first.move_id, second.move_id)
+        self.assertEqual(
+            (first | second).move_id.move_line_ids.lot_id, self.board_lots[:2]
+        )
+
+    def test_parts_come_only_from_the_centers_stock(self):
+        order = self._repair_in_progress()
+        for location in (
+            self.center_a2.stock_location_id,  # another center
+            self.warehouse.lot_stock_id,  # the company's warehouse
+            self.env.ref("stock.stock_location_customers"),
+        ):
+            with (
+                self.subTest(location=location.name),
+                self.assertRaises(ValidationError),
+            ):
+                self._add_part(
+                    order,
+                    self.part_belt,
+                    user=self.user_technician,
+                    location_id=location.id,
+                )
+        with self.assertRaises(ValidationError):
+            self.technician_a1.with_user(
+                self.user_center
+            ).van_location_id = self.center_a2.stock_location_id
+
+    def test_stock_fields_are_not_for_users(self):
+        order = self._repair_in_progress()
+        other = self._repair_in_progress()
+        belt = self._add_part(
+            order, self.part_belt, user=self.user_technician, state="done"
+        )
+        self.assertEqual(
+            belt.state, "draft", "a part is consumed by the work order only"
+        )
+        for vals in ({"state": "cancel"}, {"order_id": other.id}, {"move_id": False}):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                belt.with_user(self.user_technician).write(vals)
 
     def test_van_stock_comes_first(self):
         self.technician_a1.with_user(self.user_center).action_create_van_location()

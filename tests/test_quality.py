@@ -1,8 +1,10 @@
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
-from .common import FieldCommon
+from .common import PIXEL_PNG, FieldCommon
 
 
 @tagged("post_install", "-at_install")
@@ -120,6 +122,79 @@ class TestQuality(FieldCommon):
         # The technician reads the verdict on their order.
         self.assertEqual(
             order.with_user(self.user_technician).qc_check_ids.result, "pass"
+        )
+
+    def test_checklist_comes_from_the_service_type(self):
+        order = self._repair_in_progress()
+        Check = self.env["aftersales.qc.check"].with_user(self.user_qc)
+        with self.assertRaises(UserError) as caught:
+            Check.create(
+                {
+                    "order_id": order.id,
+                    "result": "pass",
+                    "line_ids": [
+                        Command.create(
+                            {"name": "Unit runs a full cycle", "mandatory": False}
+                        )
+                    ],
+                }
+            )
+        self.assertIn("Unit runs a full cycle", str(caught.exception))
+        with self.assertRaises(UserError):
+            Check.create({"order_id": order.id, "result": "pass", "line_ids": []})
+        check = Check.create(
+            {
+                "order_id": order.id,
+                "result": "pass",
+                "line_ids": [
+                    Command.create({"name": "Unit runs a full cycle", "passed": True}),
+                    Command.create({"name": "Invented point", "passed": True}),
+                ],
+            }
+        )
+        self.assertEqual(
+            check.line_ids.mapped("name"), ["Unit runs a full cycle", "Area cleaned"]
+        )
+        with self.assertRaises(AccessError):
+            check.line_ids.with_user(self.user_qc).write({"passed": False})
+
+    def test_inspector_does_not_check_their_own_work(self):
+        self.technician_a1.user_id = self.user_qc
+        order = self._repair_in_progress()
+        with self.assertRaisesRegex(UserError, "another inspector"):
+            self._check(order, "pass")
+
+    def test_customer_rejection_voids_the_earlier_check(self):
+        self.type_repair.approval_required = True
+        order = self._order_in_state(
+            "awaiting_approval", service_type_id=self.type_repair.id
+        )
+        with freeze_time("2026-11-20 10:00:00"):
+            self._check(order, "pass")
+        with freeze_time("2026-11-20 11:00:00"):
+            self.env["aftersales.approval"].create(
+                {
+                    "order_id": order.id,
+                    "decision": "rejected",
+                    "channel": "backend",
+                    "feedback": "Still leaks",
+                }
+            )
+        self.assertEqual(order.state, "in_progress")
+        self.assertEqual(order.qc_state, "pending", "the redone work is checked again")
+
+    def test_inspector_sees_the_work_they_check(self):
+        order = self._repair_in_progress()
+        self._add_part_and_photo(order)
+        as_qc = order.with_user(self.user_qc)
+        self.assertEqual(len(as_qc.part_ids), 1)
+        self.assertEqual(len(as_qc.media_ids), 1)
+        self.assertEqual(len(as_qc.worklog_ids), 1)
+
+    def _add_part_and_photo(self, order):
+        self._add_part(order, self.part_belt)
+        self.env["aftersales.order.media"].create(
+            {"order_id": order.id, "file": PIXEL_PNG, "kind": "work"}
         )
 
     def test_qc_only_on_finished_work(self):

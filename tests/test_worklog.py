@@ -88,7 +88,7 @@ class TestWorklog(FieldCommon):
         with self.assertRaisesRegex(UserError, "can no longer change"):
             order.worklog_ids.with_user(self.user_technician).write({"duration": 5})
         with self.assertRaisesRegex(UserError, "are kept"):
-            order.worklog_ids.unlink()
+            order.worklog_ids.with_user(self.user_center).unlink()
 
     def test_technician_logs_only_their_own_orders(self):
         other = self._repair_in_progress()
