@@ -353,6 +353,9 @@ class TestConcurrentParts(BaseCase):
                     "service_type_ids": [Command.link(service_type.id)],
                 }
             )
+            # Creating the center may create the company's parts setup
+            # (locations, operation types) on first use; it stays, as it would
+            # in production: it is company configuration, not test data.
             cls.location_id = center.stock_location_id.id
             env["stock.quant"]._update_available_quantity(
                 cls.belt, center.stock_location_id, 1
