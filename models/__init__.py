@@ -17,6 +17,7 @@ from . import aftersales_order
 from . import aftersales_order_sms
 from . import aftersales_order_execution
 from . import aftersales_order_invoice
+from . import aftersales_order_settlement
 from . import aftersales_order_media
 from . import aftersales_order_worklog
 from . import aftersales_order_part
@@ -24,6 +25,10 @@ from . import aftersales_resolution_code
 from . import aftersales_qc_item
 from . import aftersales_qc_check
 from . import aftersales_qc_check_line
+from . import aftersales_tariff
+from . import aftersales_tariff_band
+from . import aftersales_settlement
+from . import aftersales_settlement_line
 from . import aftersales_sms_gateway
 from . import aftersales_sms_keyword
 from . import aftersales_sms_inbound

@@ -191,6 +191,31 @@ class ResCompany(models.Model):
         "customer's invoice.",
     )
 
+    # Settlements with service centers
+    aftersales_settlement_period = fields.Selection(
+        [("week", "Weekly"), ("month", "Monthly")],
+        string="Settlement Period",
+        default="month",
+        required=True,
+        help="Service centers are paid per week or per month of completed work.",
+    )
+    aftersales_settlement_bill_grouping = fields.Selection(
+        [
+            ("order", "One Line per Work Order"),
+            ("service_type", "One per Service Type"),
+        ],
+        string="Center Bill Lines",
+        default="order",
+        required=True,
+    )
+    aftersales_settlement_product_id = fields.Many2one(
+        "product.product",
+        string="Center Bill Product",
+        domain=[("type", "=", "service")],
+        help="Service product of the vendor bills paying the centers: its "
+        "purchase taxes and expense account apply.",
+    )
+
     # ------------------------------------------------------------
     # Stock
     # ------------------------------------------------------------

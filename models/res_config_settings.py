@@ -88,3 +88,12 @@ class ResConfigSettings(models.TransientModel):
     aftersales_invoice_covered = fields.Selection(
         related="company_id.aftersales_invoice_covered", readonly=False
     )
+    aftersales_settlement_period = fields.Selection(
+        related="company_id.aftersales_settlement_period", readonly=False
+    )
+    aftersales_settlement_bill_grouping = fields.Selection(
+        related="company_id.aftersales_settlement_bill_grouping", readonly=False
+    )
+    aftersales_settlement_product_id = fields.Many2one(
+        related="company_id.aftersales_settlement_product_id", readonly=False
+    )

@@ -464,3 +464,139 @@ class TestConcurrentParts(BaseCase):
             states = [row[0] for row in cr.fetchall()]
         self.assertEqual((total, lowest), (0, 0), "consumed once, never negative")
         self.assertEqual(states, ["done", "in_progress"])
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentSettlement(BaseCase):
+    """Two settlement workers run at once over the same completed work: every
+    order is settled exactly once."""
+
+    ORDER_COUNT = 30
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dbname = get_db_name()
+        tag = uuid.uuid4().hex[:8]
+        with db_connect(cls.dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            service_type = env["aftersales.service.type"].create(
+                {"name": "Race settlement", "code": f"RACE-S-{tag}"}
+            )
+            partner = env["res.partner"].create({"name": f"Race customer {tag}"})
+            product = env["product.product"].create(
+                {"name": f"Race unit {tag}", "type": "consu"}
+            )
+            center = env["aftersales.center"].create(
+                {
+                    "name": f"Race settlement center {tag}",
+                    "partner_id": env["res.partner"].create({"name": tag}).id,
+                    "service_type_ids": [Command.link(service_type.id)],
+                }
+            )
+            tariff = env["aftersales.tariff"].create(
+                {
+                    "name": f"Race tariff {tag}",
+                    "service_type_id": service_type.id,
+                    "amount": 10.0,
+                }
+            )
+            # Completed work, written as the state machine would leave it.
+            orders = env["aftersales.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "product_id": product.id,
+                        "service_type_id": service_type.id,
+                        "center_id": center.id,
+                        "state": "done",
+                        "date_done": "2026-11-10 10:00:00",
+                    }
+                    for _i in range(cls.ORDER_COUNT)
+                ]
+            )
+            cls.order_ids = orders.ids
+            cls.center_id = center.id
+            cls.cleanup = (tariff, center, partner, product, service_type)
+            cr.commit()  # pylint: disable=invalid-commit
+        cls.addClassCleanup(cls._remove_data)
+
+    @classmethod
+    def _remove_data(cls):
+        with db_connect(cls.dbname).cursor() as cr:
+            # Settlement lines are history the ORM keeps; these are ours.
+            cr.execute(
+                "DELETE FROM aftersales_settlement_line WHERE order_id IN %s",
+                [tuple(cls.order_ids)],
+            )
+            cr.execute(
+                "DELETE FROM aftersales_settlement WHERE center_id = %s",
+                [cls.center_id],
+            )
+            cr.execute(
+                "DELETE FROM aftersales_order WHERE id IN %s", [tuple(cls.order_ids)]
+            )
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            tariff, center, partner, product, service_type = (
+                record.with_env(env) for record in cls.cleanup
+            )
+            tariff.unlink()
+            center_partner, location = center.partner_id, center.stock_location_id
+            center.unlink()
+            location.unlink()
+            (partner | center_partner).unlink()
+            product.unlink()
+            service_type.unlink()
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def test_two_workers_settle_each_order_once(self):
+        barrier = threading.Barrier(2, timeout=30)
+        errors = []
+
+        def worker():
+            with db_connect(self.dbname).cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                first = [True]
+
+                def commit_batch(_count):
+                    # As the cron does between batches.
+                    cr.commit()  # pylint: disable=invalid-commit
+                    return True
+
+                def run():
+                    Settlement = env["aftersales.settlement"]
+                    Settlement.search([], limit=1)  # take the snapshot now
+                    if first[0]:
+                        first[0] = False
+                        barrier.wait()
+                    Settlement._generate_pending_lines(
+                        batch_size=7, after_batch=commit_batch
+                    )
+
+                try:
+                    retrying(run, env)
+                except Exception as exc:  # noqa: BLE001 - reported below
+                    errors.append(repr(exc))
+
+        threads = [threading.Thread(target=worker) for _i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+
+        self.assertEqual(errors, [])
+        with db_connect(self.dbname).cursor() as cr:
+            cr.execute(
+                "SELECT order_id, COUNT(*) FROM aftersales_settlement_line "
+                "WHERE order_id IN %s GROUP BY order_id",
+                [tuple(self.order_ids)],
+            )
+            counts = dict(cr.fetchall())
+            cr.execute(
+                "SELECT COUNT(*) FROM aftersales_settlement WHERE center_id = %s",
+                [self.center_id],
+            )
+            [(settlements,)] = cr.fetchall()
+        self.assertEqual(len(counts), self.ORDER_COUNT, "every order settled")
+        self.assertEqual(set(counts.values()), {1}, "none twice")
+        self.assertEqual(settlements, 1)

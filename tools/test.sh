@@ -21,6 +21,17 @@ if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null 
     fi
 fi
 
+# The settlement statement test renders a real PDF.
+if ! command -v wkhtmltopdf >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing wkhtmltopdf for the PDF report test..."
+        { apt-get update -qq && apt-get install -y -qq wkhtmltopdf; } >"$LOG_DIR/apt-wkhtmltopdf.log" 2>&1 \
+            || die "Could not install wkhtmltopdf (see $LOG_DIR/apt-wkhtmltopdf.log)."
+    else
+        die "wkhtmltopdf is missing: the PDF report test needs it (apt-get install wkhtmltopdf)."
+    fi
+fi
+
 odoo_step() {  # odoo_step NAME ARGS...: run Odoo, fail on any warning or error it logs
     local name=$1; shift
     echo "== $name"

@@ -2,3 +2,4 @@ from . import aftersales_order_reason
 from . import aftersales_order_assign
 from . import aftersales_order_intake
 from . import aftersales_unit_lookup
+from . import aftersales_settlement_reopen
