@@ -39,7 +39,9 @@ class AftersalesSettlement(models.Model):
     _check_company_auto = True
 
     name = fields.Char(required=True, readonly=True, copy=False, default="/")
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True
+    )
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     center_id = fields.Many2one(
         "aftersales.center",
@@ -144,9 +146,12 @@ class AftersalesSettlement(models.Model):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id"))
-                vals["name"] = self.env["ir.sequence"].with_company(
-                    company or self.env.company
-                ).next_by_code("aftersales.settlement") or "/"
+                vals["name"] = (
+                    self.env["ir.sequence"]
+                    .with_company(company or self.env.company)
+                    .next_by_code("aftersales.settlement")
+                    or "/"
+                )
         return super().create(vals_list)
 
     def write(self, vals):
@@ -399,24 +404,42 @@ class AftersalesSettlement(models.Model):
         )
 
     @api.model
-    def _generate_pending_lines(self, batch_size=1000, after_batch=None):
-        """Settle what is due, ``batch_size`` orders at a time, calling
-        ``after_batch(count)`` after each batch (the cron commits there; a
-        false answer stops)."""
+    def _generate_pending_lines(
+        self, batch_size=5000, after_batch=None, centers_per_batch=20
+    ):
+        """Settle what is due, ``centers_per_batch`` centers at a time (at
+        most ``batch_size`` orders per batch), calling ``after_batch(count)``
+        after each batch (the cron commits there; a false answer stops).
+
+        Batches are cut by center, not by order: the queries of a batch do
+        not depend on how many orders its centers have, so the queries per
+        center stay flat as a center's work grows."""
         Order = self.env["aftersales.order"]
         for kind, domain in (
             ("order", self._get_settleable_order_domain()),
             ("reversal", self._get_reversible_order_domain()),
         ):
-            while True:
-                orders = Order.search(domain, limit=batch_size, order="id")
-                # Orders another worker holds are its to settle.
-                locked = orders.try_lock_for_update()
-                if not locked:
-                    break
-                self._generate_lines(locked, kind)
-                if after_batch and not after_batch(len(locked)):
-                    break
+            center_ids = [
+                center.id
+                for [center] in Order._read_group(
+                    domain, ["center_id"], order="center_id"
+                )
+            ]
+            for start in range(0, len(center_ids), centers_per_batch):
+                chunk = Domain(domain) & Domain(
+                    "center_id", "in", center_ids[start : start + centers_per_batch]
+                )
+                while True:
+                    orders = Order.search(chunk, limit=batch_size, order="id")
+                    # Orders another worker holds are its to settle.
+                    locked = orders.try_lock_for_update()
+                    if not locked:
+                        break
+                    self._generate_lines(locked, kind)
+                    if after_batch and not after_batch(len(locked)):
+                        return
+                    if len(orders) < batch_size:
+                        break
 
     @api.model
     def _generate_lines(self, orders, kind="order"):
@@ -485,7 +508,9 @@ class AftersalesSettlement(models.Model):
                 {
                     **order._prepare_settlement_line_row(),
                     "kind": "order",
-                    "currency_id": (tariff.currency_id or order.company_id.currency_id).id,
+                    "currency_id": (
+                        tariff.currency_id or order.company_id.currency_id
+                    ).id,
                     "date": fields.Date.to_date(order.date_done),
                     "tariff_id": tariff.id or None,
                     "amount_service": service,
@@ -520,36 +545,87 @@ class AftersalesSettlement(models.Model):
     @api.model
     def _file_lines(self, lines):
         """Put each line in its center's settlement for the line's period,
-        or the next open one when that period is already approved."""
+        or the next open one when that period is already approved. One
+        search and one create for all the lines, one write per settlement."""
         groups = defaultdict(list)
         for line in lines:
             period = line.company_id.aftersales_settlement_period
             groups[
                 (line.center_id, line.currency_id, period_start(line.date, period))
             ].append(line.id)
-        Line = self.env["aftersales.settlement.line"]
-        for (center, currency, start), line_ids in groups.items():
-            settlement = self._get_open_settlement(center, currency, start)
-            # Lines are computed records: the generator files them.
-            Line.browse(line_ids).sudo().write({"settlement_id": settlement.id})
+        if not groups:
+            return
+        settlements = self._get_open_settlements(list(groups))
+        pairs = [
+            (line_id, settlements[key].id)
+            for key, line_ids in groups.items()
+            for line_id in line_ids
+        ]
+        # One statement for all the lines: the ORM would update them in
+        # chunks of a hundred, so the queries would grow with the orders.
+        self.env.cr.execute(
+            SQL(
+                "UPDATE aftersales_settlement_line AS line SET settlement_id = v.sid "
+                "FROM (VALUES %s) AS v(id, sid) WHERE line.id = v.id",
+                SQL(", ").join(SQL("(%s, %s)", line_id, sid) for line_id, sid in pairs),
+            )
+        )
+        filed = self.browse({sid for _line_id, sid in pairs})
+        self.env["aftersales.settlement.line"].browse(
+            [line_id for line_id, _sid in pairs]
+        ).invalidate_recordset(["settlement_id"])
+        filed.invalidate_recordset(["line_ids"])
+        for fname in ("line_count", "amount_total"):
+            self.env.add_to_compute(self._fields[fname], filed)
 
     @api.model
-    def _get_open_settlement(self, center, currency, start):
-        period = center.company_id.aftersales_settlement_period
-        while True:
-            settlement = self.search(
-                [("center_id", "=", center.id), ("date_from", "=", start)], limit=1
-            )
-            if not settlement:
-                return self.create(
+    def _get_open_settlements(self, keys):
+        """{(center, currency, period start): pending settlement}, created
+        where missing; an approved period sends its late lines to the next."""
+        result = {}
+        looking = {key: key for key in keys}
+        while looking:
+            candidates = set(looking.values())
+            existing = {
+                (settlement.center_id, settlement.date_from): settlement
+                for settlement in self.search(
+                    [
+                        ("center_id", "in", list({c.id for c, _cur, _s in candidates})),
+                        ("date_from", "in", list({s for _c, _cur, s in candidates})),
+                    ]
+                )
+            }
+            missing = [
+                candidate
+                for candidate in candidates
+                if (candidate[0], candidate[2]) not in existing
+            ]
+            created = self.create(
+                [
                     {
                         "center_id": center.id,
                         "company_id": center.company_id.id,
                         "currency_id": currency.id,
                         "date_from": start,
-                        "date_to": period_end(start, period),
+                        "date_to": period_end(
+                            start, center.company_id.aftersales_settlement_period
+                        ),
                     }
-                )
-            if settlement.state == "pending":
-                return settlement
-            start = period_end(start, period) + timedelta(days=1)
+                    for center, currency, start in missing
+                ]
+            )
+            for (center, _currency, start), settlement in zip(
+                missing, created, strict=True
+            ):
+                existing[(center, start)] = settlement
+            next_looking = {}
+            for key, (center, currency, start) in looking.items():
+                settlement = existing[(center, start)]
+                if settlement.state == "pending":
+                    result[key] = settlement
+                else:
+                    period = center.company_id.aftersales_settlement_period
+                    next_start = period_end(start, period) + timedelta(days=1)
+                    next_looking[key] = (center, currency, next_start)
+            looking = next_looking
+        return result

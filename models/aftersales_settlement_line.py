@@ -32,7 +32,9 @@ class AftersalesSettlementLine(models.Model):
         help="A reversal takes back what an earlier line paid, for work "
         "cancelled or returned after it was settled.",
     )
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True
+    )
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     center_id = fields.Many2one(
         "aftersales.center", required=True, index=True, readonly=True

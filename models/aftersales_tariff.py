@@ -51,7 +51,9 @@ class AftersalesTariff(models.Model):
     )
     country_id = fields.Many2one("res.country")
     state_id = fields.Many2one(
-        "res.country.state", string="Region", domain="[('country_id', '=?', country_id)]"
+        "res.country.state",
+        string="Region",
+        domain="[('country_id', '=?', country_id)]",
     )
     product_categ_id = fields.Many2one("product.category", string="Product Category")
 
@@ -65,7 +67,9 @@ class AftersalesTariff(models.Model):
         required=True,
     )
     travel_amount = fields.Monetary(string="Travel (flat)")
-    band_ids = fields.One2many("aftersales.tariff.band", "tariff_id", string="Travel Bands")
+    band_ids = fields.One2many(
+        "aftersales.tariff.band", "tariff_id", string="Travel Bands"
+    )
     part_fee = fields.Monetary(
         string="Handling Fee per Part", help="Paid for each part line consumed."
     )
@@ -73,9 +77,15 @@ class AftersalesTariff(models.Model):
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
         for tariff in self:
-            if tariff.date_from and tariff.date_to and tariff.date_to < tariff.date_from:
+            if (
+                tariff.date_from
+                and tariff.date_to
+                and tariff.date_to < tariff.date_from
+            ):
                 raise ValidationError(
-                    self.env._("Tariff %(name)s ends before it starts.", name=tariff.name)
+                    self.env._(
+                        "Tariff %(name)s ends before it starts.", name=tariff.name
+                    )
                 )
 
     # ------------------------------------------------------------

@@ -99,3 +99,10 @@ class TestDemo(AftersalesCommon):
         self.assertEqual(invoice.state, "draft")
         # Pump 450 + board 1850 + labour 600 + travel for two visits 2 x 150.
         self.assertEqual(invoice.amount_untaxed, 3200.0)
+        settlement = repair.settlement_line_ids.settlement_id
+        self.assertEqual(settlement.state, "pending")
+        self.assertEqual(settlement.center_id, repair.center_id)
+        self.assertEqual(
+            repair.settlement_line_ids.tariff_id,
+            self.env.ref("aftersales.demo_tariff_repair_authorized"),
+        )

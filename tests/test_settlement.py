@@ -2,7 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -79,7 +79,9 @@ class TestSettlement(FieldCommon):
         )
         maintenance = self._done(service_type_id=self.type_maintenance.id)
         repair = self._done(service_type_id=self.type_repair.id)
-        old_repair = self._done("2026-05-02 09:00:00", service_type_id=self.type_repair.id)
+        old_repair = self._done(
+            "2026-05-02 09:00:00", service_type_id=self.type_repair.id
+        )
         selected = Tariff._select_for_orders(maintenance | repair | old_repair)
         self.assertEqual(selected[maintenance], self.tariff_default)
         self.assertEqual(selected[repair], regional, "two dimensions beat one")
@@ -88,7 +90,9 @@ class TestSettlement(FieldCommon):
         self.assertEqual(Tariff._select_for_orders(maintenance)[maintenance], private)
         self.customer.state_id = self.state_ankara
         self.assertEqual(
-            Tariff._select_for_orders(repair)[repair], self.tariff_repair, "other region"
+            Tariff._select_for_orders(repair)[repair],
+            self.tariff_repair,
+            "other region",
         )
 
     def test_amounts_service_travel_and_parts(self):
@@ -173,7 +177,10 @@ class TestSettlement(FieldCommon):
             nov_a1_bis.settlement_line_ids.settlement_id,
         )
         november = nov_a1.settlement_line_ids.settlement_id
-        self.assertEqual((november.date_from, november.date_to), (date(2026, 11, 1), date(2026, 11, 30)))
+        self.assertEqual(
+            (november.date_from, november.date_to),
+            (date(2026, 11, 1), date(2026, 11, 30)),
+        )
         self.assertEqual((november.line_count, november.amount_total), (2, 100.0))
         self.assertNotEqual(dec_a1.settlement_line_ids.settlement_id, november)
         self.assertNotEqual(nov_a2.settlement_line_ids.settlement_id, november)
@@ -184,9 +191,26 @@ class TestSettlement(FieldCommon):
         next_monday = self._done("2026-11-23 10:00:00")
         self._generate()
         week = monday.settlement_line_ids.settlement_id
-        self.assertEqual((week.date_from, week.date_to), (date(2026, 11, 16), date(2026, 11, 22)))
+        self.assertEqual(
+            (week.date_from, week.date_to), (date(2026, 11, 16), date(2026, 11, 22))
+        )
         self.assertEqual(sunday.settlement_line_ids.settlement_id, week)
         self.assertNotEqual(next_monday.settlement_line_ids.settlement_id, week)
+
+    def test_queries_do_not_grow_with_the_orders_of_a_center(self):
+        def measure(when, per_center):
+            for center in (self.center_a1, self.center_a2):
+                for _i in range(per_center):
+                    self._done(when, center=center)
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self._generate()
+            return self.env.cr.sql_log_count - before
+
+        measure("2026-08-10 10:00:00", 1)  # warms the caches (sequence, tariffs)
+        few = measure("2026-09-10 10:00:00", 1)
+        many = measure("2026-10-10 10:00:00", 6)
+        self.assertEqual(few, many, "the same queries for 1 or 6 orders per center")
 
     # State machine and the vendor bill
 
@@ -308,8 +332,14 @@ class TestSettlement(FieldCommon):
         self.assertEqual(mine.center_id, self.center_a1)
         with self.assertRaises(AccessError):
             mine.write({"name": "X"})
-        lines = self.env["aftersales.settlement.line"].with_user(self.user_center).search([])
+        lines = (
+            self.env["aftersales.settlement.line"]
+            .with_user(self.user_center)
+            .search([])
+        )
         self.assertEqual(lines.center_id, self.center_a1)
         with self.assertRaises(AccessError):
             self.Settlement.with_user(self.user_technician).search([])
-        self.assertEqual(len(self.Settlement.with_user(self.user_dispatcher).search([])), 2)
+        self.assertEqual(
+            len(self.Settlement.with_user(self.user_dispatcher).search([])), 2
+        )
