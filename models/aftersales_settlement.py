@@ -471,9 +471,9 @@ class AftersalesSettlement(models.Model):
         )
         self.env.cr.execute(
             SQL(
-                "INSERT INTO aftersales_settlement_line (%s, create_uid, create_date, "
-                "write_uid, write_date) VALUES %s ON CONFLICT (order_id) WHERE kind = %s "
-                "DO NOTHING RETURNING id",
+                "INSERT INTO aftersales_settlement_line (%s, create_uid, "
+                "create_date, write_uid, write_date) VALUES %s "
+                "ON CONFLICT (order_id) WHERE kind = %s DO NOTHING RETURNING id",
                 SQL(", ").join(SQL.identifier(column) for column in columns),
                 values,
                 kind,

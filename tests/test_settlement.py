@@ -159,7 +159,9 @@ class TestSettlement(FieldCommon):
             order.action_return("Fault came back within a week")
             self._generate()
             self._generate()
-        reversal = order.settlement_line_ids.filtered(lambda l: l.kind == "reversal")
+        reversal = order.settlement_line_ids.filtered(
+            lambda line: line.kind == "reversal"
+        )
         self.assertEqual(len(reversal), 1, "reversed once")
         self.assertEqual(reversal.amount, -50.0)
         self.assertEqual(reversal.date, date(2026, 12, 3))
@@ -295,7 +297,7 @@ class TestSettlement(FieldCommon):
             order.action_return("Undone")
             self._generate()
         december = order.settlement_line_ids.filtered(
-            lambda l: l.kind == "reversal"
+            lambda line: line.kind == "reversal"
         ).settlement_id
         december.with_user(self.user_accountant).action_approve()
         self.assertEqual(december.move_id.move_type, "in_refund")
