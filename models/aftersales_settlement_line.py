@@ -52,9 +52,7 @@ class AftersalesSettlementLine(models.Model):
     amount_service = fields.Monetary(string="Service", readonly=True)
     amount_travel = fields.Monetary(string="Travel", readonly=True)
     amount_parts = fields.Monetary(string="Part Handling", readonly=True)
-    amount = fields.Monetary(
-        string="Amount", compute="_compute_amount", store=True, readonly=True
-    )
+    amount = fields.Monetary(compute="_compute_amount", store=True, readonly=True)
 
     # One line per completed order and one reversal at most, whatever runs
     # at the same time: the generator inserts with ON CONFLICT DO NOTHING.

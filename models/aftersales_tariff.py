@@ -47,7 +47,7 @@ class AftersalesTariff(models.Model):
     date_to = fields.Date(string="Valid Until", index=True)
     service_type_id = fields.Many2one("aftersales.service.type", check_company=True)
     center_kind = fields.Selection(
-        [("authorized", "Authorized"), ("private", "Private")], string="Center Kind"
+        [("authorized", "Authorized"), ("private", "Private")]
     )
     country_id = fields.Many2one("res.country")
     state_id = fields.Many2one(
