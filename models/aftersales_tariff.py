@@ -1,7 +1,7 @@
-import math
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+from .aftersales_order import great_circle_km
 
 # The dimensions a tariff may restrict, from the order's point of view.
 TARIFF_DIMENSIONS = {
@@ -11,15 +11,6 @@ TARIFF_DIMENSIONS = {
     "state_id": lambda order: order.state_id,
     "product_categ_id": lambda order: order.product_categ_id,
 }
-
-
-def great_circle_km(lat1, lon1, lat2, lon2):
-    lat1, lon1, lat2, lon2 = map(math.radians, (lat1, lon1, lat2, lon2))
-    a = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 6371.0088 * 2 * math.asin(math.sqrt(a))
 
 
 class AftersalesTariff(models.Model):
