@@ -127,7 +127,13 @@ SELECT ch.id, ch.name, ch.kind, ch.capacity, ch.latitude, ch.longitude,
 class AftersalesCenter(models.Model):
     _name = "aftersales.center"
     _description = "After-Sales Service Center"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "rating.parent.mixin",
+        "aftersales.performance.mixin",
+    ]
+    _performance_group_field = "center_id"
     _order = "name, id"
     _check_company_auto = True
 

@@ -17,7 +17,13 @@ RESOURCE_FIELDS = {
 class AftersalesTechnician(models.Model):
     _name = "aftersales.technician"
     _description = "After-Sales Technician"
-    _inherit = ["resource.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "resource.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "aftersales.performance.mixin",
+    ]
+    _performance_group_field = "technician_id"
     _order = "center_id, role, name, id"
     _check_company_auto = True
 

@@ -106,6 +106,49 @@ class ResCompany(models.Model):
         help="Once the work is done, ask the customer to rate it (1-5) unless "
         "they already did.",
     )
+    aftersales_sms_sla_warning = fields.Boolean(
+        string="SMS Technicians SLA Warnings",
+        default=True,
+        help="Where an SLA policy warns by SMS, text the technician (who may "
+        "receive SMS) when a deadline nears.",
+    )
+
+    # SLA, ratings and performance
+    aftersales_sla_manager_id = fields.Many2one(
+        "res.users",
+        string="SLA Manager",
+        domain=[("share", "=", False)],
+        help="Who SLA breaches escalate to; the order's dispatcher when empty.",
+    )
+    aftersales_rating_email = fields.Boolean(
+        string="E-mail Customers a Rating Request",
+        help="Once the work is done, e-mail the customer a link to rate it.",
+    )
+    aftersales_low_rating_threshold = fields.Integer(
+        string="Low Rating Threshold",
+        default=2,
+        help="A rating at or under this value (1-5) alerts the manager at once; "
+        "0 to never alert.",
+    )
+    aftersales_low_rating_email = fields.Boolean(
+        string="E-mail Low Ratings",
+        help="Besides the activity, e-mail the manager about a low rating.",
+    )
+    aftersales_score_weight_on_time = fields.Float(
+        string="Score Weight: On Time", default=30.0
+    )
+    aftersales_score_weight_approval = fields.Float(
+        string="Score Weight: First-Time Approval", default=20.0
+    )
+    aftersales_score_weight_rating = fields.Float(
+        string="Score Weight: Rating", default=25.0
+    )
+    aftersales_score_weight_first_fix = fields.Float(
+        string="Score Weight: First-Time Fix", default=15.0
+    )
+    aftersales_score_weight_completion = fields.Float(
+        string="Score Weight: Not Cancelled or Returned", default=10.0
+    )
     aftersales_sms_gateway_id = fields.Many2one(
         "aftersales.sms.gateway",
         string="SMS Gateway",

@@ -64,6 +64,36 @@ class ResConfigSettings(models.TransientModel):
     aftersales_sms_customer_rating = fields.Boolean(
         related="company_id.aftersales_sms_customer_rating", readonly=False
     )
+    aftersales_sms_sla_warning = fields.Boolean(
+        related="company_id.aftersales_sms_sla_warning", readonly=False
+    )
+    aftersales_sla_manager_id = fields.Many2one(
+        related="company_id.aftersales_sla_manager_id", readonly=False
+    )
+    aftersales_rating_email = fields.Boolean(
+        related="company_id.aftersales_rating_email", readonly=False
+    )
+    aftersales_low_rating_threshold = fields.Integer(
+        related="company_id.aftersales_low_rating_threshold", readonly=False
+    )
+    aftersales_low_rating_email = fields.Boolean(
+        related="company_id.aftersales_low_rating_email", readonly=False
+    )
+    aftersales_score_weight_on_time = fields.Float(
+        related="company_id.aftersales_score_weight_on_time", readonly=False
+    )
+    aftersales_score_weight_approval = fields.Float(
+        related="company_id.aftersales_score_weight_approval", readonly=False
+    )
+    aftersales_score_weight_rating = fields.Float(
+        related="company_id.aftersales_score_weight_rating", readonly=False
+    )
+    aftersales_score_weight_first_fix = fields.Float(
+        related="company_id.aftersales_score_weight_first_fix", readonly=False
+    )
+    aftersales_score_weight_completion = fields.Float(
+        related="company_id.aftersales_score_weight_completion", readonly=False
+    )
     aftersales_sms_gateway_id = fields.Many2one(
         related="company_id.aftersales_sms_gateway_id", readonly=False
     )

@@ -17,3 +17,4 @@ from . import test_sms
 from . import test_sms_gateway
 from . import test_sms_inbound
 from . import test_approval_link
+from . import test_sla

@@ -564,3 +564,90 @@ class FieldCommon(AftersalesCommon):
         return self.env["stock.quant"]._get_available_quantity(
             product, location, lot_id=lot, strict=bool(lot)
         )
+
+
+class SlaCommon(AftersalesCommon):
+    """Center A1 works Monday to Friday, 09:00-17:00 in Istanbul (06:00-14:00
+    UTC), with a public holiday on Wednesday 2026-12-02; center A2 works
+    around the clock. Three SLA policies of increasing specificity."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Calendar = cls.env["resource.calendar"]
+        cls.calendar_office = Calendar.create(
+            calendar_vals(
+                "Istanbul Office", "Europe/Istanbul", range(5), 9.0, 17.0
+            )
+        )
+        cls.env["resource.calendar.leaves"].create(
+            {
+                "name": "Public holiday",
+                "calendar_id": cls.calendar_office.id,
+                "date_from": "2026-12-01 21:00:00",
+                "date_to": "2026-12-02 20:59:59",
+            }
+        )
+        cls.calendar_always = Calendar.create(calendar_vals("Always Open"))
+        cls.center_a1.resource_calendar_id = cls.calendar_office
+        cls.center_a2.resource_calendar_id = cls.calendar_always
+        cls.company.resource_calendar_id = cls.calendar_office
+        Policy = cls.env["aftersales.sla.policy"]
+        cls.policy_standard = Policy.create(
+            {
+                "name": "Standard",
+                "sequence": 20,
+                "time_basis": "working",
+                "accept_hours": 2,
+                "arrival_hours": 8,
+                "resolve_hours": 16,
+                "warning_hours": 1,
+            }
+        )
+        cls.policy_urgent = Policy.create(
+            {
+                "name": "Urgent",
+                "sequence": 10,
+                "priority": "2",
+                "time_basis": "calendar",
+                "accept_hours": 1,
+                "arrival_hours": 4,
+                "resolve_hours": 8,
+                "warning_hours": 0.5,
+            }
+        )
+        cls.tag_vip = cls.env["res.partner.category"].create({"name": "VIP"})
+        cls.policy_vip_urgent = Policy.create(
+            {
+                "name": "VIP urgent",
+                "sequence": 30,
+                "priority": "2",
+                "partner_category_ids": [Command.set(cls.tag_vip.ids)],
+                "time_basis": "calendar",
+                "arrival_hours": 2,
+                "resolve_hours": 4,
+            }
+        )
+        cls.user_sla_manager = new_test_user(
+            cls.env,
+            "as_sla_manager",
+            groups="aftersales.group_manager",
+            company_id=cls.company.id,
+        )
+        cls.company.write(
+            {
+                "aftersales_sla_manager_id": cls.user_sla_manager.id,
+                "aftersales_dispatcher_id": cls.user_dispatcher.id,
+            }
+        )
+
+    @classmethod
+    def _create_order(cls, **vals):
+        # Warnings go to the order's dispatcher: a real one, not OdooBot.
+        return super()._create_order(**{"user_id": cls.user_dispatcher.id, **vals})
+
+    def _check_sla(self, now=None):
+        """Run the SLA check as the cron does, without its commits."""
+        self.env["aftersales.order"]._cron_check_sla(
+            after_batch=lambda processed, remaining=None: True
+        )

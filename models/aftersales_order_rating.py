@@ -1,0 +1,91 @@
+from markupsafe import escape
+
+from odoo import models
+
+
+class AftersalesOrder(models.Model):
+    """Customer ratings of the work: the request after completion and the
+    alert on a low rating."""
+
+    _inherit = "aftersales.order"
+
+    # ------------------------------------------------------------
+    # Rating mixin hooks
+    # ------------------------------------------------------------
+
+    def _rating_get_parent_field_name(self):
+        # The center collects its orders' ratings (rating.parent.mixin).
+        return "center_id"
+
+    def rating_apply(
+        self,
+        rate,
+        token=None,
+        rating=None,
+        feedback=None,
+        subtype_xmlid=None,
+        notify_delay_send=False,
+    ):
+        result = super().rating_apply(
+            rate,
+            token=token,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
+        threshold = self.company_id.aftersales_low_rating_threshold
+        if threshold and 0 < rate <= threshold:
+            self._alert_low_rating(rate, feedback)
+        return result
+
+    # ------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------
+
+    def _action_done(self):
+        result = super()._action_done()
+        self.filtered(
+            lambda o: o.company_id.aftersales_rating_email
+            and o.partner_id.email
+            and not o.rating_ids.filtered("consumed")
+        )._send_rating_request_email()
+        return result
+
+    def _send_rating_request_email(self):
+        template = self.env.ref(
+            "aftersales.mail_template_rating_request", raise_if_not_found=False
+        )
+        if not template:
+            return
+        for order in self:
+            # The technician who completes the job may not read the template
+            # nor create the rating token; both are ours.
+            order_sudo = order.sudo()
+            order_sudo.rating_send_request(template, lang=order.partner_id.lang)
+
+    def _alert_low_rating(self, rate, feedback):
+        """The manager hears of a low rating at once: an activity, and an
+        e-mail where the company wants one."""
+        self.ensure_one()
+        # The customer rates through a public page: no user to act as.
+        order_sudo = self.sudo()
+        manager = order_sudo._get_sla_manager()
+        order_sudo.activity_schedule(
+            "aftersales.mail_activity_type_low_rating",
+            note=escape(
+                self.env._(
+                    "Rated %(rate)s/5 by %(customer)s: %(feedback)s",
+                    rate=int(rate),
+                    customer=order_sudo.partner_id.name,
+                    feedback=feedback or self.env._("no comment"),
+                )
+            ),
+            user_id=manager.id,
+        )
+        if order_sudo.company_id.aftersales_low_rating_email and manager.email:
+            template = self.env.ref(
+                "aftersales.mail_template_low_rating", raise_if_not_found=False
+            )
+            if template:
+                template.sudo().send_mail(order_sudo.id)

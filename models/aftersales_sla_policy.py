@@ -1,0 +1,231 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+# The targets of a policy, in the order the work reaches them: (target, hours
+# field, deadline field on the order, breached flag on the order).
+SLA_TARGETS = (
+    ("accept", "accept_hours", "sla_accept_deadline", "sla_accept_breached"),
+    ("arrival", "arrival_hours", "sla_arrival_deadline", "sla_arrival_breached"),
+    ("resolve", "resolve_hours", "sla_resolve_deadline", "sla_resolve_breached"),
+)
+
+# Dimensions that narrow a policy: the more of them it sets, the more specific.
+SCOPE_FIELDS = (
+    "service_type_ids",
+    "priority",
+    "country_state_ids",
+    "partner_category_ids",
+)
+
+
+class AftersalesSlaPolicy(models.Model):
+    _name = "aftersales.sla.policy"
+    _description = "After-Sales SLA Policy"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(
+        default=10, help="Among policies equally specific, the first one applies."
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    description = fields.Text()
+
+    # Which orders
+    service_type_ids = fields.Many2many(
+        "aftersales.service.type",
+        string="Service Types",
+        check_company=True,
+        help="Leave empty for every service type.",
+    )
+    priority = fields.Selection(
+        [("0", "Normal"), ("1", "High"), ("2", "Urgent")],
+        help="Leave empty for every priority.",
+    )
+    country_state_ids = fields.Many2many(
+        "res.country.state",
+        string="Regions",
+        help="States or provinces of the customer's address; leave empty for all.",
+    )
+    partner_category_ids = fields.Many2many(
+        "res.partner.category",
+        string="Customer Tags",
+        help="Applies to customers carrying any of these tags; leave empty for all.",
+    )
+
+    # Targets
+    time_basis = fields.Selection(
+        [
+            ("working", "Working Hours"),
+            ("calendar", "Calendar Hours"),
+        ],
+        required=True,
+        default="working",
+        help="Working Hours: counted in the opening hours of the order's "
+        "service center (of the company before one is assigned), public "
+        "holidays excluded.\nCalendar Hours: around the clock.",
+    )
+    accept_hours = fields.Float(
+        string="Acceptance Target",
+        help="Hours the service center has to accept an order once assigned; "
+        "0 for no target.",
+    )
+    arrival_hours = fields.Float(
+        string="Arrival Target",
+        help="Hours from the request to the technician's arrival on site "
+        "(work started); 0 for no target.",
+    )
+    resolve_hours = fields.Float(
+        string="Completion Target",
+        help="Hours from the request to completion; 0 for no target.",
+    )
+    pause_awaiting_customer = fields.Boolean(
+        string="Pause While Awaiting Customer",
+        default=True,
+        help="The completion clock stops while the order awaits the customer's "
+        "approval and resumes if the customer rejects the work.",
+    )
+
+    # Alerts
+    warning_hours = fields.Float(
+        string="Warning Margin",
+        default=2.0,
+        help="How many hours before a deadline the center and the dispatcher "
+        "are warned (in the policy's hours); 0 for no warning.",
+    )
+    alert_sms = fields.Boolean(
+        string="Warn by SMS",
+        help="Also text the technician (or the center) when a deadline nears.",
+    )
+    alert_email = fields.Boolean(
+        string="Warn by E-mail",
+        help="Also e-mail the center and the dispatcher when a deadline nears.",
+    )
+
+    order_count = fields.Integer(compute="_compute_order_count")
+
+    # ------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------
+
+    @api.constrains("accept_hours", "arrival_hours", "resolve_hours", "warning_hours")
+    def _check_hours(self):
+        for policy in self:
+            hours = [policy[fname] for _target, fname, _d, _b in SLA_TARGETS]
+            if any(h < 0 for h in hours) or policy.warning_hours < 0:
+                raise ValidationError(
+                    self.env._("SLA targets and margins cannot be negative.")
+                )
+            if not any(hours):
+                raise ValidationError(
+                    self.env._(
+                        "The SLA policy %(name)s needs at least one target.",
+                        name=policy.name,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------
+
+    def _compute_order_count(self):
+        counts = dict(
+            self.env["aftersales.order"]._read_group(
+                [("sla_policy_id", "in", self.ids)], ["sla_policy_id"], ["__count"]
+            )
+        )
+        for policy in self:
+            policy.order_count = counts.get(policy, 0)
+
+    # ------------------------------------------------------------
+    # Selection
+    # ------------------------------------------------------------
+
+    def _get_specificity(self, order):
+        """How many scope dimensions the policy sets, or None when it does not
+        apply to ``order``."""
+        self.ensure_one()
+        if self.company_id != order.company_id:
+            return None
+        checks = (
+            (self.service_type_ids, order.service_type_id in self.service_type_ids),
+            (self.priority, order.priority == self.priority),
+            (self.country_state_ids, order.state_id in self.country_state_ids),
+            (
+                self.partner_category_ids,
+                bool(
+                    self.partner_category_ids
+                    & (
+                        order.partner_id.category_id
+                        | order.partner_id.commercial_partner_id.category_id
+                    )
+                ),
+            ),
+        )
+        specificity = 0
+        for is_set, matches in checks:
+            if is_set:
+                if not matches:
+                    return None
+                specificity += 1
+        return specificity
+
+    @api.model
+    def _select_for_orders(self, orders):
+        """The policy of each order: the most specific active one that applies,
+        then the first by sequence. One search for the whole batch."""
+        policies = self.search([("company_id", "in", orders.company_id.ids)])
+        result = {}
+        for order in orders:
+            best, best_key = self.browse(), None
+            for policy in policies:
+                specificity = policy._get_specificity(order)
+                if specificity is None:
+                    continue
+                key = (-specificity, policy.sequence, policy.id)
+                if best_key is None or key < best_key:
+                    best, best_key = policy, key
+            result[order] = best
+        return result
+
+    # ------------------------------------------------------------
+    # Clock
+    # ------------------------------------------------------------
+
+    def _add_hours(self, calendar, start, hours):
+        """``start`` + ``hours`` of the policy's time (naive UTC in and out)."""
+        self.ensure_one()
+        if self.time_basis == "calendar" or not calendar:
+            return start + timedelta(hours=hours)
+        # Public holidays count: plan_hours ignores them unless told.
+        return calendar.plan_hours(hours, start, compute_leaves=True)
+
+    def _count_hours(self, calendar, start, end):
+        """Hours of the policy's time between two naive UTC datetimes."""
+        self.ensure_one()
+        if end <= start:
+            return 0.0
+        if self.time_basis == "calendar" or not calendar:
+            return (end - start).total_seconds() / 3600
+        return calendar.get_work_hours_count(start, end, compute_leaves=True)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_view_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aftersales.aftersales_order_action"
+        )
+        action["domain"] = [("sla_policy_id", "=", self.id)]
+        action["context"] = {}
+        return action
