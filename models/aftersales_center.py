@@ -127,10 +127,12 @@ SELECT ch.id, ch.name, ch.kind, ch.capacity, ch.latitude, ch.longitude,
 class AftersalesCenter(models.Model):
     _name = "aftersales.center"
     _description = "After-Sales Service Center"
+    # rating.parent.mixin first: its rating_ids (the ratings of the center's
+    # orders) must win over mail.thread's (ratings of the center itself).
     _inherit = [
+        "rating.parent.mixin",
         "mail.thread",
         "mail.activity.mixin",
-        "rating.parent.mixin",
         "aftersales.performance.mixin",
     ]
     _performance_group_field = "center_id"

@@ -1,5 +1,5 @@
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
 
@@ -115,8 +115,11 @@ class AftersalesOrder(models.Model):
 
     @api.model
     def _get_performance_period(self):
-        """(from, to) of the metrics: the context's, else the last 90 days."""
-        date_to = self.env.context.get("aftersales_date_to") or fields.Datetime.now()
+        """[from, to) of the metrics: the context's, else the last 90 days,
+        today included."""
+        date_to = self.env.context.get("aftersales_date_to") or (
+            datetime.combine(fields.Date.today() + timedelta(days=1), time.min)
+        )
         date_from = self.env.context.get("aftersales_date_from") or (
             fields.Datetime.to_datetime(date_to) - timedelta(days=90)
         )
