@@ -21,6 +21,7 @@
         "sale_stock",
         "sms",
         "account",
+        "base_automation",
     ],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [

@@ -336,3 +336,39 @@ class TestTimeInState(SlaCommon):
             with self.assertRaises(AccessError):
                 self.env[model].with_user(self.user_center).search([])
             self.env[model].with_user(self.user_dispatcher).search([])
+
+
+@tagged("post_install", "-at_install")
+class TestSlaAutomation(SlaCommon):
+    def test_company_automation_rule_on_breach(self):
+        """A company's own Automation Rule reacts to the SLA fields."""
+        model = self.env.ref("aftersales.model_aftersales_order")
+        automation = self.env["base.automation"].create(
+            {
+                "name": "Breached orders become urgent",
+                "trigger": "on_create_or_write",
+                "model_id": model.id,
+                "trigger_field_ids": [
+                    Command.set(
+                        self.env.ref("aftersales.field_aftersales_order__sla_status").ids
+                    )
+                ],
+                "filter_domain": "[('sla_status', '=', 'breached')]",
+            }
+        )
+        self.env["ir.actions.server"].create(
+            {
+                "name": "Raise priority",
+                "base_automation_id": automation.id,
+                "model_id": model.id,
+                "state": "code",
+                "code": "records.write({'priority': '2'})",
+            }
+        )
+        with freeze_time(MONDAY_16H_LOCAL):
+            order = self._order_in_state("accepted")
+        self.assertEqual(order.priority, "0")
+        with freeze_time("2026-12-01 13:00:00"):
+            self._check_sla()
+        self.assertEqual(order.sla_status, "breached")
+        self.assertEqual(order.priority, "2")
