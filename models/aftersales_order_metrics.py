@@ -5,7 +5,12 @@ from odoo import api, fields, models
 
 from .aftersales_order import WORKFLOW_FIELDS
 
-METRIC_FIELDS = {"date_closed", "approval_outcome", "first_time_fix", "service_duration"}
+METRIC_FIELDS = {
+    "date_closed",
+    "approval_outcome",
+    "first_time_fix",
+    "service_duration",
+}
 WORKFLOW_FIELDS.update(METRIC_FIELDS)
 
 CLOSED_STATES = ("done", "cancelled", "returned")

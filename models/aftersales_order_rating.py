@@ -46,9 +46,11 @@ class AftersalesOrder(models.Model):
     def _action_done(self):
         result = super()._action_done()
         self.filtered(
-            lambda o: o.company_id.aftersales_rating_email
-            and o.partner_id.email
-            and not o.rating_ids.filtered("consumed")
+            lambda o: (
+                o.company_id.aftersales_rating_email
+                and o.partner_id.email
+                and not o.rating_ids.filtered("consumed")
+            )
         )._send_rating_request_email()
         return result
 

@@ -11,6 +11,12 @@ from .aftersales_order import WORKFLOW_FIELDS
 from .aftersales_order_sms import SMS_EVENTS
 from .aftersales_sla_policy import SLA_TARGETS
 
+SLA_TARGET_SELECTION = [
+    ("accept", "Acceptance"),
+    ("arrival", "Arrival"),
+    ("resolve", "Completion"),
+]
+
 # When each target is reached: the states from which it counts as met and the
 # date field that records the moment.
 TARGET_REACHED = {
@@ -34,10 +40,11 @@ SLA_FIELDS = {
     "sla_resolve_breached",
     "sla_paused_hours",
     "sla_pause_start",
-    "sla_warned_deadline",
+    "sla_warned_target",
     "stage_id",
     "sla_breached",
     "sla_deadline",
+    "sla_deadline_target",
     "sla_warning_date",
     "sla_status",
 }
@@ -61,7 +68,6 @@ class AftersalesOrder(models.Model):
     # Time in state (tracking-duration mixin)
     stage_id = fields.Many2one(
         "aftersales.order.stage",
-        string="Stage",
         compute="_compute_stage_id",
         store=True,
         index=True,
@@ -126,10 +132,18 @@ class AftersalesOrder(models.Model):
         help="When the center and the dispatcher get warned of the SLA deadline; "
         "empty once warned.",
     )
-    sla_warned_deadline = fields.Datetime(
+    sla_deadline_target = fields.Selection(
+        SLA_TARGET_SELECTION,
+        compute="_compute_sla_deadline",
+        store=True,
+        help="Which target the SLA deadline is.",
+    )
+    sla_warned_target = fields.Selection(
+        SLA_TARGET_SELECTION,
         readonly=True,
         copy=False,
-        help="The deadline the last warning was about: one warning per deadline.",
+        help="The target of the last warning: one warning per deadline, again "
+        "only if that deadline is planned anew.",
     )
     sla_pause_start = fields.Datetime(readonly=True, copy=False)
     sla_paused_hours = fields.Float(
@@ -170,11 +184,11 @@ class AftersalesOrder(models.Model):
         for order in self:
             order.stage_id = stages.get(order.state)
 
-    @api.depends("sla_deadline", "sla_warned_deadline", "center_id")
+    @api.depends("sla_deadline", "center_id")
     @api.depends_context("lang")
     def _compute_sla_deadline_text(self):
         for order in self:
-            deadline = order.sla_deadline or order.sla_warned_deadline
+            deadline = order.sla_deadline
             tz = order._get_sla_calendar().tz or self.env.user.tz or "UTC"
             order.sla_deadline_text = (
                 format_datetime(self.env, deadline, tz=tz, dt_format="short")
@@ -198,21 +212,32 @@ class AftersalesOrder(models.Model):
         "sla_arrival_breached",
         "sla_resolve_breached",
         "sla_pause_start",
-        "sla_warned_deadline",
+        "sla_warned_target",
         "sla_policy_id.warning_hours",
     )
     def _compute_sla_deadline(self):
         for order in self:
-            deadline = min(order._get_sla_open_deadlines().values(), default=False)
+            target, deadline = min(
+                order._get_sla_open_deadlines().items(),
+                key=lambda item: item[1],
+                default=(False, False),
+            )
             order.sla_deadline = deadline
+            order.sla_deadline_target = target
             margin = order.sla_policy_id.warning_hours
             order.sla_warning_date = (
                 deadline - timedelta(hours=margin)
-                if deadline and margin and deadline != order.sla_warned_deadline
+                if deadline and margin and target != order.sla_warned_target
                 else False
             )
 
-    @api.depends("state", "sla_policy_id", "sla_breached", "sla_deadline")
+    @api.depends(
+        "state",
+        "sla_policy_id",
+        "sla_breached",
+        "sla_deadline_target",
+        "sla_warned_target",
+    )
     def _compute_sla_status(self):
         for order in self:
             if not order.sla_policy_id:
@@ -223,7 +248,10 @@ class AftersalesOrder(models.Model):
                 order.sla_status = "met"
             elif order.state in SLA_CLOSED_STATES:
                 order.sla_status = False
-            elif order.sla_deadline and order.sla_deadline == order.sla_warned_deadline:
+            elif (
+                order.sla_deadline_target
+                and order.sla_deadline_target == order.sla_warned_target
+            ):
                 order.sla_status = "at_risk"
             else:
                 order.sla_status = "on_track"
@@ -282,22 +310,28 @@ class AftersalesOrder(models.Model):
     def _get_sla_calendar(self):
         """The calendar the working-hours clocks run on."""
         self.ensure_one()
-        return self.center_id.resource_calendar_id or self.company_id.resource_calendar_id
+        return (
+            self.center_id.resource_calendar_id or self.company_id.resource_calendar_id
+        )
 
     def _sla_apply_policy(self):
         """Choose each order's policy and store its deadlines."""
         open_orders = self.filtered(lambda o: o.state not in SLA_CLOSED_STATES)
         if not open_orders:
             return
-        policies = self.env["aftersales.sla.policy"].sudo()._select_for_orders(
-            open_orders
+        policies = (
+            self.env["aftersales.sla.policy"].sudo()._select_for_orders(open_orders)
         )
         planner = _DeadlinePlanner()
+        # Orders created together share their values: one write per group.
+        groups = defaultdict(list)
         for order in open_orders:
             vals = order._prepare_sla_vals(policies[order], planner)
             if vals:
-                order._workflow_write_sla(vals)
-        self._sla_trigger_check()
+                groups[tuple(sorted(vals.items()))].append(order.id)
+        for items, ids in groups.items():
+            self.browse(ids)._workflow_write_sla(dict(items))
+        open_orders._sla_trigger_check()
 
     def _prepare_sla_vals(self, policy, planner):
         """SLA values of the order under ``policy`` (extension hook)."""
@@ -313,7 +347,12 @@ class AftersalesOrder(models.Model):
             }
         start = self.sla_start_date or fields.Datetime.now()
         calendar = self._get_sla_calendar()
-        vals = {"sla_policy_id": policy.id, "sla_start_date": start}
+        vals = {
+            "sla_policy_id": policy.id,
+            "sla_start_date": start,
+            # Deadlines planned anew are warned anew.
+            "sla_warned_target": False,
+        }
         accept_from = self.date_assigned if self.state == "assigned" else None
         vals["sla_accept_deadline"] = (
             planner.add(policy, calendar, accept_from, policy.accept_hours)
@@ -336,14 +375,19 @@ class AftersalesOrder(models.Model):
         )
         return vals
 
-    def _workflow_write_sla(self, vals):
-        # SLA fields are the state machine's, like the workflow fields.
-        return self.sudo().write(vals)
+    def _workflow_write_sla(self, vals, track=True):
+        # SLA fields are the state machine's, like the workflow fields. The
+        # check's stamps change no tracked field: skip preparing the tracking
+        # of thousands of orders.
+        orders_sudo = self.sudo()
+        if not track:
+            orders_sudo = orders_sudo.with_context(mail_notrack=True)
+        return orders_sudo.write(vals)
 
     def _sla_on_state_change(self, previous):
         """Pause or resume the completion clock; flag targets met too late."""
         now = fields.Datetime.now()
-        late = self.browse()
+        late = replanned = self.browse()
         for order in self.filtered("sla_policy_id"):
             old_state = previous.get(order.id)
             if old_state == order.state:
@@ -362,6 +406,9 @@ class AftersalesOrder(models.Model):
                 )
                 vals.update(sla_pause_start=False, sla_paused_hours=paused)
                 if policy.resolve_hours and not order.sla_resolve_breached:
+                    if order.sla_warned_target == "resolve":
+                        vals["sla_warned_target"] = False
+                    replanned |= order
                     vals["sla_resolve_deadline"] = policy._add_hours(
                         order._get_sla_calendar(),
                         order.sla_start_date,
@@ -382,7 +429,7 @@ class AftersalesOrder(models.Model):
             if vals:
                 order._workflow_write_sla(vals)
         late._sla_log_breach_met_late()
-        self._sla_trigger_check()
+        replanned._sla_trigger_check()
 
     def _sla_log_breach_met_late(self):
         if self:
@@ -436,9 +483,7 @@ class AftersalesOrder(models.Model):
             # Another worker holds some: they are its to check.
             locked = batch.try_lock_for_update()
             locked._sla_process_due(now)
-            remaining = (
-                self.search_count(domain) if len(batch) == batch_size else 0
-            )
+            remaining = self.search_count(domain) if len(batch) == batch_size else 0
             if not after_batch(len(locked), remaining=remaining) or len(locked) < len(
                 batch
             ):
@@ -487,84 +532,79 @@ class AftersalesOrder(models.Model):
         """Flag the targets missed and escalate to the manager."""
         if not to_breach:
             return
-        breached_fields = {
-            target: breached for target, _h, _d, breached in SLA_TARGETS
-        }
+        breached_fields = {target: breached for target, _h, _d, breached in SLA_TARGETS}
         by_targets = {}
         for order, targets in to_breach.items():
             by_targets.setdefault(tuple(targets), []).append(order.id)
         for targets, ids in by_targets.items():
             self.browse(ids)._workflow_write_sla(
-                dict.fromkeys((breached_fields[t] for t in targets), True)
+                dict.fromkeys((breached_fields[t] for t in targets), True),
+                track=False,
             )
         orders = self.browse([order.id for order in to_breach])
         labels = dict(self._get_sla_target_labels())
         notes = {
             order.id: self.env._(
-                "SLA breached on %(order)s: %(targets)s deadline passed.",
-                order=order.name,
+                "SLA breached: %(targets)s deadline passed.",
                 targets=", ".join(str(labels[t]) for t in to_breach[order]),
             )
             for order in orders
         }
+        # The activity is the record of the breach: marking it done logs it in
+        # the chatter (a message per order here would double the check's time).
         orders._sla_schedule_activities(
             "aftersales.mail_activity_type_sla_breach",
             notes,
             lambda order: order._get_sla_manager(),
-        )
-        orders._message_log_batch(
-            bodies={oid: escape(note) for oid, note in notes.items()}
         )
 
     def _sla_warn(self):
         """Warn the center and the dispatcher, once per deadline."""
         if not self:
             return
-        for deadline, orders in self.grouped("sla_deadline").items():
-            orders._workflow_write_sla({"sla_warned_deadline": deadline})
+        labels = dict(self._get_sla_target_labels())
         notes = {
             order.id: self.env._(
-                "%(order)s must meet its SLA deadline by %(deadline)s UTC.",
-                order=order.name,
-                deadline=fields.Datetime.to_string(order.sla_warned_deadline),
+                "SLA %(target)s due by %(deadline)s.",
+                target=labels[order.sla_deadline_target],
+                deadline=order.sla_deadline_text,
             )
             for order in self
         }
+        for target, orders in self.grouped("sla_deadline_target").items():
+            orders._workflow_write_sla({"sla_warned_target": target}, track=False)
         self._sla_schedule_activities(
             "aftersales.mail_activity_type_sla_warning",
             notes,
-            lambda order: order._get_dispatcher(),
+            lambda order: order._get_dispatcher() | order._get_center_responsible(),
         )
-        self._sla_schedule_activities(
-            "aftersales.mail_activity_type_sla_warning",
-            notes,
-            lambda order: order._get_center_responsible(),
+        self.filtered("sla_policy_id.alert_sms")._send_sms_event(
+            "technician_sla_warning"
         )
-        self.filtered("sla_policy_id.alert_sms")._send_sms_event("technician_sla_warning")
         self.filtered("sla_policy_id.alert_email")._sla_send_warning_emails()
 
-    def _sla_schedule_activities(self, xmlid, notes, get_user):
-        """One batched create for the activities of many orders."""
+    def _sla_schedule_activities(self, xmlid, notes, get_users):
+        """One batched create for the activities of many orders: one per
+        order and user ``get_users`` gives."""
         activity_type = self.env.ref(xmlid)
         model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)
         vals_list = []
         for order in self:
-            user = get_user(order)
-            if not user:
-                continue
-            vals_list.append(
-                {
-                    "activity_type_id": activity_type.id,
-                    "res_model_id": model_id,
-                    "res_id": order.id,
-                    "user_id": user.id,
-                    "summary": activity_type.summary or activity_type.name,
-                    "note": escape(notes[order.id]),
-                    "date_deadline": today,
-                    "automated": True,
-                }
-            )
+            for user in get_users(order):
+                vals_list.append(
+                    {
+                        "activity_type_id": activity_type.id,
+                        "res_model_id": model_id,
+                        "res_id": order.id,
+                        "user_id": user.id,
+                        # A short summary, no HTML note: sanitizing thousands
+                        # of notes would be most of the check's time.
+                        "summary": notes[order.id][:120],
+                        "date_deadline": today,
+                        "automated": True,
+                    }
+                )
         # Quick update: no e-mail per activity (alerts by e-mail are opt-in)
         # and no per-record follower subscription.
         self.env["mail.activity"].sudo().with_context(

@@ -33,7 +33,9 @@ class AftersalesPerformanceMixin(models.AbstractModel):
     perf_cancel_rate = fields.Float(
         string="Cancellation Rate", compute="_compute_performance"
     )
-    perf_return_rate = fields.Float(string="Return Rate", compute="_compute_performance")
+    perf_return_rate = fields.Float(
+        string="Return Rate", compute="_compute_performance"
+    )
     perf_first_time_fix_rate = fields.Float(
         string="First-Time Fix", compute="_compute_performance"
     )

@@ -45,7 +45,9 @@ class AftersalesOrderAnalysis(models.Model):
     cancel_rate = fields.Float(
         string="Cancellation Rate (%)", readonly=True, aggregator="avg"
     )
-    return_rate = fields.Float(string="Return Rate (%)", readonly=True, aggregator="avg")
+    return_rate = fields.Float(
+        string="Return Rate (%)", readonly=True, aggregator="avg"
+    )
     first_time_fix_rate = fields.Float(
         string="First-Time Fix (%)", readonly=True, aggregator="avg"
     )

@@ -17,15 +17,13 @@ class AftersalesOrderStateTime(models.Model):
     center_id = fields.Many2one("aftersales.center", readonly=True)
     technician_id = fields.Many2one("aftersales.technician", readonly=True)
     service_type_id = fields.Many2one("aftersales.service.type", readonly=True)
-    stage_id = fields.Many2one(
-        "aftersales.order.stage", string="Status", readonly=True
-    )
+    stage_id = fields.Many2one("aftersales.order.stage", string="Status", readonly=True)
     date_from = fields.Datetime(string="Entered", readonly=True)
     date_to = fields.Datetime(
         string="Left", readonly=True, help="Empty while the order is still there."
     )
-    hours = fields.Float(string="Hours", readonly=True, aggregator="avg")
-    total_hours = fields.Float(string="Total Hours", readonly=True, aggregator="sum")
+    hours = fields.Float(readonly=True, aggregator="avg")
+    total_hours = fields.Float(readonly=True, aggregator="sum")
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

@@ -576,9 +576,7 @@ class SlaCommon(AftersalesCommon):
         super().setUpClass()
         Calendar = cls.env["resource.calendar"]
         cls.calendar_office = Calendar.create(
-            calendar_vals(
-                "Istanbul Office", "Europe/Istanbul", range(5), 9.0, 17.0
-            )
+            calendar_vals("Istanbul Office", "Europe/Istanbul", range(5), 9.0, 17.0)
         )
         cls.env["resource.calendar.leaves"].create(
             {

@@ -25,9 +25,7 @@ class TestPerformance(SlaCommon):
         super().setUpClass()
         cls.customer.email = "customer@example.com"
         with freeze_time("2026-11-15 08:00:00"):
-            cls.o1 = cls._done(
-                approval="first_time", duration=2.0, rating=5, visits=1
-            )
+            cls.o1 = cls._done(approval="first_time", duration=2.0, rating=5, visits=1)
             cls.o2 = cls._done(
                 approval="after_rejection", duration=4.0, rating=1, breached=True
             )
@@ -60,7 +58,7 @@ class TestPerformance(SlaCommon):
         )
         order.first_time_fix = visits == 1 and approval != "after_rejection"
         if rating:
-            order._apply_customer_rating(rating, "Comment %s" % rating)
+            order._apply_customer_rating(rating, f"Comment {rating}")
         return order
 
     def test_metrics_per_technician(self):
@@ -137,8 +135,10 @@ class TestRatings(SlaCommon):
 
     def _low_rating_activities(self, order):
         return order.activity_ids.filtered(
-            lambda a: a.activity_type_id
-            == self.env.ref("aftersales.mail_activity_type_low_rating")
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref("aftersales.mail_activity_type_low_rating")
+            )
         )
 
     def test_rating_request_by_email_after_completion(self):
@@ -174,9 +174,11 @@ class TestRatings(SlaCommon):
         activity = self._low_rating_activities(order)
         self.assertEqual(activity.user_id, self.user_sla_manager)
         self.assertIn("left a mess", activity.note)
-        mail = self.env["mail.mail"].search(
-            [("model", "=", "aftersales.order"), ("res_id", "=", order.id)]
-        ).filtered(lambda m: "Low rating" in (m.subject or ""))
+        mail = (
+            self.env["mail.mail"]
+            .search([("model", "=", "aftersales.order"), ("res_id", "=", order.id)])
+            .filtered(lambda m: "Low rating" in (m.subject or ""))
+        )
         self.assertEqual(mail.recipient_ids, self.user_sla_manager.partner_id)
 
     def test_threshold_zero_never_alerts(self):

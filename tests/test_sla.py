@@ -84,7 +84,10 @@ class TestSlaDeadlines(SlaCommon):
         )
         # Region: only customers in Ankara.
         self.policy_standard.write(
-            {"service_type_ids": [Command.clear()], "country_state_ids": self.state_ankara.ids}
+            {
+                "service_type_ids": [Command.clear()],
+                "country_state_ids": self.state_ankara.ids,
+            }
         )
         self.assertFalse(self._create_order().sla_policy_id)
         # Another company's policies never apply.
@@ -179,9 +182,7 @@ class TestSlaCheck(SlaCommon):
         with freeze_time("2026-12-01 12:00:00"):
             self._check_sla()
             warned = self._activities(order, warning)
-            self.assertEqual(
-                warned.user_id, self.user_dispatcher | self.user_center
-            )
+            self.assertEqual(warned.user_id, self.user_dispatcher | self.user_center)
             self.assertEqual(order.sla_status, "at_risk")
             self.assertFalse(order.sla_warning_date)
             self._check_sla()
@@ -192,7 +193,7 @@ class TestSlaCheck(SlaCommon):
             self.assertEqual(order.sla_status, "breached")
             escalated = self._activities(order, breach)
             self.assertEqual(escalated.user_id, self.user_sla_manager)
-            self.assertIn("arrival on site", escalated.note)
+            self.assertIn("arrival on site", escalated.summary)
             # The completion deadline is the next one to watch.
             self.assertEqual(order.sla_deadline, order.sla_resolve_deadline)
         with freeze_time("2026-12-01 13:30:00"):
@@ -292,8 +293,9 @@ class TestTimeInState(SlaCommon):
     def _at(self, moment):
         """Freeze the clock, the cursor's one too (creation and tracking dates
         come from it), and write the tracking at the end, as a commit would."""
-        with freeze_time(moment), patch.object(
-            self.env.cr, "now", return_value=dt(moment)
+        with (
+            freeze_time(moment),
+            patch.object(self.env.cr, "now", return_value=dt(moment)),
         ):
             yield
             self.env.flush_all()
@@ -350,7 +352,9 @@ class TestSlaAutomation(SlaCommon):
                 "model_id": model.id,
                 "trigger_field_ids": [
                     Command.set(
-                        self.env.ref("aftersales.field_aftersales_order__sla_status").ids
+                        self.env.ref(
+                            "aftersales.field_aftersales_order__sla_status"
+                        ).ids
                     )
                 ],
                 "filter_domain": "[('sla_status', '=', 'breached')]",

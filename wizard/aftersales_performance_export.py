@@ -5,20 +5,23 @@ import xlsxwriter
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 # Columns of the export: (metric key, header, kind).
 EXPORT_COLUMNS = (
-    ("closed_count", "Closed Orders", "int"),
-    ("done_count", "Completed Orders", "int"),
-    ("on_time_rate", "On-Time Completion", "pct"),
-    ("first_time_approval_rate", "First-Time Approval", "pct"),
-    ("cancel_rate", "Cancellation Rate", "pct"),
-    ("return_rate", "Return Rate", "pct"),
-    ("first_time_fix_rate", "First-Time Fix", "pct"),
-    ("rating_avg", "Average Rating", "num"),
-    ("rating_count", "Ratings", "int"),
-    ("avg_duration", "Average Duration (h)", "num"),
-    ("score", "Score", "num"),
+    ("closed_count", _lt("Closed Orders"), "int"),
+    ("done_count", _lt("Completed Orders"), "int"),
+    ("on_time_rate", _lt("On-Time Completion"), "pct"),
+    ("first_time_approval_rate", _lt("First-Time Approval"), "pct"),
+    ("cancel_rate", _lt("Cancellation Rate"), "pct"),
+    ("return_rate", _lt("Return Rate"), "pct"),
+    ("first_time_fix_rate", _lt("First-Time Fix"), "pct"),
+    ("rating_avg", _lt("Average Rating"), "num"),
+    ("rating_count", _lt("Ratings"), "int"),
+    ("avg_duration", _lt("Average Duration (h)"), "num"),
+    ("score", _lt("Score"), "num"),
 )
 
 
@@ -55,9 +58,11 @@ class AftersalesPerformanceExport(models.TransientModel):
         domain = [("company_id", "=", self.company_id.id)]
         if self.center_ids:
             domain.append(("center_id", "in", self.center_ids.ids))
-        return self.env["aftersales.technician"].with_context(
-            active_test=False
-        ).search(domain, order="center_id, name, id")
+        return (
+            self.env["aftersales.technician"]
+            .with_context(active_test=False)
+            .search(domain, order="center_id, name, id")
+        )
 
     def _get_rows(self):
         """(technician, metrics with the score) for each technician."""
@@ -91,7 +96,7 @@ class AftersalesPerformanceExport(models.TransientModel):
             self.env._("Technician"),
             self.env._("Employee Reference"),
             self.env._("Center"),
-            *(self.env._(header) for _key, header, _kind in EXPORT_COLUMNS),  # pylint: disable=gettext-variable
+            *(str(header) for _key, header, _kind in EXPORT_COLUMNS),
         ]
         sheet.write_row(0, 0, headers, bold)
         sheet.freeze_panes(1, 1)
