@@ -26,7 +26,6 @@ import sys
 import time
 from datetime import datetime
 
-
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry

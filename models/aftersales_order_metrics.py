@@ -187,6 +187,8 @@ class AftersalesOrder(models.Model):
             result[record.id] = {
                 "closed_count": int(c["closed"]),
                 "done_count": int(c["done"]),
+                "sla_count": int(c["sla"]),
+                "decided_count": int(c["decided"]),
                 "on_time_rate": rate(c["on_time"], c["sla"]),
                 "first_time_approval_rate": rate(c["first_time"], c["decided"]),
                 "cancel_rate": rate(c["cancelled"], c["closed"]),

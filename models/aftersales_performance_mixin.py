@@ -2,6 +2,10 @@ from odoo import api, fields, models
 
 PERFORMANCE_FIELDS = {
     "perf_closed_count": "closed_count",
+    "perf_done_count": "done_count",
+    "perf_sla_count": "sla_count",
+    "perf_decided_count": "decided_count",
+    "perf_rating_count": "rating_count",
     "perf_on_time_rate": "on_time_rate",
     "perf_first_time_approval_rate": "first_time_approval_rate",
     "perf_cancel_rate": "cancel_rate",
@@ -24,6 +28,11 @@ class AftersalesPerformanceMixin(models.AbstractModel):
     perf_closed_count = fields.Integer(
         string="Closed Orders", compute="_compute_performance"
     )
+    # What each rate was measured on: a rate over nothing is not shown.
+    perf_done_count = fields.Integer(compute="_compute_performance")
+    perf_sla_count = fields.Integer(compute="_compute_performance")
+    perf_decided_count = fields.Integer(compute="_compute_performance")
+    perf_rating_count = fields.Integer(compute="_compute_performance")
     perf_on_time_rate = fields.Float(
         string="On-Time Completion", compute="_compute_performance"
     )

@@ -75,6 +75,9 @@ class TestPerformance(SlaCommon):
         self.assertAlmostEqual(technician.perf_score, 56.8)
         other = self.technician_a1_bis.with_context(**PERIOD)
         self.assertEqual(other.perf_closed_count, 1)
+        # Nobody decided on its work: no approval rate to show.
+        self.assertEqual(technician.perf_decided_count, 3)
+        self.assertEqual(other.perf_decided_count, 0)
         self.assertAlmostEqual(other.perf_on_time_rate, 1.0)
         self.assertAlmostEqual(other.perf_rating_avg, 4.0)
 
