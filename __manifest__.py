@@ -42,6 +42,7 @@
         "wizard/aftersales_order_intake_views.xml",
         "wizard/aftersales_unit_lookup_views.xml",
         "report/aftersales_settlement_report.xml",
+        "report/aftersales_service_order_report.xml",
         "views/aftersales_service_type_views.xml",
         "views/aftersales_order_views.xml",
         "views/aftersales_center_views.xml",
@@ -62,6 +63,7 @@
         "views/product_template_views.xml",
         "views/sale_order_views.xml",
         "views/aftersales_approval_templates.xml",
+        "views/aftersales_portal_templates.xml",
         "views/aftersales_menus.xml",
     ],
     "demo": [

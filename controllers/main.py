@@ -313,6 +313,10 @@ class AftersalesController(CustomerPortal):
             return request.render(
                 "aftersales.approval_page", values | {"message": "already"}
             )
+        if kwargs.get("redirect") == "portal" and not request.env.user._is_public():
+            return request.redirect(
+                f"/my/service-orders/{order_sudo.id}?message=thanks", code=303
+            )
         return request.redirect(
             order_sudo.get_portal_url(query_string="&message=thanks"), code=303
         )

@@ -21,6 +21,7 @@ from . import aftersales_order_sms
 from . import aftersales_order_sla
 from . import aftersales_order_rating
 from . import aftersales_order_metrics
+from . import aftersales_order_portal
 from . import aftersales_order_execution
 from . import aftersales_order_invoice
 from . import aftersales_order_settlement

@@ -1,0 +1,229 @@
+import base64
+from datetime import datetime
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+# Open states as the customer reads them on the portal.
+PORTAL_OPEN_STATES = (
+    "new",
+    "assigned",
+    "accepted",
+    "on_the_way",
+    "in_progress",
+    "awaiting_approval",
+)
+MAX_PORTAL_PHOTOS = 5
+MAX_DESCRIPTION = 4000
+
+
+def _to_int(value):
+    """An id sent by a form, or 0 when it is not one."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+class AftersalesOrder(models.Model):
+    """The work order as its customer sees it on the portal: the timeline, the
+    photos the company shows, and service requests made there."""
+
+    _inherit = "aftersales.order"
+
+    # ------------------------------------------------------------
+    # Portal pages
+    # ------------------------------------------------------------
+
+    def _get_portal_timeline(self):
+        """[(label, datetime or False, reached)] of the order's milestones."""
+        self.ensure_one()
+        _ = self.env._
+        steps = [
+            (_("Requested"), self.create_date),
+            (_("Service center assigned"), self.date_assigned),
+            (_("Accepted by the center"), self.date_accepted),
+            (_("Work started"), self.date_started),
+        ]
+        if self.approval_required or self.approval_requested_date:
+            steps.append((_("Awaiting your approval"), self.approval_requested_date))
+        if self.state == "cancelled":
+            steps.append((_("Cancelled"), self.date_closed or self.write_date))
+        elif self.state == "returned":
+            steps.append((_("Returned"), self.date_closed or self.write_date))
+        else:
+            steps.append((_("Completed"), self.date_done))
+        return [(label, date, bool(date)) for label, date in steps]
+
+    def _get_portal_media(self):
+        """The photos the company lets the customer see."""
+        self.ensure_one()
+        if not self.company_id.aftersales_approval_show_photos:
+            return self.env["aftersales.order.media"]
+        return self._get_approval_page_media()
+
+    def _can_portal_rate(self):
+        self.ensure_one()
+        return self.state == "done" and not self.rating_ids.filtered("consumed")
+
+    # ------------------------------------------------------------
+    # Service requests from the portal
+    # ------------------------------------------------------------
+
+    @api.model
+    def _portal_find_unit(self, partner, lot_id=None, serial=None, product_code=None):
+        """(product, lot) of a request: one of the customer's units, a serial,
+        or a product code for a unit without serial. Raises UserError."""
+        Lot = self.env["stock.lot"].sudo()
+        if lot_id:
+            lot = Lot.browse(_to_int(lot_id)).exists()
+            if not lot or lot not in self._portal_get_units(partner):
+                raise UserError(self.env._("This product is not one of yours."))
+            return lot.product_id, lot
+        serial = (serial or "").strip()
+        if serial:
+            lot = Lot.search(
+                [
+                    ("name", "=", serial),
+                    ("company_id", "in", [False, *self.env.companies.ids]),
+                ],
+                limit=2,
+            )
+            if len(lot) != 1:
+                raise UserError(
+                    self.env._(
+                        "No product with serial number %(serial)s: check the "
+                        "number on the label, or give the product code.",
+                        serial=serial,
+                    )
+                )
+            return lot.product_id, lot
+        code = (product_code or "").strip()
+        if code:
+            product = (
+                self.env["product.product"]
+                .sudo()
+                .search([("default_code", "=ilike", code)], limit=2)
+            )
+            if len(product) != 1:
+                raise UserError(
+                    self.env._("No product with the code %(code)s.", code=code)
+                )
+            return product, self.env["stock.lot"]
+        raise UserError(
+            self.env._("Choose one of your products, or give a serial number.")
+        )
+
+    @api.model
+    def _portal_get_units(self, partner):
+        """The serials the customer owns: under warranty or serviced before."""
+        commercial = partner.commercial_partner_id
+        warranties_sudo = (
+            self.env["aftersales.warranty"]
+            .sudo()
+            .search([("partner_id", "child_of", commercial.id)])
+        )
+        orders_sudo = self.sudo().search(
+            [("partner_id", "child_of", commercial.id), ("lot_id", "!=", False)]
+        )
+        return warranties_sudo.lot_id | orders_sudo.lot_id
+
+    @api.model
+    def _portal_create_request(self, partner, values, photos=()):
+        """Create the service request a customer made on the portal.
+
+        ``values``: lot_id, serial or product_code; service_type_id;
+        preferred_date (naive UTC datetime or False); description.
+        ``photos``: (file name, bytes) pairs. Everything is checked before
+        anything is written: a bad photo refuses the whole request.
+        """
+        if len(photos) > MAX_PORTAL_PHOTOS:
+            raise UserError(
+                self.env._(
+                    "At most %(count)s photos per request.", count=MAX_PORTAL_PHOTOS
+                )
+            )
+        product, lot = self._portal_find_unit(
+            partner,
+            values.get("lot_id"),
+            values.get("serial"),
+            values.get("product_code"),
+        )
+        service_type = self._portal_get_service_types(partner).filtered(
+            lambda t: t.id == _to_int(values.get("service_type_id"))
+        )
+        if not service_type:
+            raise UserError(self.env._("Choose the kind of service you need."))
+        description = (values.get("description") or "").strip()
+        if not description:
+            raise UserError(self.env._("Describe the problem in a few words."))
+        preferred = values.get("preferred_date")
+        if preferred and preferred < fields.Datetime.now():
+            raise UserError(self.env._("The preferred time is in the past."))
+        vals = self._prepare_portal_request_vals(
+            partner, product, lot, service_type, description[:MAX_DESCRIPTION], values
+        )
+        # The customer may not create work orders in the backend; the request
+        # was validated above and the order is theirs.
+        order_sudo = self.sudo().with_company(vals["company_id"]).create(vals)
+        if photos:
+            self.env["aftersales.order.media"].sudo().create(
+                [
+                    {
+                        "order_id": order_sudo.id,
+                        "kind": "fault",
+                        "name": name or "photo.jpg",
+                        "file": base64.b64encode(content),
+                        "visible_to_customer": True,
+                    }
+                    for name, content in photos
+                ]
+            )
+        if order_sudo.company_id.aftersales_auto_assign:
+            order_sudo._action_assign()
+        return order_sudo
+
+    def _prepare_portal_request_vals(
+        self, partner, product, lot, service_type, description, values
+    ):
+        """Values of a work order requested on the portal (extension hook)."""
+        company = lot.company_id or service_type.company_id or partner.company_id
+        company = company or self.env.company
+        return {
+            "company_id": company.id,
+            "partner_id": partner.id,
+            "product_id": product.id,
+            "lot_id": lot.id or False,
+            "service_type_id": service_type.id,
+            "requested_date": values.get("preferred_date") or False,
+            "description": description,
+            "channel": values.get("channel") or "portal",
+            "handed_in_by": partner.name,
+            # Nobody dispatches it yet: the company's dispatcher, if any.
+            "user_id": company.aftersales_dispatcher_id.id or False,
+        }
+
+    @api.model
+    def _portal_get_service_types(self, partner):
+        """The kinds of service a customer may request."""
+        companies = partner.company_id or self.env["res.company"].sudo().search([])
+        return (
+            self.env["aftersales.service.type"]
+            .sudo()
+            .search([("company_id", "in", [False, *companies.ids])])
+        )
+
+    @api.model
+    def _portal_parse_preferred_date(self, value, tz_name):
+        """A ``datetime-local`` input (``YYYY-MM-DDTHH:MM``) in the customer's
+        time zone, as naive UTC; False when empty. Raises UserError."""
+        if not value:
+            return False
+        try:
+            local = datetime.strptime(value.strip()[:16], "%Y-%m-%dT%H:%M")
+            zone = pytz.timezone(tz_name or "UTC")
+        except (ValueError, pytz.UnknownTimeZoneError) as error:
+            raise UserError(self.env._("The preferred time is not valid.")) from error
+        return zone.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
