@@ -43,6 +43,7 @@
         "wizard/aftersales_unit_lookup_views.xml",
         "report/aftersales_settlement_report.xml",
         "report/aftersales_service_order_report.xml",
+        "report/aftersales_qr_report.xml",
         "views/aftersales_service_type_views.xml",
         "views/aftersales_order_views.xml",
         "views/aftersales_center_views.xml",
@@ -64,6 +65,7 @@
         "views/sale_order_views.xml",
         "views/aftersales_approval_templates.xml",
         "views/aftersales_portal_templates.xml",
+        "views/aftersales_qr_templates.xml",
         "views/aftersales_menus.xml",
     ],
     "demo": [

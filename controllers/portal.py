@@ -1,4 +1,5 @@
 import logging
+from urllib.parse import quote as url_quote
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
@@ -11,8 +12,11 @@ from .main import AftersalesController
 
 _logger = logging.getLogger(__name__)
 
-# Bounded attempts: service requests per user and per hour.
+# Bounded attempts: (attempts, window in seconds).
 LIMIT_REQUESTS_PER_USER = (20, 3600)
+LIMIT_QR_FAILURES_PER_ADDRESS = (20, 600)
+LIMIT_QR_CODES_PER_UNIT = (5, 3600)
+LIMIT_QR_CODES_PER_ADDRESS = (10, 3600)
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
@@ -45,34 +49,34 @@ class AftersalesCustomerPortal(AftersalesController):
         return [("partner_id", "child_of", [partner.commercial_partner_id.id])]
 
     def _service_order_filters(self):
-        _ = request.env._
+        env = request.env
         return {
-            "all": {"label": _("All"), "domain": []},
+            "all": {"label": env._("All"), "domain": []},
             "open": {
-                "label": _("In progress"),
+                "label": env._("In progress"),
                 "domain": [("state", "in", PORTAL_OPEN_STATES)],
             },
             "approval": {
-                "label": _("Awaiting my approval"),
+                "label": env._("Awaiting my approval"),
                 "domain": [("state", "=", "awaiting_approval")],
             },
-            "done": {"label": _("Completed"), "domain": [("state", "=", "done")]},
+            "done": {"label": env._("Completed"), "domain": [("state", "=", "done")]},
         }
 
     def _service_order_sortings(self):
-        _ = request.env._
+        env = request.env
         return {
-            "date": {"label": _("Newest"), "order": "create_date desc, id desc"},
-            "name": {"label": _("Reference"), "order": "name desc"},
-            "state": {"label": _("Status"), "order": "state, create_date desc"},
+            "date": {"label": env._("Newest"), "order": "create_date desc, id desc"},
+            "name": {"label": env._("Reference"), "order": "name desc"},
+            "state": {"label": env._("Status"), "order": "state, create_date desc"},
         }
 
     def _service_order_search_domain(self, search):
         # Customers may not read serials and products: match them as
         # superuser, then filter the customer's own orders by the ids.
         lots_sudo = request.env["stock.lot"].sudo()._search([("name", "ilike", search)])
-        products_sudo = request.env["product.product"].sudo()._search(
-            [("name", "ilike", search)]
+        products_sudo = (
+            request.env["product.product"].sudo()._search([("name", "ilike", search)])
         )
         return [
             "|",
@@ -327,7 +331,7 @@ class AftersalesCustomerPortal(AftersalesController):
         partner = request.env.user.partner_id
         form = {
             key: kwargs.get(key, "")
-            for key in ("lot_id", "serial", "product_code", "service_type_id")
+            for key in ("lot_id", "serial", "product_code", "service_type_id", "qr")
         }
         return request.render(
             "aftersales.portal_service_request",
@@ -364,8 +368,9 @@ class AftersalesCustomerPortal(AftersalesController):
         partner = request.env.user.partner_id
         key = f"portal-request:{request.env.uid}"
         RateLimit = request.env["aftersales.rate.limit"]
-        if RateLimit._count(key, LIMIT_REQUESTS_PER_USER[1]) >= (
-            LIMIT_REQUESTS_PER_USER[0]
+        if (
+            RateLimit._count(key, LIMIT_REQUESTS_PER_USER[1])
+            >= (LIMIT_REQUESTS_PER_USER[0])
         ):
             values = self._service_request_values(partner, **kwargs)
             values["error"] = request.env._(
@@ -381,7 +386,9 @@ class AftersalesCustomerPortal(AftersalesController):
             tz = request.env.user.tz or partner.tz or "UTC"
             # A refused photo must not leave the order behind.
             with request.env.cr.savepoint():
-                order_sudo = self._create_service_request(Order, partner, photos, tz, kwargs)
+                order_sudo = self._create_service_request(
+                    Order, partner, photos, tz, kwargs
+                )
         except (UserError, ValidationError) as error:
             values = self._service_request_values(partner, **kwargs)
             values["error"] = error.args[0]
@@ -407,4 +414,142 @@ class AftersalesCustomerPortal(AftersalesController):
                 "channel": "qr" if kwargs.get("qr") else "portal",
             },
             photos,
+        )
+
+    # ------------------------------------------------------------
+    # QR codes on units
+    # ------------------------------------------------------------
+
+    def _qr_unit(self, token):
+        """(unit as superuser, None) for a known token; (None, response) for an
+        unknown one or when the address made too many wrong tries."""
+        address_key = f"qr-address:{self._remote_address()}"
+        if self._is_limited(address_key, LIMIT_QR_FAILURES_PER_ADDRESS):
+            return None, request.make_response(
+                self._render_approval_error("limit"), status=429
+            )
+        unit_sudo = request.env["stock.lot"]._aftersales_get_by_qr_token(token)
+        if not unit_sudo:
+            self._count_attempt(address_key, LIMIT_QR_FAILURES_PER_ADDRESS)
+            return None, request.make_response(
+                self._render_approval_error("invalid"), status=404
+            )
+        return unit_sudo, None
+
+    def _qr_values(self, unit_sudo, token, **kwargs):
+        return {
+            "unit": unit_sudo,
+            "token": token,
+            "service_types": request.env["aftersales.order"]._portal_get_service_types(
+                unit_sudo.aftersales_owner_id or request.env.user.partner_id
+            ),
+            **kwargs,
+        }
+
+    @http.route(
+        "/aftersales/qr/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=False,
+        sitemap=False,
+    )
+    def aftersales_qr(self, token, **kwargs):
+        """What scanning a unit's QR code opens: the request form for that
+        serial, after logging in or proving a phone number."""
+        unit_sudo, refused = self._qr_unit(token)
+        if refused:
+            return refused
+        if not request.env.user._is_public():
+            return request.redirect(
+                f"/my/service-orders/new?serial={url_quote(unit_sudo.name)}&qr=1",
+                code=303,
+            )
+        return request.render(
+            "aftersales.qr_landing", self._qr_values(unit_sudo, token)
+        )
+
+    @http.route(
+        "/aftersales/qr/<string:token>/code",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=False,
+        sitemap=False,
+    )
+    def aftersales_qr_send_code(self, token, phone=None, **kwargs):
+        """Text a code to the number given, within bounds per unit and address."""
+        unit_sudo, refused = self._qr_unit(token)
+        if refused:
+            return refused
+        token_key = f"qr-code:{unit_sudo.id}"
+        address_key = f"qr-code-address:{self._remote_address()}"
+        if self._count_attempt(token_key, LIMIT_QR_CODES_PER_UNIT) or (
+            self._count_attempt(address_key, LIMIT_QR_CODES_PER_ADDRESS)
+        ):
+            return request.render(
+                "aftersales.qr_landing",
+                self._qr_values(unit_sudo, token, error="limit", phone=phone),
+                status=429,
+            )
+        # The public user may not create verifications nor queue SMS; the
+        # unit is known and the attempts are bounded above.
+        Verification_sudo = request.env["aftersales.qr.verification"].sudo()
+        try:
+            verification_sudo = Verification_sudo._start(unit_sudo, phone or "")
+        except UserError as error:
+            return request.render(
+                "aftersales.qr_landing",
+                self._qr_values(unit_sudo, token, error=error.args[0], phone=phone),
+                status=400,
+            )
+        return request.render(
+            "aftersales.qr_verify",
+            self._qr_values(unit_sudo, token, key=verification_sudo.key, form={}),
+        )
+
+    @http.route(
+        "/aftersales/qr/<string:token>/request",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=False,
+        sitemap=False,
+    )
+    def aftersales_qr_request(self, token, key=None, code=None, **kwargs):
+        """Check the code and create the request for the scanned unit."""
+        unit_sudo, refused = self._qr_unit(token)
+        if refused:
+            return refused
+        verification_sudo = (
+            request.env["aftersales.qr.verification"].sudo()._get_by_key(key)
+        )
+        if not verification_sudo or verification_sudo.lot_id != unit_sudo:
+            return request.make_response(
+                self._render_approval_error("invalid"), status=404
+            )
+        values = self._qr_values(unit_sudo, token, key=key, form=kwargs)
+        try:
+            # First, out of the savepoint below: a wrong code must count.
+            verification_sudo._check_code(code)
+            Order = request.env["aftersales.order"]
+            with request.env.cr.savepoint():
+                order_sudo = verification_sudo._request_service(
+                    code,
+                    {
+                        "name": kwargs.get("name"),
+                        "service_type_id": kwargs.get("service_type_id"),
+                        "description": kwargs.get("description"),
+                        "preferred_date": Order._portal_parse_preferred_date(
+                            kwargs.get("preferred_date"),
+                            unit_sudo.company_id.partner_id.tz or "UTC",
+                        ),
+                        "photos": self._read_request_photos(),
+                    },
+                )
+        except UserError as error:
+            values["error"] = error.args[0]
+            return request.render("aftersales.qr_verify", values, status=400)
+        return request.render(
+            "aftersales.qr_done", self._qr_values(unit_sudo, token, order=order_sudo)
         )

@@ -40,21 +40,23 @@ class AftersalesOrder(models.Model):
     def _get_portal_timeline(self):
         """[(label, datetime or False, reached)] of the order's milestones."""
         self.ensure_one()
-        _ = self.env._
+        env = self.env
         steps = [
-            (_("Requested"), self.create_date),
-            (_("Service center assigned"), self.date_assigned),
-            (_("Accepted by the center"), self.date_accepted),
-            (_("Work started"), self.date_started),
+            (env._("Requested"), self.create_date),
+            (env._("Service center assigned"), self.date_assigned),
+            (env._("Accepted by the center"), self.date_accepted),
+            (env._("Work started"), self.date_started),
         ]
         if self.approval_required or self.approval_requested_date:
-            steps.append((_("Awaiting your approval"), self.approval_requested_date))
+            steps.append(
+                (env._("Awaiting your approval"), self.approval_requested_date)
+            )
         if self.state == "cancelled":
-            steps.append((_("Cancelled"), self.date_closed or self.write_date))
+            steps.append((env._("Cancelled"), self.date_closed or self.write_date))
         elif self.state == "returned":
-            steps.append((_("Returned"), self.date_closed or self.write_date))
+            steps.append((env._("Returned"), self.date_closed or self.write_date))
         else:
-            steps.append((_("Completed"), self.date_done))
+            steps.append((env._("Completed"), self.date_done))
         return [(label, date, bool(date)) for label, date in steps]
 
     def _get_portal_media(self):
@@ -208,7 +210,7 @@ class AftersalesOrder(models.Model):
     @api.model
     def _portal_get_service_types(self, partner):
         """The kinds of service a customer may request."""
-        companies = partner.company_id or self.env["res.company"].sudo().search([])
+        companies = partner.company_id or self.env.company
         return (
             self.env["aftersales.service.type"]
             .sudo()

@@ -1,3 +1,5 @@
+import secrets
+
 from odoo import api, fields, models
 
 from .phone import e164_or_none
@@ -34,6 +36,19 @@ class StockLot(models.Model):
     aftersales_order_ids = fields.One2many(
         "aftersales.order", "lot_id", string="Work Orders"
     )
+    aftersales_qr_token = fields.Char(
+        string="QR Token",
+        copy=False,
+        index="btree_not_null",
+        readonly=True,
+        groups="aftersales.group_technician",
+        help="Secret part of the unit's QR code link.",
+    )
+    aftersales_qr_url = fields.Char(
+        string="QR Link",
+        compute="_compute_aftersales_qr_url",
+        groups="aftersales.group_technician",
+    )
     aftersales_owner_id = fields.Many2one(
         "res.partner",
         string="Owner",
@@ -66,6 +81,29 @@ class StockLot(models.Model):
             lot.aftersales_warranty_id = warranty
             lot.aftersales_warranty_state = warranty.state
             lot.aftersales_warranty_end = warranty.date_end
+
+    def _compute_aftersales_qr_url(self):
+        for lot in self:
+            lot.aftersales_qr_url = (
+                f"{lot.get_base_url()}/aftersales/qr/{lot.aftersales_qr_token}"
+                if lot.aftersales_qr_token
+                else False
+            )
+
+    def _aftersales_ensure_qr_token(self):
+        """The unit's QR token, created the first time it is printed."""
+        lots_sudo = self.sudo()  # technicians print stickers; the token is ours
+        for lot in lots_sudo.filtered(lambda lot: not lot.aftersales_qr_token):
+            lot.aftersales_qr_token = secrets.token_urlsafe(18)
+        return {lot.id: lot.aftersales_qr_token for lot in lots_sudo}
+
+    @api.model
+    def _aftersales_get_by_qr_token(self, token):
+        """The unit of a scanned QR code, as superuser (the scanner may be
+        anyone); empty for an unknown or malformed token."""
+        if not token or len(token) > 64:
+            return self.browse()
+        return self.sudo().search([("aftersales_qr_token", "=", token)], limit=1)
 
     def _compute_aftersales_history(self):
         for lot in self:

@@ -138,7 +138,9 @@ class TestCustomerPortal(PortalCommon):
 
     def test_the_order_token_opens_it_without_login(self):
         token = self.others._portal_ensure_token()
-        page = self.url_open(f"/my/service-orders/{self.others.id}?access_token={token}")
+        page = self.url_open(
+            f"/my/service-orders/{self.others.id}?access_token={token}"
+        )
         self.assertEqual(page.status_code, 200)
         self.assertIn("OTHER-ORDER", page.text)
 
@@ -196,9 +198,7 @@ class TestServiceRequest(PortalCommon):
         self.authenticate("portal_customer", "portal_customer")
         before = self._orders_of(self.customer)
         self.assertEqual(self._request(lot_id="", serial="TWM-0001").status_code, 303)
-        self.assertEqual(
-            self._request(lot_id="", product_code="tpw").status_code, 303
-        )
+        self.assertEqual(self._request(lot_id="", product_code="tpw").status_code, 303)
         new = self._orders_of(self.customer) - before
         self.assertEqual(new.mapped("lot_id"), self.lot)
         self.assertEqual(len(new), 2)
@@ -248,14 +248,18 @@ class TestServiceRequest(PortalCommon):
     def test_rating_from_the_portal(self):
         self.authenticate("portal_customer", "portal_customer")
         url = f"/my/service-orders/{self.done.id}/rate"
-        self.assertIn("error=rating", self._post(url, {"rating": "9"}).headers["Location"])
+        self.assertIn(
+            "error=rating", self._post(url, {"rating": "9"}).headers["Location"]
+        )
         response = self._post(url, {"rating": "4", "feedback": "Good"})
         self.assertIn("message=rated", response.headers["Location"])
         self.assertEqual(self.done.rating_last_value, 4)
         again = self._post(url, {"rating": "1"})
         self.assertIn("already_rated", again.headers["Location"])
         self.assertEqual(self.done.rating_last_value, 4)
-        others = self._post(f"/my/service-orders/{self.others.id}/rate", {"rating": "1"})
+        others = self._post(
+            f"/my/service-orders/{self.others.id}/rate", {"rating": "1"}
+        )
         self.assertEqual(others.status_code, 404)
 
     def test_approval_from_the_portal(self):
