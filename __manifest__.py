@@ -62,6 +62,7 @@
         "views/aftersales_sms_inbound_views.xml",
         "views/res_config_settings_views.xml",
         "views/product_template_views.xml",
+        "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/aftersales_approval_templates.xml",
         "views/aftersales_portal_templates.xml",

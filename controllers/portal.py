@@ -1,7 +1,7 @@
 import logging
 from urllib.parse import quote as url_quote
 
-from odoo import http
+from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
@@ -41,12 +41,25 @@ class AftersalesCustomerPortal(AftersalesController):
             values["service_product_count"] = len(Order._portal_get_units(partner))
         return values
 
+    def _prepare_portal_layout_values(self):
+        values = super()._prepare_portal_layout_values()
+        commercial = request.env.user.partner_id.commercial_partner_id
+        # The flag on one's own company: not readable with portal rights.
+        values["aftersales_is_dealer"] = commercial.sudo().aftersales_is_dealer
+        return values
+
     # ------------------------------------------------------------
     # My service orders
     # ------------------------------------------------------------
 
     def _service_orders_domain(self, partner):
-        return [("partner_id", "child_of", [partner.commercial_partner_id.id])]
+        # A dealer follows the requests of its customers as well.
+        commercial = [partner.commercial_partner_id.id]
+        return [
+            "|",
+            ("partner_id", "child_of", commercial),
+            ("dealer_id", "child_of", commercial),
+        ]
 
     def _service_order_filters(self):
         env = request.env
@@ -553,3 +566,125 @@ class AftersalesCustomerPortal(AftersalesController):
         return request.render(
             "aftersales.qr_done", self._qr_values(unit_sudo, token, order=order_sudo)
         )
+
+    # ------------------------------------------------------------
+    # Dealers and branches
+    # ------------------------------------------------------------
+
+    def _get_dealer(self):
+        """The portal user's dealer partner, or a 404 for anyone else."""
+        dealer = request.env.user.partner_id.commercial_partner_id
+        # Reading the flag of one's own company is not a portal right.
+        if not dealer.sudo().aftersales_is_dealer:
+            raise request.not_found()
+        return dealer
+
+    def _dealer_values(self, dealer, **kwargs):
+        values = self._prepare_portal_layout_values()
+        desks_sudo = (
+            request.env["aftersales.center"]
+            .sudo()
+            .search(
+                [
+                    ("branch_partner_id", "child_of", dealer.id),
+                    ("receives_units", "=", True),
+                ]
+            )
+        )
+        values.update(
+            {
+                "page_name": "dealer",
+                "dealer": dealer,
+                "desks": desks_sudo,
+                "service_types": request.env[
+                    "aftersales.order"
+                ]._portal_get_service_types(dealer),
+                "form": {},
+                **kwargs,
+            }
+        )
+        return values
+
+    @http.route("/my/dealer", type="http", auth="user", methods=["GET"], website=True)
+    def portal_dealer(self, **kwargs):
+        dealer = self._get_dealer()
+        return request.render(
+            "aftersales.portal_dealer",
+            self._dealer_values(
+                dealer, message=kwargs.get("message"), card=kwargs.get("card")
+            ),
+        )
+
+    @http.route(
+        "/my/dealer/sales", type="http", auth="user", methods=["POST"], website=True
+    )
+    def portal_dealer_register_sale(self, **kwargs):
+        """Register a sale and start the unit's warranty."""
+        dealer = self._get_dealer()
+        Order = request.env["aftersales.order"]
+        try:
+            sale_date = kwargs.get("sale_date") or False
+            if sale_date:
+                try:
+                    sale_date = fields.Date.to_date(sale_date)
+                except ValueError as error:
+                    raise UserError(
+                        request.env._("The sale date is not valid.")
+                    ) from error
+            with request.env.cr.savepoint():
+                warranty_sudo = Order._dealer_register_sale(
+                    dealer, dict(kwargs, sale_date=sale_date)
+                )
+        except UserError as error:
+            values = self._dealer_values(dealer, sale_error=error.args[0], form=kwargs)
+            return request.render("aftersales.portal_dealer", values, status=400)
+        return request.redirect(
+            f"/my/dealer?message=registered&card={url_quote(warranty_sudo.card_number)}",
+            code=303,
+        )
+
+    @http.route(
+        "/my/dealer/requests", type="http", auth="user", methods=["POST"], website=True
+    )
+    def portal_dealer_bulk_requests(self, rows=None, desk_id=None, **kwargs):
+        """Service requests for many units at once, from a pasted table or a
+        spreadsheet: valid rows become orders, the others come back with
+        their reason."""
+        dealer = self._get_dealer()
+        Order = request.env["aftersales.order"]
+        upload = request.httprequest.files.get("file")
+        try:
+            if upload and upload.filename:
+                content = upload.read(MAX_PHOTO_BYTES + 1)
+                if len(content) > MAX_PHOTO_BYTES:
+                    raise UserError(request.env._("The file is larger than 10 MB."))
+                parsed = Order._dealer_parse_file(upload.filename, content)
+            else:
+                parsed = Order._dealer_parse_text(rows)
+            checked = Order._dealer_validate_rows(dealer, parsed)
+        except UserError as error:
+            values = self._dealer_values(
+                dealer, bulk_error=error.args[0], form={"rows": rows}
+            )
+            return request.render("aftersales.portal_dealer", values, status=400)
+        desk = self._dealer_values(dealer)["desks"].filtered(
+            lambda d: str(d.id) == str(desk_id or "")
+        )
+        orders_sudo = Order._dealer_create_requests(dealer, checked, desk or None)
+        created = iter(orders_sudo)
+        for row in checked:
+            row["order"] = False if row["error"] else next(created)
+        failed = [row for row in checked if row["error"]]
+        values = self._dealer_values(
+            dealer,
+            results=checked,
+            created_count=len(orders_sudo),
+            # Rejected rows, ready to fix and send again: nothing is lost.
+            form={
+                "rows": "\n".join(
+                    f"{r['key']};{r['service']};{r['problem']}" for r in failed
+                )
+            },
+        )
+        status = 400 if not orders_sudo else 200
+        return request.render("aftersales.portal_dealer", values, status=status)

@@ -22,6 +22,7 @@ from . import aftersales_order_sla
 from . import aftersales_order_rating
 from . import aftersales_order_metrics
 from . import aftersales_order_portal
+from . import aftersales_order_dealer
 from . import aftersales_qr_verification
 from . import aftersales_order_execution
 from . import aftersales_order_invoice

@@ -225,6 +225,20 @@ class AftersalesCenter(models.Model):
         help="How many work orders the center can have open at once.",
     )
 
+    # Service desk of a dealer's branch
+    branch_partner_id = fields.Many2one(
+        "res.partner",
+        string="Branch",
+        domain=[("aftersales_is_dealer", "=", True)],
+        index="btree_not_null",
+        help="The dealer or branch whose service desk (counter) this is: its "
+        "portal users can hand units in here for in-house service.",
+    )
+    receives_units = fields.Boolean(
+        string="Service Desk",
+        help="Customers and dealers bring units here for in-house service.",
+    )
+
     # Staff
     user_ids = fields.Many2many(
         "res.users",

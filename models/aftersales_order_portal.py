@@ -122,13 +122,25 @@ class AftersalesOrder(models.Model):
     def _portal_get_units(self, partner):
         """The serials the customer owns: under warranty or serviced before."""
         commercial = partner.commercial_partner_id
+        # A dealer's units are those of its customers too.
         warranties_sudo = (
             self.env["aftersales.warranty"]
             .sudo()
-            .search([("partner_id", "child_of", commercial.id)])
+            .search(
+                [
+                    "|",
+                    ("partner_id", "child_of", commercial.id),
+                    ("dealer_id", "child_of", commercial.id),
+                ]
+            )
         )
         orders_sudo = self.sudo().search(
-            [("partner_id", "child_of", commercial.id), ("lot_id", "!=", False)]
+            [
+                ("lot_id", "!=", False),
+                "|",
+                ("partner_id", "child_of", commercial.id),
+                ("dealer_id", "child_of", commercial.id),
+            ]
         )
         return warranties_sudo.lot_id | orders_sudo.lot_id
 

@@ -83,7 +83,9 @@ class AftersalesQrVerification(models.Model):
         self.env["sms.sms"].create(
             {"number": self.phone, "body": body, "state": "outgoing"}
         )
-        cron = self.env.ref("sms.ir_cron_sms_scheduler_action", raise_if_not_found=False)
+        cron = self.env.ref(
+            "sms.ir_cron_sms_scheduler_action", raise_if_not_found=False
+        )
         if cron:
             cron._trigger()
 

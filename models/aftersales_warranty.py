@@ -58,6 +58,12 @@ class AftersalesWarranty(models.Model):
         tracking=True,
     )
     product_id = fields.Many2one(related="lot_id.product_id", store=True, index=True)
+    dealer_id = fields.Many2one(
+        "res.partner",
+        index="btree_not_null",
+        readonly=True,
+        help="The dealer or branch that sold the unit and registered the warranty.",
+    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",

@@ -4,6 +4,19 @@ from odoo import fields, models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    aftersales_is_dealer = fields.Boolean(
+        string="Dealer or Branch",
+        help="Its portal users register sales and warranties of their customers "
+        "and request service for them.",
+    )
+    aftersales_dealer_id = fields.Many2one(
+        "res.partner",
+        string="Registered by Dealer",
+        index="btree_not_null",
+        domain=[("aftersales_is_dealer", "=", True)],
+        help="The dealer or branch this customer bought from.",
+    )
+
     aftersales_warranty_count = fields.Integer(
         string="Warranties", compute="_compute_aftersales_warranty_count"
     )

@@ -29,7 +29,9 @@ class TestQrCodes(PortalCommon):
         )
 
     def _sent_code(self, phone):
-        sms = self.env["sms.sms"].search([("number", "=", phone)], order="id desc", limit=1)
+        sms = self.env["sms.sms"].search(
+            [("number", "=", phone)], order="id desc", limit=1
+        )
         return re.search(r"\b(\d{6})\b", sms.body).group(1)
 
     def _start(self, phone="+90 530 111 22 33"):
@@ -59,7 +61,9 @@ class TestQrCodes(PortalCommon):
     def test_unknown_token_is_not_found(self):
         self.assertEqual(self.url_open("/aftersales/qr/nope").status_code, 404)
         self.assertEqual(
-            self._post("/aftersales/qr/nope/code", {"phone": "+905301112233"}).status_code,
+            self._post(
+                "/aftersales/qr/nope/code", {"phone": "+905301112233"}
+            ).status_code,
             404,
         )
 
@@ -114,7 +118,9 @@ class TestQrCodes(PortalCommon):
             response = self._request(key, wrong)
             self.assertEqual(response.status_code, 400)
             self.assertIn("not right", response.text)
-        verification = self.env["aftersales.qr.verification"].search([("key", "=", key)])
+        verification = self.env["aftersales.qr.verification"].search(
+            [("key", "=", key)]
+        )
         self.assertEqual(verification.attempts, 5)
         # Locked now, even with the right code.
         locked = self._request(key, code)
