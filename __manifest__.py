@@ -56,6 +56,7 @@
         "views/aftersales_resolution_code_views.xml",
         "views/aftersales_settlement_views.xml",
         "views/aftersales_sla_views.xml",
+        "views/aftersales_sync_action_views.xml",
         "views/aftersales_warranty_views.xml",
         "views/aftersales_assignment_rule_views.xml",
         "views/aftersales_sms_gateway_views.xml",

@@ -119,7 +119,9 @@ class AftersalesOrder(models.Model):
             elif warranty.lot_id.id in open_lots:
                 error = self.env._("Already has an open service order.")
             elif not service_type:
-                error = self.env._("Unknown service type “%(service)s”.", service=service)
+                error = self.env._(
+                    "Unknown service type “%(service)s”.", service=service
+                )
             elif not problem:
                 error = self.env._("No problem described.")
             seen.update({key, warranty.lot_id.name} if warranty else {key})
@@ -189,7 +191,10 @@ class AftersalesOrder(models.Model):
         name = (values.get("customer_name") or "").strip()
         if not serial or not code or not name:
             raise UserError(
-                self.env._("The customer's name, the serial number and the product code are required.")
+                self.env._(
+                    "The customer's name, the serial number and the product code "
+                    "are required."
+                )
             )
         sale_date = values.get("sale_date") or fields.Date.context_today(self)
         if sale_date > fields.Date.context_today(self):

@@ -2,7 +2,7 @@ import io
 
 import xlsxwriter
 
-from odoo import Command, http
+from odoo import http
 from odoo.tests import new_test_user, tagged
 
 from .test_portal import PortalCommon
@@ -14,7 +14,11 @@ class TestDealerPortal(PortalCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.dealer = cls.env["res.partner"].create(
-            {"name": "Bursa Appliance Store", "is_company": True, "aftersales_is_dealer": True}
+            {
+                "name": "Bursa Appliance Store",
+                "is_company": True,
+                "aftersales_is_dealer": True,
+            }
         )
         cls.dealer_contact = cls.env["res.partner"].create(
             {"name": "Store Clerk", "parent_id": cls.dealer.id}
@@ -35,21 +39,36 @@ class TestDealerPortal(PortalCommon):
         Order = cls.env["aftersales.order"]
         cls.warranty_1 = Order._dealer_register_sale(
             cls.dealer,
-            {"customer_name": "Dealer Customer One", "phone": "+905551000001",
-             "product_code": "TPW", "serial": "DLR-0001"},
+            {
+                "customer_name": "Dealer Customer One",
+                "phone": "+905551000001",
+                "product_code": "TPW",
+                "serial": "DLR-0001",
+            },
         )
         cls.warranty_2 = Order._dealer_register_sale(
             cls.dealer,
-            {"customer_name": "Dealer Customer Two", "email": "two@example.com",
-             "product_code": "TPW", "serial": "DLR-0002"},
+            {
+                "customer_name": "Dealer Customer Two",
+                "email": "two@example.com",
+                "product_code": "TPW",
+                "serial": "DLR-0002",
+            },
         )
         cls.warranty_3 = Order._dealer_register_sale(
             cls.dealer,
-            {"customer_name": "Dealer Customer Two", "email": "two@example.com",
-             "product_code": "TPW", "serial": "DLR-0003"},
+            {
+                "customer_name": "Dealer Customer Two",
+                "email": "two@example.com",
+                "product_code": "TPW",
+                "serial": "DLR-0003",
+            },
         )
         cls.desk = cls._create_center(
-            "Store Desk", cls.company, receives_units=True, branch_partner_id=cls.dealer.id
+            "Store Desk",
+            cls.company,
+            receives_units=True,
+            branch_partner_id=cls.dealer.id,
         )
 
     def _post(self, url, data, files=None):
@@ -64,11 +83,19 @@ class TestDealerPortal(PortalCommon):
         self.authenticate("portal_dealer", "portal_dealer")
         response = self._post(
             "/my/dealer/sales",
-            {"customer_name": "New Buyer", "phone": "+905551000009", "city": "Bursa",
-             "product_code": "tpw", "serial": "DLR-0099", "sale_date": "2026-11-01"},
+            {
+                "customer_name": "New Buyer",
+                "phone": "+905551000009",
+                "city": "Bursa",
+                "product_code": "tpw",
+                "serial": "DLR-0099",
+                "sale_date": "2026-11-01",
+            },
         )
         self.assertEqual(response.status_code, 303)
-        warranty = self.env["aftersales.warranty"].search([("lot_id.name", "=", "DLR-0099")])
+        warranty = self.env["aftersales.warranty"].search(
+            [("lot_id.name", "=", "DLR-0099")]
+        )
         self.assertEqual(warranty.state, "active")
         self.assertEqual(str(warranty.date_start), "2026-11-01")
         self.assertEqual(warranty.dealer_id, self.dealer)
@@ -104,13 +131,21 @@ class TestDealerPortal(PortalCommon):
             },
         )
         self.assertEqual(response.status_code, 200)
-        orders = self.env["aftersales.order"].search([("dealer_id", "=", self.dealer.id)])
+        orders = self.env["aftersales.order"].search(
+            [("dealer_id", "=", self.dealer.id)]
+        )
         self.assertEqual(len(orders), 2)
         self.assertEqual(self.env["aftersales.order"].search_count([]), before + 2)
         self.assertEqual(set(orders.mapped("channel")), {"dealer"})
         self.assertEqual(orders.center_id, self.desk)
-        self.assertEqual(orders.partner_id, self.warranty_1.partner_id | self.warranty_2.partner_id)
-        for reason in ("Not a unit registered by you", "Listed twice", "Unknown service type"):
+        self.assertEqual(
+            orders.partner_id, self.warranty_1.partner_id | self.warranty_2.partner_id
+        )
+        for reason in (
+            "Not a unit registered by you",
+            "Listed twice",
+            "Unknown service type",
+        ):
             self.assertIn(reason, response.text)
 
     def test_bulk_requests_from_a_spreadsheet(self):
@@ -125,11 +160,15 @@ class TestDealerPortal(PortalCommon):
         response = self._post(
             "/my/dealer/requests",
             {"rows": ""},
-            files={"file": ("units.xlsx", buffer.getvalue(), "application/octet-stream")},
+            files={
+                "file": ("units.xlsx", buffer.getvalue(), "application/octet-stream")
+            },
         )
         self.assertEqual(response.status_code, 200)
         self.assertIn("No problem described", response.text)
-        orders = self.env["aftersales.order"].search([("dealer_id", "=", self.dealer.id)])
+        orders = self.env["aftersales.order"].search(
+            [("dealer_id", "=", self.dealer.id)]
+        )
         self.assertEqual(orders.lot_id.mapped("name"), ["DLR-0001"])
 
     def test_nothing_valid_is_a_400(self):
@@ -141,11 +180,15 @@ class TestDealerPortal(PortalCommon):
         self.assertIn("The list is empty", empty.text)
 
     def test_dealers_see_only_their_customers(self):
-        order = self.env["aftersales.order"].sudo()._dealer_create_requests(
-            self.dealer,
-            self.env["aftersales.order"]._dealer_validate_rows(
-                self.dealer, [(1, ["DLR-0001", "TDR", "Leaks"])]
-            ),
+        order = (
+            self.env["aftersales.order"]
+            .sudo()
+            ._dealer_create_requests(
+                self.dealer,
+                self.env["aftersales.order"]._dealer_validate_rows(
+                    self.dealer, [(1, ["DLR-0001", "TDR", "Leaks"])]
+                ),
+            )
         )
         Order = self.env["aftersales.order"].with_user(self.user_dealer)
         self.assertEqual(Order.search([]), order)
@@ -176,6 +219,12 @@ class TestDealerPortal(PortalCommon):
         )
 
     def test_dealer_bulk_tour(self):
-        self.start_tour("/my/dealer?debug=tests", "aftersales_dealer_bulk_tour", login="portal_dealer")
-        orders = self.env["aftersales.order"].search([("dealer_id", "=", self.dealer.id)])
+        self.start_tour(
+            "/my/dealer?debug=tests",
+            "aftersales_dealer_bulk_tour",
+            login="portal_dealer",
+        )
+        orders = self.env["aftersales.order"].search(
+            [("dealer_id", "=", self.dealer.id)]
+        )
         self.assertEqual(sorted(orders.lot_id.mapped("name")), ["DLR-0001", "DLR-0002"])

@@ -1,0 +1,289 @@
+import base64
+import binascii
+import json
+import re
+from datetime import UTC, datetime
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+# What a technician's phone may replay, and the order method behind each step.
+SYNC_TRANSITIONS = {
+    "start_travel": "action_start_travel",
+    "start": "action_start",
+    "request_approval": "action_request_approval",
+    "done": "action_done",
+}
+SYNC_KINDS = (*SYNC_TRANSITIONS, "worklog", "photo", "part")
+CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+MAX_ACTIONS_PER_SYNC = 100
+MAX_TEXT = 4000
+
+
+class AftersalesSyncAction(models.Model):
+    """One action a technician took on the phone, possibly offline, applied
+    once: the client's id makes a replay return the first result and change
+    nothing. A conflict keeps what the technician sent (photos included)."""
+
+    _name = "aftersales.sync.action"
+    _description = "After-Sales Technician Sync Action"
+    _order = "id desc"
+
+    client_id = fields.Char(required=True, readonly=True, index=True)
+    user_id = fields.Many2one("res.users", required=True, readonly=True, index=True)
+    order_id = fields.Many2one(
+        "aftersales.order", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
+    kind = fields.Selection(
+        [
+            ("start_travel", "On the Way"),
+            ("start", "Start"),
+            ("request_approval", "Ask Approval"),
+            ("done", "Complete"),
+            ("worklog", "Work Log"),
+            ("photo", "Photo"),
+            ("part", "Part Used"),
+        ],
+        required=True,
+        readonly=True,
+    )
+    client_date = fields.Datetime(
+        string="Done On Phone At", readonly=True, help="When the technician did it."
+    )
+    payload = fields.Json(readonly=True)
+    payload_text = fields.Text(string="Sent", compute="_compute_payload_text")
+    file = fields.Binary(
+        attachment=True,
+        readonly=True,
+        help="The photo sent, kept even when it could not be added to the order.",
+    )
+    state = fields.Selection(
+        [("applied", "Applied"), ("conflict", "Conflict")],
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    message = fields.Text(readonly=True)
+
+    _client_unique = models.Constraint(
+        "UNIQUE(user_id, client_id)", "An action is applied once."
+    )
+
+    def _compute_payload_text(self):
+        for record in self:
+            record.payload_text = (
+                json.dumps(record.payload, indent=1, ensure_ascii=False)
+                if record.payload
+                else False
+            )
+
+    # ------------------------------------------------------------
+    # Checking a batch
+    # ------------------------------------------------------------
+
+    @api.model
+    def _parse_batch(self, actions):
+        """Check the shape of every action before applying any; raise
+        ValidationError naming the first bad one."""
+        if not isinstance(actions, list) or not actions:
+            raise ValidationError(self.env._("Send a non-empty list of actions."))
+        if len(actions) > MAX_ACTIONS_PER_SYNC:
+            raise ValidationError(
+                self.env._(
+                    "At most %(count)s actions per sync.", count=MAX_ACTIONS_PER_SYNC
+                )
+            )
+        parsed = []
+        for index, action in enumerate(actions, start=1):
+            parsed.append(self._parse_action(index, action))
+        ids = [action["client_id"] for action in parsed]
+        if len(set(ids)) != len(ids):
+            raise ValidationError(self.env._("An action id is sent twice."))
+        return parsed
+
+    @api.model
+    def _parse_action(self, index, action):
+        def bad(reason):
+            return ValidationError(
+                self.env._("Action %(index)s: %(reason)s", index=index, reason=reason)
+            )
+
+        if not isinstance(action, dict):
+            raise bad(self.env._("not an object."))
+        client_id = action.get("id")
+        if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+            raise bad(self.env._("its id must be 8 to 64 letters, digits or dashes."))
+        order_id = action.get("order_id")
+        if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
+            raise bad(self.env._("order_id must be a positive integer."))
+        kind = action.get("kind")
+        if kind not in SYNC_KINDS:
+            raise bad(self.env._("unknown kind %(kind)r.", kind=kind))
+        at = action.get("at")
+        client_date = False
+        if at is not None:
+            try:
+                client_date = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
+            except ValueError:
+                raise bad(self.env._("'at' is not an ISO date and time.")) from None
+            if client_date.tzinfo:
+                client_date = client_date.astimezone(UTC).replace(tzinfo=None)
+        data = action.get("data") or {}
+        if not isinstance(data, dict):
+            raise bad(self.env._("data must be an object."))
+        content = None
+        if kind == "photo":
+            try:
+                content = base64.b64decode(data.get("content") or "", validate=True)
+            except (binascii.Error, ValueError):
+                raise bad(self.env._("the photo is not base64.")) from None
+            if not content:
+                raise bad(self.env._("the photo is empty."))
+        if kind == "part":
+            product_id = data.get("product_id")
+            quantity = data.get("quantity", 1)
+            if not isinstance(product_id, int) or product_id <= 0:
+                raise bad(self.env._("a part needs its product_id."))
+            if not isinstance(quantity, (int, float)) or quantity <= 0:
+                raise bad(self.env._("a part needs a positive quantity."))
+        for key in ("fault_found", "work_done", "name"):
+            if key in data and not isinstance(data[key], str):
+                raise bad(self.env._("%(key)s must be text.", key=key))
+        return {
+            "client_id": client_id,
+            "order_id": order_id,
+            "kind": kind,
+            "client_date": client_date,
+            "data": data,
+            "content": content,
+        }
+
+    # ------------------------------------------------------------
+    # Applying
+    # ------------------------------------------------------------
+
+    @api.model
+    def _sync(self, user, actions):
+        """Apply a technician's queued actions; return one result per action,
+        in order: {id, state, message, order_state}.
+
+        Raises ValidationError for a malformed batch and AccessError when an
+        action names an order that is not the user's: nothing is applied.
+        """
+        parsed = self._parse_batch(actions)
+        Order = self.env["aftersales.order"].with_user(user)
+        order_ids = {action["order_id"] for action in parsed}
+        # Only the technician's own orders, by the record rules.
+        mine = Order.search([("id", "in", list(order_ids))])
+        if set(mine.ids) != order_ids or not all(
+            order.technician_id.user_id == user for order in mine.sudo()
+        ):
+            raise AccessError(
+                self.env._("You can only sync work orders assigned to you.")
+            )
+        done_sudo = self.sudo().search(
+            [
+                ("user_id", "=", user.id),
+                ("client_id", "in", [action["client_id"] for action in parsed]),
+            ]
+        )
+        done_by_id = {record.client_id: record for record in done_sudo}
+        results = []
+        for action in parsed:
+            record_sudo = done_by_id.get(action["client_id"])
+            if not record_sudo:
+                record_sudo = self._apply(user, Order.browse(action["order_id"]), action)
+            results.append(record_sudo._result())
+        return results
+
+    def _result(self):
+        self.ensure_one()
+        return {
+            "id": self.client_id,
+            "state": self.state,
+            "message": self.message or "",
+            "order_state": self.order_id.state,
+        }
+
+    @api.model
+    def _apply(self, user, order, action):
+        """Apply one action as the technician; a refusal by the order's rules
+        (cancelled meanwhile, wrong step, ...) is a conflict, kept."""
+        state, message = "applied", False
+        try:
+            with self.env.cr.savepoint():
+                self._apply_kind(order, action)
+        except (UserError, ValidationError, AccessError) as error:
+            state, message = "conflict", error.args[0]
+        # The technician may not write the log; the action was checked above.
+        return self.sudo().create(
+            {
+                "client_id": action["client_id"],
+                "user_id": user.id,
+                "order_id": order.id,
+                "kind": action["kind"],
+                "client_date": action["client_date"],
+                "payload": {
+                    key: value
+                    for key, value in action["data"].items()
+                    if key != "content"
+                },
+                "file": base64.b64encode(action["content"])
+                if action["content"]
+                else False,
+                "state": state,
+                "message": message,
+            }
+        )
+
+    @api.model
+    def _apply_kind(self, order, action):
+        kind, data = action["kind"], action["data"]
+        if kind in SYNC_TRANSITIONS:
+            getattr(order, SYNC_TRANSITIONS[kind])()
+        elif kind == "photo":
+            self.env["aftersales.order.media"].with_user(order.env.user).create(
+                {
+                    "order_id": order.id,
+                    "kind": data.get("kind") or "work",
+                    "name": (data.get("name") or "photo.jpg")[:200],
+                    "file": base64.b64encode(action["content"]),
+                }
+            )
+        elif kind == "worklog":
+            self._apply_worklog(order, action)
+        elif kind == "part":
+            self.env["aftersales.order.part"].with_user(order.env.user).create(
+                {
+                    "order_id": order.id,
+                    "product_id": data["product_id"],
+                    "quantity": data.get("quantity", 1),
+                }
+            )
+
+    @api.model
+    def _apply_worklog(self, order, action):
+        data = action["data"]
+        texts = {
+            key: data[key][:MAX_TEXT]
+            for key in ("fault_found", "work_done")
+            if data.get(key)
+        }
+        if not texts:
+            raise UserError(self.env._("Nothing to log."))
+        Worklog = self.env["aftersales.order.worklog"].with_user(order.env.user)
+        running = Worklog.search(
+            [("order_id", "=", order.id), ("date_end", "=", False)], limit=1
+        )
+        if running:
+            running.write(texts)
+        else:
+            Worklog.create(
+                {
+                    "order_id": order.id,
+                    "date_start": action["client_date"] or fields.Datetime.now(),
+                    "duration": 0.0,
+                    **texts,
+                }
+            )

@@ -1,0 +1,150 @@
+import base64
+import json
+import uuid
+
+from odoo import http
+from odoo.tests import HttpCase, tagged
+
+from .common import PIXEL_PNG, AftersalesCommon
+
+SYNC_URL = "/aftersales/technician/sync"
+
+
+@tagged("post_install", "-at_install")
+class TestTechnicianSync(HttpCase, AftersalesCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.order = cls._order_in_state("accepted")
+        cls.other_order = cls._order_in_state(
+            "accepted", center=cls.center_a2, technician=cls.technician_a2
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate("as_tech_a1", "as_tech_a1")
+
+    def _sync(self, actions, csrf=True, raw=None):
+        headers = {"Content-Type": "application/json"}
+        if csrf:
+            headers["X-CSRF-Token"] = http.Request.csrf_token(self)
+        body = raw if raw is not None else json.dumps({"actions": actions})
+        return self.url_open(SYNC_URL, data=body, headers=headers, allow_redirects=False)
+
+    def _action(self, action_kind, order=None, **data):
+        return {
+            "id": str(uuid.uuid4()),
+            "order_id": (order or self.order).id,
+            "kind": action_kind,
+            "at": "2026-11-30T09:15:00+03:00",
+            "data": data,
+        }
+
+    def _photo(self, order=None):
+        return self._action("photo", order, name="after.png", content=PIXEL_PNG, kind="after")
+
+    def _counts(self):
+        return (
+            self.order.state,
+            len(self.order.media_ids),
+            len(self.order.worklog_ids),
+            self.env["aftersales.sync.action"].search_count([]),
+        )
+
+    def test_offline_day_applies_once(self):
+        actions = [
+            self._action("start_travel"),
+            self._action("start"),
+            self._photo(),
+            self._action("worklog", fault_found="Worn belt", work_done="Belt replaced"),
+        ]
+        response = self._sync(actions)
+        self.assertEqual(response.status_code, 200, response.text)
+        results = response.json()["results"]
+        self.assertEqual([r["state"] for r in results], ["applied"] * 4)
+        self.assertEqual([r["id"] for r in results], [a["id"] for a in actions])
+        self.assertEqual(self.order.state, "in_progress")
+        self.assertEqual(len(self.order.media_ids), 1)
+        self.assertEqual(self.order.worklog_ids[:1].work_done, "Belt replaced")
+        record = self.env["aftersales.sync.action"].search(
+            [("client_id", "=", actions[0]["id"])]
+        )
+        # Done at 09:15 in Istanbul: 06:15 UTC.
+        self.assertEqual(str(record.client_date), "2026-11-30 06:15:00")
+        before = self._counts()
+        # The signal dropped before the answer: the phone sends it all again.
+        replay = self._sync(actions)
+        self.assertEqual(replay.status_code, 200)
+        # The same answers (the order's current state aside).
+        self.assertEqual(
+            [(r["id"], r["state"], r["message"]) for r in replay.json()["results"]],
+            [(r["id"], r["state"], r["message"]) for r in results],
+        )
+        self.assertEqual(
+            {r["order_state"] for r in replay.json()["results"]}, {"in_progress"}
+        )
+        self.assertEqual(self._counts(), before)
+
+    def test_conflict_keeps_the_technicians_data(self):
+        self.order.action_cancel("Customer moved away")
+        photo = self._photo()
+        response = self._sync([self._action("start"), photo])
+        self.assertEqual(response.status_code, 200)
+        results = response.json()["results"]
+        self.assertEqual([r["state"] for r in results], ["conflict", "conflict"])
+        self.assertEqual(results[0]["order_state"], "cancelled")
+        self.assertTrue(results[0]["message"])
+        kept = self.env["aftersales.sync.action"].search([("client_id", "=", photo["id"])])
+        self.assertEqual(base64.b64decode(kept.file), base64.b64decode(PIXEL_PNG))
+        self.assertEqual(kept.payload["name"], "after.png")
+
+    def test_someone_elses_order_is_refused_whole(self):
+        before = self._counts()
+        response = self._sync([self._action("start"), self._action("start", self.other_order)])
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(response.json()["error"], "not_your_order")
+        self.assertEqual(self._counts(), before)
+        self.assertEqual(self.other_order.state, "accepted")
+        missing = self._sync([self._action("start", self.order.browse(999999))])
+        self.assertEqual(missing.status_code, 403)
+
+    def test_malformed_payloads_apply_nothing(self):
+        before = self._counts()
+        good = self._action("start")
+        cases = [
+            ("not json", None),
+            ('["a list"]', None),
+            (None, []),
+            (None, [good, {**self._action("start"), "id": "x"}]),
+            (None, [good, {**self._action("start"), "kind": "explode"}]),
+            (None, [good, {**self._action("start"), "order_id": "12"}]),
+            (None, [good, {**self._action("start"), "at": "yesterday"}]),
+            (None, [good, self._action("photo", content="%%% not base64")]),
+            (None, [good, self._action("part", product_id="abc")]),
+            (None, [good, good]),
+        ]
+        for raw, actions in cases:
+            with self.subTest(raw=raw, actions=actions):
+                response = self._sync(actions, raw=raw)
+                self.assertEqual(response.status_code, 400, response.text)
+                self.assertIn("error", response.json())
+        self.assertEqual(self._counts(), before)
+
+    def test_csrf_and_login_are_required(self):
+        before = self._counts()
+        self.assertEqual(self._sync([self._action("start")], csrf=False).status_code, 400)
+        self.authenticate(None, None)
+        anonymous = self.url_open(
+            SYNC_URL,
+            data=json.dumps({"actions": [self._action("start")]}),
+            headers={"Content-Type": "application/json"},
+            allow_redirects=False,
+        )
+        self.assertIn(anonymous.status_code, (303, 401, 403))
+        self.assertEqual(self._counts(), before)
+
+    def test_another_technician_is_refused(self):
+        self.authenticate("as_tech_a2", "as_tech_a2")
+        response = self._sync([self._action("start")])
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(self.order.state, "accepted")
