@@ -68,12 +68,17 @@
         "views/aftersales_approval_templates.xml",
         "views/aftersales_portal_templates.xml",
         "views/aftersales_qr_templates.xml",
+        "views/aftersales_technician_app_templates.xml",
         "views/aftersales_menus.xml",
     ],
     "demo": [
         "demo/aftersales_demo.xml",
     ],
     "assets": {
+        "aftersales.assets_technician": [
+            "aftersales/static/src/technician/technician.scss",
+            "aftersales/static/src/technician/app.js",
+        ],
         "web.assets_tests": [
             "aftersales/static/tests/tours/*.js",
         ],

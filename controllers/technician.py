@@ -1,9 +1,10 @@
 import json
 import logging
 
-from odoo import http
+from odoo import fields, http
 from odoo.exceptions import AccessError, ValidationError
 from odoo.http import request
+from odoo.tools.misc import file_path
 
 _logger = logging.getLogger(__name__)
 
@@ -59,3 +60,85 @@ class AftersalesTechnicianController(http.Controller):
             _logger.warning("Sync refused for user %s: %s", user.id, error.args[0])
             return _json(403, error="not_your_order", message=error.args[0])
         return _json(200, results=results)
+
+    # ------------------------------------------------------------
+    # The technician's phone app (installable web app)
+    # ------------------------------------------------------------
+
+    def _ensure_technician(self):
+        if not request.env.user.has_group("aftersales.group_technician"):
+            raise request.not_found()
+
+    @http.route("/my/technician", type="http", auth="user", methods=["GET"])
+    def aftersales_technician_app(self, **kwargs):
+        """The app's single page: orders come from the JSON route, so that the
+        page itself can be cached for offline use."""
+        self._ensure_technician()
+        return request.render("aftersales.technician_app", {"user": request.env.user})
+
+    @http.route(
+        "/my/technician/orders.json",
+        type="http",
+        auth="user",
+        methods=["GET"],
+        readonly=True,
+    )
+    def aftersales_technician_orders(self, **kwargs):
+        self._ensure_technician()
+        Order = request.env["aftersales.order"]
+        orders = Order._technician_app_orders(request.env.user)
+        return _json(
+            200,
+            orders=orders._technician_app_values(),
+            server_time=fields.Datetime.to_string(fields.Datetime.now()),
+        )
+
+    @http.route(
+        "/my/technician/sw.js",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        readonly=True,
+    )
+    def aftersales_technician_service_worker(self, **kwargs):
+        # Served from /my/technician/ so that its scope covers the app.
+        path = file_path("aftersales/static/src/technician/sw.js")
+        with open(path, "rb") as handle:
+            content = handle.read()
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", "text/javascript; charset=utf-8"),
+                ("Cache-Control", "no-cache"),
+                ("Service-Worker-Allowed", "/my/technician"),
+            ],
+        )
+
+    @http.route(
+        "/my/technician/manifest.webmanifest",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        readonly=True,
+    )
+    def aftersales_technician_manifest(self, **kwargs):
+        manifest = {
+            "name": request.env._("After-Sales Jobs"),
+            "short_name": request.env._("Jobs"),
+            "start_url": "/my/technician",
+            "scope": "/my/technician",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#714B67",
+            "icons": [
+                {
+                    "src": "/aftersales/static/description/icon.png",
+                    "sizes": "128x128",
+                    "type": "image/png",
+                }
+            ],
+        }
+        return request.make_response(
+            json.dumps(manifest),
+            headers=[("Content-Type", "application/manifest+json")],
+        )

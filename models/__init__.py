@@ -25,6 +25,7 @@ from . import aftersales_order_portal
 from . import aftersales_order_dealer
 from . import aftersales_qr_verification
 from . import aftersales_sync_action
+from . import aftersales_order_technician
 from . import aftersales_order_execution
 from . import aftersales_order_invoice
 from . import aftersales_order_settlement

@@ -120,18 +120,37 @@ class AftersalesSyncAction(models.Model):
         kind = action.get("kind")
         if kind not in SYNC_KINDS:
             raise bad(self.env._("unknown kind %(kind)r.", kind=kind))
-        at = action.get("at")
-        client_date = False
-        if at is not None:
-            try:
-                client_date = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
-            except ValueError:
-                raise bad(self.env._("'at' is not an ISO date and time.")) from None
-            if client_date.tzinfo:
-                client_date = client_date.astimezone(UTC).replace(tzinfo=None)
+        client_date = self._parse_client_date(action.get("at"), bad)
         data = action.get("data") or {}
         if not isinstance(data, dict):
             raise bad(self.env._("data must be an object."))
+        content = self._parse_data(kind, data, bad)
+        return {
+            "client_id": client_id,
+            "order_id": order_id,
+            "kind": kind,
+            "client_date": client_date,
+            "data": data,
+            "content": content,
+        }
+
+    @api.model
+    def _parse_client_date(self, at, bad):
+        """The ISO time the phone recorded, as naive UTC; False when absent."""
+        if at is None:
+            return False
+        try:
+            client_date = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
+        except ValueError:
+            raise bad(self.env._("'at' is not an ISO date and time.")) from None
+        if client_date.tzinfo:
+            client_date = client_date.astimezone(UTC).replace(tzinfo=None)
+        # A phone's clock may run ahead: nothing was done in the future.
+        return min(client_date.replace(microsecond=0), fields.Datetime.now())
+
+    @api.model
+    def _parse_data(self, kind, data, bad):
+        """Check the data of ``kind``; return the photo's bytes, if any."""
         content = None
         if kind == "photo":
             try:
@@ -150,14 +169,7 @@ class AftersalesSyncAction(models.Model):
         for key in ("fault_found", "work_done", "name"):
             if key in data and not isinstance(data[key], str):
                 raise bad(self.env._("%(key)s must be text.", key=key))
-        return {
-            "client_id": client_id,
-            "order_id": order_id,
-            "kind": kind,
-            "client_date": client_date,
-            "data": data,
-            "content": content,
-        }
+        return content
 
     # ------------------------------------------------------------
     # Applying
@@ -193,7 +205,9 @@ class AftersalesSyncAction(models.Model):
         for action in parsed:
             record_sudo = done_by_id.get(action["client_id"])
             if not record_sudo:
-                record_sudo = self._apply(user, Order.browse(action["order_id"]), action)
+                record_sudo = self._apply(
+                    user, Order.browse(action["order_id"]), action
+                )
             results.append(record_sudo._result())
         return results
 

@@ -29,7 +29,9 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         if csrf:
             headers["X-CSRF-Token"] = http.Request.csrf_token(self)
         body = raw if raw is not None else json.dumps({"actions": actions})
-        return self.url_open(SYNC_URL, data=body, headers=headers, allow_redirects=False)
+        return self.url_open(
+            SYNC_URL, data=body, headers=headers, allow_redirects=False
+        )
 
     def _action(self, action_kind, order=None, **data):
         return {
@@ -41,7 +43,9 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         }
 
     def _photo(self, order=None):
-        return self._action("photo", order, name="after.png", content=PIXEL_PNG, kind="after")
+        return self._action(
+            "photo", order, name="after.png", content=PIXEL_PNG, kind="after"
+        )
 
     def _counts(self):
         return (
@@ -94,13 +98,17 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         self.assertEqual([r["state"] for r in results], ["conflict", "conflict"])
         self.assertEqual(results[0]["order_state"], "cancelled")
         self.assertTrue(results[0]["message"])
-        kept = self.env["aftersales.sync.action"].search([("client_id", "=", photo["id"])])
+        kept = self.env["aftersales.sync.action"].search(
+            [("client_id", "=", photo["id"])]
+        )
         self.assertEqual(base64.b64decode(kept.file), base64.b64decode(PIXEL_PNG))
         self.assertEqual(kept.payload["name"], "after.png")
 
     def test_someone_elses_order_is_refused_whole(self):
         before = self._counts()
-        response = self._sync([self._action("start"), self._action("start", self.other_order)])
+        response = self._sync(
+            [self._action("start"), self._action("start", self.other_order)]
+        )
         self.assertEqual(response.status_code, 403)
         self.assertEqual(response.json()["error"], "not_your_order")
         self.assertEqual(self._counts(), before)
@@ -132,7 +140,9 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
 
     def test_csrf_and_login_are_required(self):
         before = self._counts()
-        self.assertEqual(self._sync([self._action("start")], csrf=False).status_code, 400)
+        self.assertEqual(
+            self._sync([self._action("start")], csrf=False).status_code, 400
+        )
         self.authenticate(None, None)
         anonymous = self.url_open(
             SYNC_URL,
@@ -148,3 +158,19 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         response = self._sync([self._action("start")])
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.order.state, "accepted")
+
+    def test_a_clock_ahead_is_not_trusted(self):
+        action = self._action("worklog", work_done="Checked")
+        action["at"] = "2099-01-01T00:00:00Z"
+        response = self._sync([self._action("start"), action])
+        self.assertEqual(
+            [r["state"] for r in response.json()["results"]], ["applied", "applied"]
+        )
+        record = self.env["aftersales.sync.action"].search(
+            [("client_id", "=", action["id"])]
+        )
+        self.assertLess(record.client_date.year, 2099)
+        # The visit stops cleanly: nothing happened in the future.
+        self.assertEqual(
+            self._sync([self._action("done")]).json()["results"][0]["state"], "applied"
+        )

@@ -1,0 +1,121 @@
+import { registry } from "@web/core/registry";
+
+// A 1x1 PNG: the photo taken in the basement.
+const PHOTO_PNG =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+
+function blockSync() {
+    // No signal: the sync route cannot be reached.
+    window.__aftersalesRealFetch = window.fetch;
+    window.fetch = (url, ...args) =>
+        String(url).includes("/aftersales/technician/sync")
+            ? Promise.reject(new TypeError("Failed to fetch"))
+            : window.__aftersalesRealFetch(url, ...args);
+}
+
+function restoreSync() {
+    window.fetch = window.__aftersalesRealFetch;
+    window.dispatchEvent(new Event("online"));
+}
+
+// A technician on a phone works a job from start to finish, with a stretch
+// without signal in the middle.
+registry.category("web_tour.tours").add("aftersales_technician_app_tour", {
+    url: "/my/technician",
+    steps: () => [
+        {
+            content: "Open the job",
+            trigger: ".o_as_order:contains(Tour Offline Washer)",
+            run: "click",
+        },
+        {
+            content: "On my way (online)",
+            trigger: ".o_as_steps button[data-step=start_travel]",
+            run: "click",
+        },
+        {
+            content: "Synced",
+            trigger: ".o_as_sync_status:contains(All synced)",
+        },
+        {
+            content: "In the basement: no signal",
+            trigger: ".o_as_steps button[data-step=start]",
+            run() {
+                blockSync();
+            },
+        },
+        {
+            content: "Start the work (offline)",
+            trigger: ".o_as_steps button[data-step=start]",
+            run: "click",
+        },
+        {
+            content: "Queued",
+            trigger: ".o_as_sync_status:contains(Offline: 1 waiting)",
+        },
+        {
+            content: "Write what was done",
+            trigger: "textarea.o_as_note",
+            run: "edit Replaced the drain pump",
+        },
+        {
+            content: "Save the note (offline)",
+            trigger: "button.o_as_save_note",
+            run: "click",
+        },
+        {
+            content: "Two queued",
+            trigger: ".o_as_sync_status:contains(Offline: 2 waiting)",
+        },
+        {
+            content: "Take a photo (offline)",
+            trigger: "input.o_as_photo",
+            run() {
+                const bytes = Uint8Array.from(atob(PHOTO_PNG), (c) => c.charCodeAt(0));
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([bytes], "pump.png", { type: "image/png" }));
+                const input = document.querySelector("input.o_as_photo");
+                input.files = transfer.files;
+                input.dispatchEvent(new Event("change"));
+            },
+        },
+        {
+            content: "Three queued",
+            trigger: ".o_as_sync_status:contains(Offline: 3 waiting)",
+        },
+        {
+            content: "The signal is back",
+            trigger: ".o_as_sync_status",
+            run() {
+                restoreSync();
+            },
+        },
+        {
+            content: "Everything synced",
+            trigger: ".o_as_sync_status:contains(All synced)",
+        },
+        {
+            content: "The server says the work is in progress",
+            trigger: ".o_as_order_detail .o_as_state:contains(In Progress)",
+        },
+        {
+            content: "Complete it",
+            trigger: ".o_as_steps button[data-step=done]",
+            run: "click",
+        },
+        {
+            content: "Done and synced",
+            trigger: ".o_as_sync_status:not(:contains(Syncing))",
+            run() {
+                const text = document.querySelector(".o_as_sync_status").textContent;
+                if (!text.includes("All synced")) {
+                    throw new Error(`Sync status: ${text}`);
+                }
+            },
+        },
+        {
+            content: "The finished job left the list: nothing else to do today",
+            trigger: ".o_as_body p:contains(No job for now)",
+        },
+    ],
+});
