@@ -23,6 +23,9 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 class AftersalesCustomerPortal(AftersalesController):
     """My service orders, my products and service requests on the portal."""
 
+    # A phone-sized page: fast to render and to read.
+    _service_orders_per_page = 20
+
     # ------------------------------------------------------------
     # Home counters
     # ------------------------------------------------------------
@@ -125,13 +128,13 @@ class AftersalesCustomerPortal(AftersalesController):
             url_args={"sortby": sortby, "filterby": filterby, "search": search},
             total=count,
             page=page,
-            step=self._items_per_page,
+            step=self._service_orders_per_page,
         )
         orders = (
             Order.search(
                 domain,
                 order=sortings[sortby]["order"],
-                limit=self._items_per_page,
+                limit=self._service_orders_per_page,
                 offset=pager["offset"],
             )
             if count

@@ -37,7 +37,10 @@ class TestTechnicianApp(HttpCase, AftersalesCommon):
         self.assertIn("/web/login", anonymous.headers["Location"])
         customer = self.env["res.partner"].create({"name": "Portal Customer"})
         new_test_user(
-            self.env, "tech_app_portal", groups="base.group_portal", partner_id=customer.id
+            self.env,
+            "tech_app_portal",
+            groups="base.group_portal",
+            partner_id=customer.id,
         )
         self.authenticate("tech_app_portal", "tech_app_portal")
         self.assertEqual(self.url_open("/my/technician/orders.json").status_code, 404)
