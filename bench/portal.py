@@ -2,8 +2,8 @@
 
 Builds, in a database where aftersales is installed, a portal customer with
 200 work orders and a technician with 30 open jobs, commits, then starts Odoo
-with 2 workers on 127.0.0.1 and measures, under a bounded load (2 clients, one per worker,
-each sending its requests one after another):
+with 2 workers on 127.0.0.1 and measures, under a bounded load (2 clients,
+one per worker, each sending its requests one after another):
 
 - "My service orders" (``/my/service-orders``) of that customer, and the
   technician's day list (``/my/technician/orders.json``): requests per second
@@ -70,7 +70,11 @@ def build(env):
     )
     customer_login = f"bench-customer-{tag}"
     customer = env["res.partner"].create(
-        {"name": "Bench Portal Customer", "street": "Moda Caddesi 1", "city": "Istanbul"}
+        {
+            "name": "Bench Portal Customer",
+            "street": "Moda Caddesi 1",
+            "city": "Istanbul",
+        }
     )
     env["res.users"].create(
         {
@@ -91,7 +95,11 @@ def build(env):
         }
     )
     technician = env["aftersales.technician"].create(
-        {"name": "Bench Technician", "center_id": center.id, "user_id": technician_user.id}
+        {
+            "name": "Bench Technician",
+            "center_id": center.id,
+            "user_id": technician_user.id,
+        }
     )
     Order = env["aftersales.order"]
     Order.create(
@@ -158,12 +166,13 @@ def start_server(database, odoo_args):
     )
     base = f"http://127.0.0.1:{port}"
     for _attempt in range(120):
-        try:
-            if requests.get(f"{base}/web/health", timeout=2).status_code == 200:
-                return server, base
-        except requests.RequestException:
-            pass
         time.sleep(0.5)
+        try:
+            response = requests.get(f"{base}/web/health", timeout=2)
+        except requests.RequestException:
+            continue  # not listening yet
+        if response.status_code == 200:
+            return server, base
     server.kill()
     raise RuntimeError("Odoo did not start")
 
@@ -256,7 +265,9 @@ def main():
         technician_sid = login(base, args.database, technician)
         figures = {
             "health (floor)": load(base, "/web/health"),
-            "/my/home (Odoo's portal home, baseline)": load(base, "/my/home", customer_sid),
+            "/my/home (Odoo's portal home, baseline)": load(
+                base, "/my/home", customer_sid
+            ),
             f"/my/service-orders ({CUSTOMER_ORDERS} orders)": load(
                 base, "/my/service-orders", customer_sid
             ),

@@ -57,6 +57,14 @@ class AftersalesApproval(models.Model):
         default=lambda self: self.env.user,
         readonly=True,
     )
+    signed_by = fields.Char(
+        help="The name the customer gave when deciding on the technician's phone."
+    )
+    signature = fields.Binary(
+        attachment=True,
+        copy=False,
+        help="The customer's signature, drawn on the technician's phone.",
+    )
     rating = fields.Selection(
         [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")],
         help="The customer's rating of the work, from 1 (bad) to 5 (excellent).",

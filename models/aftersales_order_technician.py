@@ -63,6 +63,11 @@ class AftersalesOrder(models.Model):
                     "serial": order.lot_id.name or "",
                     "service": order.service_type_id.name,
                     "description": html2plaintext(order.description or ""),
+                    "awaiting_customer": order.state == "awaiting_approval",
+                    "parts": [
+                        {"id": product.id, "name": product.display_name}
+                        for product in order.suggested_part_ids
+                    ],
                 }
             )
         return values

@@ -14,7 +14,7 @@ SYNC_TRANSITIONS = {
     "request_approval": "action_request_approval",
     "done": "action_done",
 }
-SYNC_KINDS = (*SYNC_TRANSITIONS, "worklog", "photo", "part")
+SYNC_KINDS = (*SYNC_TRANSITIONS, "worklog", "photo", "part", "approval")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 MAX_ACTIONS_PER_SYNC = 100
 MAX_TEXT = 4000
@@ -44,6 +44,7 @@ class AftersalesSyncAction(models.Model):
             ("worklog", "Work Log"),
             ("photo", "Photo"),
             ("part", "Part Used"),
+            ("approval", "Customer Decision"),
         ],
         required=True,
         readonly=True,
@@ -166,7 +167,20 @@ class AftersalesSyncAction(models.Model):
                 raise bad(self.env._("a part needs its product_id."))
             if not isinstance(quantity, (int, float)) or quantity <= 0:
                 raise bad(self.env._("a part needs a positive quantity."))
-        for key in ("fault_found", "work_done", "name"):
+        if kind == "approval":
+            if data.get("decision") not in ("approved", "rejected"):
+                raise bad(self.env._("a decision is approved or rejected."))
+            if (
+                data["decision"] == "rejected"
+                and not str(data.get("feedback") or "").strip()
+            ):
+                raise bad(self.env._("a rejection needs the customer's reason."))
+            if data.get("signature"):
+                try:
+                    content = base64.b64decode(data["signature"], validate=True)
+                except (binascii.Error, ValueError):
+                    raise bad(self.env._("the signature is not base64.")) from None
+        for key in ("fault_found", "work_done", "name", "feedback", "signed_by"):
             if key in data and not isinstance(data[key], str):
                 raise bad(self.env._("%(key)s must be text.", key=key))
         return content
@@ -241,7 +255,7 @@ class AftersalesSyncAction(models.Model):
                 "payload": {
                     key: value
                     for key, value in action["data"].items()
-                    if key != "content"
+                    if key not in ("content", "signature")
                 },
                 "file": base64.b64encode(action["content"])
                 if action["content"]
@@ -267,6 +281,20 @@ class AftersalesSyncAction(models.Model):
             )
         elif kind == "worklog":
             self._apply_worklog(order, action)
+        elif kind == "approval":
+            # Recorded by the technician, in the customer's presence.
+            self.env["aftersales.approval"].with_user(order.env.user).create(
+                {
+                    "order_id": order.id,
+                    "decision": data["decision"],
+                    "channel": "backend",
+                    "feedback": (data.get("feedback") or "")[:MAX_TEXT] or False,
+                    "signed_by": (data.get("signed_by") or "")[:128] or False,
+                    "signature": base64.b64encode(action["content"])
+                    if action["content"]
+                    else False,
+                }
+            )
         elif kind == "part":
             self.env["aftersales.order.part"].with_user(order.env.user).create(
                 {

@@ -174,3 +174,46 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         self.assertEqual(
             self._sync([self._action("done")]).json()["results"][0]["state"], "applied"
         )
+
+    def test_parts_and_customer_decision_on_the_phone(self):
+        repair_type = self.env["aftersales.service.type"].create(
+            {"name": "Sync Repair", "code": "SYR", "approval_required": True}
+        )
+        self.center_a1.service_type_ids = [(4, repair_type.id)]
+        order = self._order_in_state("in_progress", service_type_id=repair_type.id)
+        part = self.env["product.product"].create(
+            {"name": "Sync Belt", "type": "consu"}
+        )
+        response = self._sync(
+            [
+                self._action("part", order, product_id=part.id, quantity=2),
+                self._action("request_approval", order),
+            ]
+        )
+        self.assertEqual(
+            [r["state"] for r in response.json()["results"]], ["applied", "applied"]
+        )
+        self.assertEqual(order.part_ids.product_id, part)
+        self.assertEqual(order.part_ids.quantity, 2)
+        self.assertEqual(order.state, "awaiting_approval")
+        rejected_without_reason = self._sync(
+            [self._action("approval", order, decision="rejected")]
+        )
+        self.assertEqual(rejected_without_reason.status_code, 400)
+        response = self._sync(
+            [
+                self._action(
+                    "approval",
+                    order,
+                    decision="approved",
+                    signed_by="Ayse Demir",
+                    signature=PIXEL_PNG,
+                )
+            ]
+        )
+        self.assertEqual(response.json()["results"][0]["state"], "applied")
+        self.assertEqual(order.state, "done")
+        approval = order.approval_ids
+        self.assertEqual(approval.signed_by, "Ayse Demir")
+        self.assertEqual(approval.user_id, self.user_technician)
+        self.assertTrue(approval.signature)

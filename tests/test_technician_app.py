@@ -67,3 +67,21 @@ class TestTechnicianApp(HttpCase, AftersalesCommon):
         )
         self.assertEqual(set(actions.mapped("state")), {"applied"})
         self.assertEqual(self.other.state, "accepted")
+
+    def test_customer_approves_on_the_phone(self):
+        repair_type = self.env["aftersales.service.type"].create(
+            {"name": "App Repair", "code": "APR", "approval_required": True}
+        )
+        self.center_a1.service_type_ids = [(4, repair_type.id)]
+        self.order.action_cancel("Replaced by the job below")
+        order = self._order_in_state(
+            "awaiting_approval", service_type_id=repair_type.id
+        )
+        self.start_tour(
+            "/my/technician?debug=tests",
+            "aftersales_technician_app_approval_tour",
+            login="as_tech_a1",
+        )
+        self.assertEqual(order.state, "done")
+        self.assertEqual(order.approval_ids.signed_by, "Ayse Demir")
+        self.assertTrue(order.approval_ids.signature)

@@ -16,6 +16,7 @@
         done: "Complete",
     };
     const NEXT_STATE = {
+        approval: ["awaiting_approval", "Awaiting Approval"],
         start_travel: ["on_the_way", "On the Way"],
         start: ["in_progress", "In Progress"],
         request_approval: ["awaiting_approval", "Awaiting Approval"],
@@ -321,7 +322,107 @@
                 }),
                 this.el("label", { class: "form-label", text: "Photo" }),
                 photo,
+                ...this.renderParts(order),
+                ...this.renderApproval(order),
             ]);
+        }
+
+        renderParts(order) {
+            if (!order.parts || !order.parts.length) {
+                return [];
+            }
+            const select = this.el(
+                "select",
+                { class: "form-control mb-2 o_as_part" },
+                order.parts.map((part) => this.el("option", { value: part.id, text: part.name }))
+            );
+            const quantity = this.el("input", {
+                class: "form-control mb-2 o_as_part_qty",
+                type: "number",
+                min: "1",
+                value: "1",
+            });
+            return [
+                this.el("label", { class: "form-label mt-2", text: "Part used" }),
+                select,
+                quantity,
+                this.el("button", {
+                    class: "btn btn-secondary mb-3 o_as_add_part",
+                    text: "Add part",
+                    onclick: () =>
+                        this.act("part", {
+                            product_id: parseInt(select.value, 10),
+                            quantity: Math.max(1, parseFloat(quantity.value) || 1),
+                        }),
+                }),
+            ];
+        }
+
+        renderApproval(order) {
+            if (!order.awaiting_customer) {
+                return [];
+            }
+            const name = this.el("input", {
+                class: "form-control mb-2 o_as_signed_by",
+                placeholder: "Customer's name",
+            });
+            const feedback = this.el("textarea", {
+                class: "form-control mb-2 o_as_feedback",
+                rows: "2",
+                placeholder: "Customer's comment (required to reject)",
+            });
+            const canvas = this.el("canvas", {
+                class: "o_as_signature",
+                width: "320",
+                height: "120",
+                style: "border: 1px dashed #adb5bd; border-radius: 0.375rem; touch-action: none; max-width: 100%;",
+            });
+            let drawn = false;
+            const context = canvas.getContext("2d");
+            canvas.addEventListener("pointerdown", (ev) => {
+                drawn = true;
+                context.beginPath();
+                context.moveTo(ev.offsetX, ev.offsetY);
+                canvas.onpointermove = (move) => {
+                    context.lineTo(move.offsetX, move.offsetY);
+                    context.stroke();
+                };
+            });
+            canvas.addEventListener("pointerup", () => (canvas.onpointermove = null));
+            const decide = (decision) =>
+                this.act("approval", {
+                    decision,
+                    feedback: feedback.value.trim(),
+                    signed_by: name.value.trim(),
+                    signature: drawn ? canvas.toDataURL("image/png").split(",")[1] : "",
+                });
+            return [
+                this.el("div", { class: "o_as_card o_as_approval mt-2" }, [
+                    this.el("h2", { class: "h5", text: "Customer's decision" }),
+                    name,
+                    feedback,
+                    this.el("div", { class: "small text-muted", text: "Signature (optional)" }),
+                    canvas,
+                    this.el("div", { class: "d-flex gap-2 mt-2" }, [
+                        this.el("button", {
+                            class: "btn btn-primary o_as_approve",
+                            text: "Customer approves",
+                            onclick: () => decide("approved"),
+                        }),
+                        this.el("button", {
+                            class: "btn btn-outline-primary o_as_reject",
+                            text: "Customer rejects",
+                            onclick: () => {
+                                if (feedback.value.trim()) {
+                                    decide("rejected");
+                                } else {
+                                    feedback.focus();
+                                }
+                            },
+                        }),
+                    ]),
+                ]),
+            ];
         }
 
         sendPhoto(input) {

@@ -119,3 +119,46 @@ registry.category("web_tour.tours").add("aftersales_technician_app_tour", {
         },
     ],
 });
+
+// The customer approves the work on the technician's phone, and signs.
+registry.category("web_tour.tours").add("aftersales_technician_app_approval_tour", {
+    url: "/my/technician",
+    steps: () => [
+        {
+            content: "Open the job awaiting the customer",
+            trigger: ".o_as_order:contains(Tour Offline Washer)",
+            run: "click",
+        },
+        {
+            content: "The customer gives a name",
+            trigger: "input.o_as_signed_by",
+            run: "edit Ayse Demir",
+        },
+        {
+            content: "The customer signs",
+            trigger: "canvas.o_as_signature",
+            run() {
+                const canvas = this.anchor;
+                const box = canvas.getBoundingClientRect();
+                const at = (x, y) => ({
+                    bubbles: true,
+                    clientX: box.left + x,
+                    clientY: box.top + y,
+                    pointerId: 1,
+                });
+                canvas.dispatchEvent(new PointerEvent("pointerdown", at(10, 10)));
+                canvas.dispatchEvent(new PointerEvent("pointermove", at(80, 40)));
+                canvas.dispatchEvent(new PointerEvent("pointerup", at(80, 40)));
+            },
+        },
+        {
+            content: "The customer approves",
+            trigger: "button.o_as_approve",
+            run: "click",
+        },
+        {
+            content: "Recorded: the job is done and leaves the list",
+            trigger: ".o_as_body p:contains(No job for now)",
+        },
+    ],
+});
