@@ -2,7 +2,6 @@ import io
 
 import xlsxwriter
 
-from odoo import http
 from odoo.tests import new_test_user, tagged
 
 from .test_portal import PortalCommon
@@ -69,14 +68,6 @@ class TestDealerPortal(PortalCommon):
             cls.company,
             receives_units=True,
             branch_partner_id=cls.dealer.id,
-        )
-
-    def _post(self, url, data, files=None):
-        return self.url_open(
-            url,
-            data={"csrf_token": http.Request.csrf_token(self), **data},
-            files=files,
-            allow_redirects=False,
         )
 
     def test_register_sale_starts_a_warranty(self):

@@ -1,6 +1,5 @@
 import re
 
-from odoo import http
 from odoo.tests import tagged
 
 from .test_portal import PortalCommon
@@ -18,15 +17,6 @@ class TestQrCodes(PortalCommon):
         super().setUp()
         # An anonymous session, for its CSRF token.
         self.authenticate(None, None)
-
-    def _post(self, url, data, files=None):
-        # Public pages: the CSRF token of the anonymous session.
-        return self.url_open(
-            url,
-            data={"csrf_token": http.Request.csrf_token(self), **data},
-            files=files,
-            allow_redirects=False,
-        )
 
     def _sent_code(self, phone):
         sms = self.env["sms.sms"].search(

@@ -217,3 +217,9 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         self.assertEqual(approval.signed_by, "Ayse Demir")
         self.assertEqual(approval.user_id, self.user_technician)
         self.assertTrue(approval.signature)
+        # The service form shows who signed, and the signature.
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(
+            "aftersales.report_service_order", order.ids
+        )
+        self.assertIn("Ayse Demir", html.decode())
+        self.assertIn('alt="Signature"', html.decode())
