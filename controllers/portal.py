@@ -273,6 +273,8 @@ class AftersalesCustomerPortal(AftersalesController):
 
     def _unit_warranties(self, units_sudo, partner):
         commercial = partner.commercial_partner_id
+        # The units are the customer's (see _portal_get_units); their
+        # warranties are read as superuser, restricted to the customer.
         warranties_sudo = (
             request.env["aftersales.warranty"]
             .sudo()
@@ -312,6 +314,7 @@ class AftersalesCustomerPortal(AftersalesController):
             {
                 "unit": unit_sudo,
                 "warranty": self._unit_warranties(unit_sudo, partner).get(lot_id),
+                # Searched as the customer; shown with the center and product.
                 "orders": orders.sudo(),
                 "page_name": "service_product",
             }
@@ -584,6 +587,7 @@ class AftersalesCustomerPortal(AftersalesController):
 
     def _dealer_values(self, dealer, **kwargs):
         values = self._prepare_portal_layout_values()
+        # Portal users may not read centers: the branch's own desks only.
         desks_sudo = (
             request.env["aftersales.center"]
             .sudo()

@@ -75,6 +75,8 @@ class AftersalesOrder(models.Model):
         if not rows:
             raise UserError(self.env._("The list is empty."))
         keys = [row[1][0] for row in rows]
+        # Dealers may not read warranties or orders in the backend; every
+        # search below is restricted to the dealer's own registrations.
         Warranty_sudo = self.env["aftersales.warranty"].sudo()
         warranties = Warranty_sudo.search(
             [
@@ -199,6 +201,8 @@ class AftersalesOrder(models.Model):
         sale_date = values.get("sale_date") or fields.Date.context_today(self)
         if sale_date > fields.Date.context_today(self):
             raise UserError(self.env._("The sale date is in the future."))
+        # Dealers register units they sold: products, serials and customers
+        # are looked up and created as superuser, restricted to the dealer.
         Product_sudo = self.env["product.product"].sudo()
         product = Product_sudo.search([("default_code", "=ilike", code)], limit=2)
         if len(product) != 1:

@@ -78,15 +78,17 @@ class AftersalesOrder(models.Model):
     def _portal_find_unit(self, partner, lot_id=None, serial=None, product_code=None):
         """(product, lot) of a request: one of the customer's units, a serial,
         or a product code for a unit without serial. Raises UserError."""
-        Lot = self.env["stock.lot"].sudo()
+        # Customers may not read serials; only their own units or an exact
+        # serial number are accepted below.
+        Lot_sudo = self.env["stock.lot"].sudo()
         if lot_id:
-            lot = Lot.browse(_to_int(lot_id)).exists()
+            lot = Lot_sudo.browse(_to_int(lot_id)).exists()
             if not lot or lot not in self._portal_get_units(partner):
                 raise UserError(self.env._("This product is not one of yours."))
             return lot.product_id, lot
         serial = (serial or "").strip()
         if serial:
-            lot = Lot.search(
+            lot = Lot_sudo.search(
                 [
                     ("name", "=", serial),
                     ("company_id", "in", [False, *self.env.companies.ids]),
@@ -122,7 +124,8 @@ class AftersalesOrder(models.Model):
     def _portal_get_units(self, partner):
         """The serials the customer owns: under warranty or serviced before."""
         commercial = partner.commercial_partner_id
-        # A dealer's units are those of its customers too.
+        # A dealer's units are those of its customers too. As superuser: the
+        # domain restricts to the partner's own records.
         warranties_sudo = (
             self.env["aftersales.warranty"]
             .sudo()
@@ -183,6 +186,8 @@ class AftersalesOrder(models.Model):
         # was validated above and the order is theirs.
         order_sudo = self.sudo().with_company(vals["company_id"]).create(vals)
         if photos:
+            # Same reason as the order: the photos were checked by the media
+            # model's constraints, which run under sudo too.
             self.env["aftersales.order.media"].sudo().create(
                 [
                     {
@@ -223,6 +228,8 @@ class AftersalesOrder(models.Model):
     def _portal_get_service_types(self, partner):
         """The kinds of service a customer may request."""
         companies = partner.company_id or self.env.company
+        # Portal users and the public may not read service types; the list is
+        # what the request form offers.
         return (
             self.env["aftersales.service.type"]
             .sudo()

@@ -90,4 +90,6 @@ class AftersalesOrder(models.Model):
                 "aftersales.mail_template_low_rating", raise_if_not_found=False
             )
             if template:
-                template.sudo().send_mail(order_sudo.id)
+                # The customer's rating runs through a public page.
+                template_sudo = template.sudo()
+                template_sudo.send_mail(order_sudo.id)

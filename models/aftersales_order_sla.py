@@ -178,8 +178,7 @@ class AftersalesOrder(models.Model):
     @api.depends("state")
     def _compute_stage_id(self):
         stages = {
-            stage.code: stage
-            for stage in self.env["aftersales.order.stage"].sudo().search([])
+            stage.code: stage for stage in self.env["aftersales.order.stage"].search([])
         }
         for order in self:
             order.stage_id = stages.get(order.state)
@@ -319,9 +318,10 @@ class AftersalesOrder(models.Model):
         open_orders = self.filtered(lambda o: o.state not in SLA_CLOSED_STATES)
         if not open_orders:
             return
-        policies = (
-            self.env["aftersales.sla.policy"].sudo()._select_for_orders(open_orders)
-        )
+        # Whoever creates the order (a salesperson confirming a sale, a
+        # portal request) may not read the policies; choosing one is ours.
+        policies_sudo = self.env["aftersales.sla.policy"].sudo()
+        policies = policies_sudo._select_for_orders(open_orders)
         planner = _DeadlinePlanner()
         # Orders created together share their values: one write per group.
         groups = defaultdict(list)
@@ -455,7 +455,9 @@ class AftersalesOrder(models.Model):
         ]
         cron = self.env.ref("aftersales.ir_cron_check_sla", raise_if_not_found=False)
         if moments and cron:
-            cron.sudo()._trigger(at=max(min(moments), fields.Datetime.now()))
+            # Waking the cron is the addon's business, not the user's right.
+            cron_sudo = cron.sudo()
+            cron_sudo._trigger(at=max(min(moments), fields.Datetime.now()))
 
     @api.model
     def _get_sla_due_domain(self, now):
@@ -607,9 +609,9 @@ class AftersalesOrder(models.Model):
                 )
         # Quick update: no e-mail per activity (alerts by e-mail are opt-in)
         # and no per-record follower subscription.
-        self.env["mail.activity"].sudo().with_context(
-            mail_activity_quick_update=True
-        ).create(vals_list)
+        # The cron may run as any user, and assigns to others.
+        activities_sudo = self.env["mail.activity"].sudo()
+        activities_sudo.with_context(mail_activity_quick_update=True).create(vals_list)
 
     def _sla_send_warning_emails(self):
         template = self.env.ref(

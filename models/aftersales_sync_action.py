@@ -202,12 +202,16 @@ class AftersalesSyncAction(models.Model):
         order_ids = {action["order_id"] for action in parsed}
         # Only the technician's own orders, by the record rules.
         mine = Order.search([("id", "in", list(order_ids))])
+        # Read the assignee as superuser: center staff read orders they are
+        # not the technician of, and only the technician may sync.
+        mine_sudo = mine.sudo()
         if set(mine.ids) != order_ids or not all(
-            order.technician_id.user_id == user for order in mine.sudo()
+            order.technician_id.user_id == user for order in mine_sudo
         ):
             raise AccessError(
                 self.env._("You can only sync work orders assigned to you.")
             )
+        # Technicians read their own log only; the lookup is by their user.
         done_sudo = self.sudo().search(
             [
                 ("user_id", "=", user.id),
