@@ -263,15 +263,13 @@ class AftersalesController(CustomerPortal):
         do not count against the link's request limit (a page shows many);
         wrong tokens count against the address like the page's."""
         address_key = f"approval-address:{self._remote_address()}"
-        if self._is_limited(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS):
-            return request.make_response("", status=429)
         try:
             order_sudo = self._document_check_access(
                 "aftersales.order", order_id, access_token
             )
         except (AccessError, MissingError):
-            self._count_attempt(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS)
-            return request.make_response("", status=404)
+            limited = self._count_attempt(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS)
+            return request.make_response("", status=429 if limited else 404)
         media_sudo = order_sudo._get_approval_page_media().filtered(
             lambda m: m.id == media_id
         )
