@@ -1,4 +1,5 @@
 import hashlib
+import ipaddress
 import json
 import logging
 
@@ -25,14 +26,41 @@ def _json_response(status, **values):
     return request.make_json_response(values, status=status)
 
 
+def limit_address(address):
+    """The client address as the limits key it: an IPv4 address as is, an
+    IPv6 one by its /64 network (one subscriber gets a whole /64, and would
+    otherwise have a fresh address, and a fresh counter, per attempt)."""
+    if not address:
+        return "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if ip.version == 6 and ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 class AftersalesController(CustomerPortal):
     # ------------------------------------------------------------
     # Abuse limits
     # ------------------------------------------------------------
 
+    # The client's address is werkzeug's remote_addr as Odoo gives it: behind
+    # a reverse proxy, Odoo's proxy_mode (ProxyFix, one hop) makes it the
+    # address the proxy saw; nothing here reads X-Forwarded-For itself.
+
     @staticmethod
     def _remote_address():
+        """The client's address, as recorded with what it does."""
         return request.httprequest.remote_addr or "unknown"
+
+    @staticmethod
+    def _limit_address():
+        """The client's address as the per-address limits key it."""
+        return limit_address(request.httprequest.remote_addr)
 
     @staticmethod
     def _is_limited(key, limit):
@@ -41,6 +69,8 @@ class AftersalesController(CustomerPortal):
 
     @staticmethod
     def _count_attempt(key, limit):
+        """Count one attempt; True when it is over the limit. Counted in the
+        request's transaction: answer with a response, do not raise after."""
         return request.env["aftersales.rate.limit"]._hit(key, limit[1]) > limit[0]
 
     # ------------------------------------------------------------
@@ -139,25 +169,23 @@ class AftersalesController(CustomerPortal):
         """(order, None) for a valid link, the order in sudo; (None, error
         response) for a wrong link or when the attempt limits are reached."""
         address_key = f"approval-address:{self._remote_address()}"
-        if self._is_limited(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS):
-            return None, request.make_response(
-                self._render_approval_error("limit"), status=429
-            )
         try:
             order_sudo = self._document_check_access(
                 "aftersales.order", order_id, access_token
             )
         except (AccessError, MissingError):
-            self._count_attempt(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS)
+            # Only failures count and only failures are refused: others' wrong
+            # tries on a shared address never lock out a valid link's holder.
+            limited = self._count_attempt(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS)
             _logger.info(
                 "Approval page %s refused a wrong token from %s",
                 order_id,
                 self._remote_address(),
             )
-            # A response, not an exception: the request must not roll back
-            # (the attempt is counted in its own transaction anyway).
+            # A response, not an exception: the count must commit.
             return None, request.make_response(
-                self._render_approval_error("invalid"), status=404
+                self._render_approval_error("limit" if limited else "invalid"),
+                status=429 if limited else 404,
             )
         token_key = (
             "approval-token:"
@@ -235,15 +263,13 @@ class AftersalesController(CustomerPortal):
         do not count against the link's request limit (a page shows many);
         wrong tokens count against the address like the page's."""
         address_key = f"approval-address:{self._remote_address()}"
-        if self._is_limited(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS):
-            return request.make_response("", status=429)
         try:
             order_sudo = self._document_check_access(
                 "aftersales.order", order_id, access_token
             )
         except (AccessError, MissingError):
-            self._count_attempt(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS)
-            return request.make_response("", status=404)
+            limited = self._count_attempt(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS)
+            return request.make_response("", status=429 if limited else 404)
         media_sudo = order_sudo._get_approval_page_media().filtered(
             lambda m: m.id == media_id
         )

@@ -8,6 +8,7 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..models.aftersales_order_portal import MAX_PORTAL_PHOTOS, PORTAL_OPEN_STATES
+from ..models.aftersales_qr_verification import CodeQuotaError
 from .main import AftersalesController
 
 _logger = logging.getLogger(__name__)
@@ -15,8 +16,10 @@ _logger = logging.getLogger(__name__)
 # Bounded attempts: (attempts, window in seconds).
 LIMIT_REQUESTS_PER_USER = (20, 3600)
 LIMIT_QR_FAILURES_PER_ADDRESS = (20, 600)
-LIMIT_QR_CODES_PER_UNIT = (5, 3600)
 LIMIT_QR_CODES_PER_ADDRESS = (10, 3600)
+# Codes tried, right or wrong: six digits are few, so these are refused before
+# they are compared (the quotas per unit and number are the model's).
+LIMIT_QR_CODE_TRIES_PER_ADDRESS = (15, 3600)
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
@@ -441,19 +444,24 @@ class AftersalesCustomerPortal(AftersalesController):
 
     def _qr_unit(self, token):
         """(unit as superuser, None) for a known token; (None, response) for an
-        unknown one or when the address made too many wrong tries."""
-        address_key = f"qr-address:{self._remote_address()}"
-        if self._is_limited(address_key, LIMIT_QR_FAILURES_PER_ADDRESS):
-            return None, request.make_response(
-                self._render_approval_error("limit"), status=429
-            )
+        unknown one."""
         unit_sudo = request.env["stock.lot"]._aftersales_get_by_qr_token(token)
         if not unit_sudo:
-            self._count_attempt(address_key, LIMIT_QR_FAILURES_PER_ADDRESS)
-            return None, request.make_response(
-                self._render_approval_error("invalid"), status=404
-            )
+            return None, self._qr_refuse_token()
         return unit_sudo, None
+
+    def _qr_refuse_token(self):
+        """The answer to an unknown token or key, counted per address: 404,
+        then 429 past the limit. Known tokens are looked up first and never
+        refused, so that others' failures on a shared address (NAT, proxy)
+        never lock out the holder of a sticker (F7)."""
+        limited = self._count_attempt(
+            f"qr-address:{self._limit_address()}", LIMIT_QR_FAILURES_PER_ADDRESS
+        )
+        return request.make_response(
+            self._render_approval_error("limit" if limited else "invalid"),
+            status=429 if limited else 404,
+        )
 
     def _qr_values(self, unit_sudo, token, **kwargs):
         return {
@@ -497,34 +505,35 @@ class AftersalesCustomerPortal(AftersalesController):
         sitemap=False,
     )
     def aftersales_qr_send_code(self, token, phone=None, **kwargs):
-        """Text a code to the number given, within bounds per unit and address."""
+        """Text a code to the number given, within bounds per address here and
+        per unit, number and company in the model."""
         unit_sudo, refused = self._qr_unit(token)
         if refused:
             return refused
-        token_key = f"qr-code:{unit_sudo.id}"
-        address_key = f"qr-code-address:{self._remote_address()}"
-        if self._count_attempt(token_key, LIMIT_QR_CODES_PER_UNIT) or (
-            self._count_attempt(address_key, LIMIT_QR_CODES_PER_ADDRESS)
-        ):
-            return request.render(
-                "aftersales.qr_landing",
-                self._qr_values(unit_sudo, token, error="limit", phone=phone),
-                status=429,
-            )
-        # The public user may not create verifications nor queue SMS; the
-        # unit is known and the attempts are bounded above.
-        Verification_sudo = request.env["aftersales.qr.verification"].sudo()
-        try:
-            verification_sudo = Verification_sudo._start(unit_sudo, phone or "")
-        except UserError as error:
-            return request.render(
-                "aftersales.qr_landing",
-                self._qr_values(unit_sudo, token, error=error.args[0], phone=phone),
-                status=400,
-            )
+        error, status = "limit", 429
+        address_key = f"qr-code-address:{self._limit_address()}"
+        if not self._count_attempt(address_key, LIMIT_QR_CODES_PER_ADDRESS):
+            # The public user may not create verifications nor queue SMS; the
+            # unit is known and the codes are bounded above and in _start.
+            Verification_sudo = request.env["aftersales.qr.verification"].sudo()
+            try:
+                verification_sudo = Verification_sudo._start(unit_sudo, phone or "")
+            except CodeQuotaError as quota:
+                error = quota.args[0]
+            except UserError as refusal:
+                error, status = refusal.args[0], 400
+            else:
+                return request.render(
+                    "aftersales.qr_verify",
+                    self._qr_values(
+                        unit_sudo, token, key=verification_sudo.key, form={}
+                    ),
+                )
+        # A response, not an exception: the counts above must commit.
         return request.render(
-            "aftersales.qr_verify",
-            self._qr_values(unit_sudo, token, key=verification_sudo.key, form={}),
+            "aftersales.qr_landing",
+            self._qr_values(unit_sudo, token, error=error, phone=phone),
+            status=status,
         )
 
     @http.route(
@@ -544,34 +553,40 @@ class AftersalesCustomerPortal(AftersalesController):
             request.env["aftersales.qr.verification"].sudo()._get_by_key(key)
         )
         if not verification_sudo or verification_sudo.lot_id != unit_sudo:
-            return request.make_response(
-                self._render_approval_error("invalid"), status=404
-            )
+            return self._qr_refuse_token()
         values = self._qr_values(unit_sudo, token, key=key, form=kwargs)
+        tries_key = f"qr-code-try:{self._limit_address()}"
+        if self._count_attempt(tries_key, LIMIT_QR_CODE_TRIES_PER_ADDRESS):
+            values["error"] = request.env._(
+                "Too many codes tried from your network. Please try again later."
+            )
+            return request.render("aftersales.qr_verify", values, status=429)
         try:
-            # First, out of the savepoint below: a wrong code must count.
-            verification_sudo._check_code(code)
-            Order = request.env["aftersales.order"]
-            with request.env.cr.savepoint():
-                order_sudo = verification_sudo._request_service(
-                    code,
-                    {
-                        "name": kwargs.get("name"),
-                        "service_type_id": kwargs.get("service_type_id"),
-                        "description": kwargs.get("description"),
-                        "preferred_date": Order._portal_parse_preferred_date(
-                            kwargs.get("preferred_date"),
-                            unit_sudo.company_id.partner_id.tz or "UTC",
-                        ),
-                        "photos": self._read_request_photos(),
-                    },
-                )
+            order_sudo, refusal = verification_sudo._request_service(
+                code, self._qr_request_values(unit_sudo, kwargs)
+            )
         except UserError as error:
-            values["error"] = error.args[0]
+            refusal = error.args[0]
+        if refusal:
+            # A response, not an exception: the attempt spent must commit.
+            values["error"] = refusal
             return request.render("aftersales.qr_verify", values, status=400)
         return request.render(
             "aftersales.qr_done", self._qr_values(unit_sudo, token, order=order_sudo)
         )
+
+    def _qr_request_values(self, unit_sudo, kwargs):
+        Order = request.env["aftersales.order"]
+        return {
+            "name": kwargs.get("name"),
+            "service_type_id": kwargs.get("service_type_id"),
+            "description": kwargs.get("description"),
+            "preferred_date": Order._portal_parse_preferred_date(
+                kwargs.get("preferred_date"),
+                unit_sudo.company_id.partner_id.tz or "UTC",
+            ),
+            "photos": self._read_request_photos(),
+        }
 
     # ------------------------------------------------------------
     # Dealers and branches

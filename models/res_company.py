@@ -169,6 +169,13 @@ class ResCompany(models.Model):
         help="Customers see the pictures attached to the work order when they "
         "approve it.",
     )
+    aftersales_qr_codes_per_day = fields.Integer(
+        string="QR Codes by SMS per Day",
+        default=200,
+        help="At most this many verification codes are texted a day to people "
+        "who scan a unit's QR code without an account (0: none). Bounds what "
+        "SMS pumping can cost.",
+    )
 
     # Field execution
     aftersales_media_max_mb = fields.Integer(

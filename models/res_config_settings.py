@@ -103,6 +103,9 @@ class ResConfigSettings(models.TransientModel):
     aftersales_approval_show_photos = fields.Boolean(
         related="company_id.aftersales_approval_show_photos", readonly=False
     )
+    aftersales_qr_codes_per_day = fields.Integer(
+        related="company_id.aftersales_qr_codes_per_day", readonly=False
+    )
     aftersales_media_max_mb = fields.Integer(
         related="company_id.aftersales_media_max_mb", readonly=False
     )
