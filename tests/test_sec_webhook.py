@@ -19,6 +19,50 @@ from odoo.tests.common import HOST, TEST_CURSOR_COOKIE_NAME
 from .common import PIXEL_PNG, AftersalesCommon, SmsCommon
 
 SYNC_URL = "/aftersales/technician/sync"
+# Run in the technician app's page: queue three actions, sync, check the queue.
+QUEUE_JS = """
+(async () => {
+    const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open("aftersales-technician");
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+    });
+    const put = (value) => new Promise((resolve, reject) => {
+        const tx = db.transaction("queue", "readwrite");
+        tx.objectStore("queue").put(value);
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+    });
+    const all = (store) => new Promise((resolve) => {
+        const request = db.transaction(store).objectStore(store).getAll();
+        request.onsuccess = () => resolve(request.result);
+    });
+    const at = new Date().toISOString();
+    const seq = Date.now() * 1000;
+    // Reassigned to a colleague while the phone was offline: refused whole.
+    await put({seq: seq + 1, id: "poison-not-mine-0001", order_id: OTHER,
+               kind: "start_travel", at, data: {}});
+    await put({seq: seq + 2, id: "malformed-photo-0001", order_id: ORDER,
+               kind: "photo", at, data: {name: "x.png", content: PNG,
+               kind: "evil"}});
+    await put({seq: seq + 3, id: "good-travel-00000001", order_id: ORDER,
+               kind: "start_travel", at, data: {}});
+    await window.aftersalesTechnicianApp.flush();
+    const queued = await all("queue");
+    const status = document.querySelector(".o_as_sync_status").textContent;
+    if (queued.length) {
+        throw new Error(`still queued: ${queued.map((a) => a.id)} (${status})`);
+    }
+    const parked = await all("parked");
+    if (parked.length !== 1 || parked[0].id !== "poison-not-mine-0001") {
+        throw new Error(`parked: ${JSON.stringify(parked)}`);
+    }
+    if (!parked[0].reason || !status.includes("2 not applied")) {
+        throw new Error(`status: ${status}, reason: ${parked[0].reason}`);
+    }
+    console.log("test successful");
+})().catch((error) => console.error(error.message));
+"""
 
 
 class RawHttpMixin:
@@ -488,3 +532,38 @@ class TestSecSync(SyncSecCommon):
         )
         self.assertNotIn("<script>", html.decode())
         self.assertIn("&lt;script&gt;", html.decode())
+
+
+@tagged("post_install", "-at_install")
+class TestSecTechnicianAppQueue(HttpCase, AftersalesCommon):
+    """F15, the phone's side: an action the server refuses for what it is
+    is parked, and the actions queued after it still sync."""
+
+    browser_size = "390x844"
+
+    def test_a_refused_action_is_parked_and_the_queue_drains(self):
+        order = self._order_in_state("accepted")
+        other = self._order_in_state(
+            "accepted", center=self.center_a2, technician=self.technician_a2
+        )
+        code = (
+            f"const ORDER = {order.id}, OTHER = {other.id}, "
+            f"PNG = {json.dumps(PIXEL_PNG)};\n{QUEUE_JS}"
+        )
+        self.browser_js(
+            "/my/technician",
+            code,
+            ready="window.aftersalesTechnicianApp && document.querySelector("
+            "'.o_as_sync_status').textContent.includes('All synced')",
+            login="as_tech_a1",
+        )
+        self.assertEqual(order.state, "on_the_way")
+        self.assertEqual(other.state, "accepted")
+        log = self.env["aftersales.sync.action"].search([], order="id")
+        self.assertEqual(
+            [(r.client_id, r.state) for r in log],
+            [
+                ("malformed-photo-0001", "conflict"),
+                ("good-travel-00000001", "applied"),
+            ],
+        )
