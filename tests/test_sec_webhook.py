@@ -567,3 +567,32 @@ class TestSecTechnicianAppQueue(HttpCase, AftersalesCommon):
                 ("good-travel-00000001", "applied"),
             ],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestSecSyncFeedback(SyncSecCommon):
+    def test_customer_feedback_is_escaped_in_the_chatter(self):
+        repair_type = self.env["aftersales.service.type"].create(
+            {"name": "Sec Repair", "code": "SCR", "approval_required": True}
+        )
+        self.center_a1.service_type_ids = [(4, repair_type.id)]
+        order = self._order_in_state(
+            "awaiting_approval", service_type_id=repair_type.id
+        )
+        script = "<script>alert(1)</script>"
+        response = self._sync(
+            [
+                self._action(
+                    "approval",
+                    order,
+                    decision="rejected",
+                    feedback=script,
+                    signed_by=script,
+                )
+            ]
+        )
+        self.assertEqual(response.json()["results"][0]["state"], "applied")
+        self.assertEqual(order.approval_ids.feedback, script)
+        bodies = "".join(order.message_ids.mapped("body"))
+        self.assertIn("&lt;script&gt;", bodies)
+        self.assertNotIn("<script>", bodies)
