@@ -144,9 +144,7 @@ class AftersalesSyncAction(models.Model):
             "error": False,
         }
         try:
-            parsed["order_id"] = self._parse_id(
-                action.get("order_id"), bad, self.env._("order_id")
-            )
+            parsed["order_id"] = self._parse_id(action.get("order_id"), bad, "order_id")
             kind = action.get("kind")
             if not isinstance(kind, str) or kind not in SYNC_KINDS:
                 raise bad(self.env._("unknown kind %(kind)s.", kind=repr(kind)[:40]))
@@ -165,7 +163,8 @@ class AftersalesSyncAction(models.Model):
 
     @api.model
     def _parse_id(self, value, bad, name):
-        """A record id the database can hold, or ValidationError."""
+        """A record id the database can hold, or ValidationError naming the
+        JSON key ``name``."""
         if (
             not isinstance(value, int)
             or isinstance(value, bool)
@@ -225,7 +224,7 @@ class AftersalesSyncAction(models.Model):
                     )
                 )
         if kind == "part":
-            self._parse_id(data.get("product_id"), bad, self.env._("product_id"))
+            self._parse_id(data.get("product_id"), bad, "product_id")
             quantity = data.get("quantity", 1)
             if (
                 not isinstance(quantity, (int, float))
