@@ -1,13 +1,15 @@
 import hashlib
 import ipaddress
-import json
 import logging
+from urllib.parse import parse_qsl
 
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
+
+from ..models.untrusted import is_storable_text, json_loads
 
 _logger = logging.getLogger(__name__)
 
@@ -20,6 +22,12 @@ SENDER_KEYS = ("from", "sender", "msisdn", "From", "originator")
 TEXT_KEYS = ("text", "body", "message", "Body", "content")
 REF_KEYS = ("id", "message_id", "MessageSid", "ref", "uuid")
 MAX_INBOUND_BODY = 16 * 1024
+# What a provider's request holds at most: flat fields, short ids.
+INBOUND_MIMETYPES = ("application/json", "application/x-www-form-urlencoded")
+MAX_INBOUND_DEPTH = 16
+MAX_INBOUND_FIELDS = 100
+MAX_INBOUND_SENDER = 128
+MAX_INBOUND_REF = 255
 
 
 def _json_response(status, **values):
@@ -78,23 +86,67 @@ class AftersalesController(CustomerPortal):
     # ------------------------------------------------------------
 
     @staticmethod
-    def _parse_inbound_payload(raw, content_type):
-        """(sender, text, provider ref) of a provider's request, or None."""
-        if "json" in (content_type or ""):
-            try:
-                payload = json.loads(raw or b"{}")
-            except ValueError:
-                return None
-        else:
-            payload = request.httprequest.form.to_dict()
+    def _parse_inbound_payload(raw, mimetype):
+        """(sender, text, provider ref) of a provider's request, read from the
+        raw bytes the signature covers; None when malformed."""
+        try:
+            if mimetype == "application/x-www-form-urlencoded":
+                payload = {}
+                for key, value in parse_qsl(
+                    raw.decode(),
+                    keep_blank_values=True,
+                    errors="strict",
+                    max_num_fields=MAX_INBOUND_FIELDS,
+                ):
+                    # The first value of a field, as werkzeug's form gives it.
+                    payload.setdefault(key, value)
+            else:
+                payload = json_loads(raw or b"{}", MAX_INBOUND_DEPTH)
+        except ValueError:
+            return None
         if not isinstance(payload, dict):
             return None
         sender = next((payload[k] for k in SENDER_KEYS if payload.get(k)), None)
         text = next((payload[k] for k in TEXT_KEYS if k in payload), "")
         ref = next((payload[k] for k in REF_KEYS if payload.get(k)), None)
+        ref = str(ref) if ref else ""
         if not isinstance(sender, str) or not isinstance(text, str):
             return None
-        return sender.strip(), text.strip(), str(ref) if ref else False
+        if len(sender) > MAX_INBOUND_SENDER or len(ref) > MAX_INBOUND_REF:
+            return None
+        if not all(is_storable_text(value) for value in (sender, text, ref)):
+            return None
+        return sender.strip(), text.strip(), ref or False
+
+    def _check_inbound_signature(self, gateway_sudo, raw):
+        """None for an authentic and fresh request, else the error response.
+
+        Checked before the address limit: a third party failing from the
+        provider's address (a shared NAT, a proxy) cannot lock the provider
+        out. Failures count per address, and past the limit get a 429.
+        """
+        headers = request.httprequest.headers
+        reason = "unknown_gateway"
+        if gateway_sudo:
+            reason = gateway_sudo._verify_signature(
+                headers.get("X-Aftersales-Timestamp"),
+                headers.get("X-Aftersales-Signature"),
+                raw,
+            )
+        if not reason:
+            return None
+        address = self._remote_address()
+        address_key = f"sms-inbound:{address}"
+        if self._is_limited(address_key, LIMIT_INBOUND_FAILURES_PER_ADDRESS):
+            _logger.warning("Inbound SMS refused: too many failures from %s", address)
+            return _json_response(429, error="too_many_attempts")
+        self._count_attempt(address_key, LIMIT_INBOUND_FAILURES_PER_ADDRESS)
+        _logger.warning("Inbound SMS refused (%s) from %s", reason, address)
+        status, error = {
+            "unknown_gateway": (404, "unknown_gateway"),
+            "timestamp": (403, "stale_or_missing_timestamp"),
+        }.get(reason, (403, "bad_signature"))
+        return _json_response(status, error=error)
 
     @http.route(
         "/aftersales/sms/inbound/<string:gateway_token>",
@@ -103,59 +155,36 @@ class AftersalesController(CustomerPortal):
         methods=["POST"],
         csrf=False,
         save_session=False,
+        # ir.http refuses a longer or unannounced body before reading it, and
+        # keeps the bytes received before Odoo parses a form out of them.
+        aftersales_max_body=MAX_INBOUND_BODY,
     )
     def aftersales_sms_inbound(self, gateway_token, **kwargs):
-        """A customer's SMS, forwarded by the gateway, signed with its secret."""
-        address = self._remote_address()
-        address_key = f"sms-inbound:{address}"
-        if self._is_limited(address_key, LIMIT_INBOUND_FAILURES_PER_ADDRESS):
-            _logger.warning("Inbound SMS refused: too many failures from %s", address)
-            return _json_response(429, error="too_many_attempts")
-
-        def refuse(status, error):
-            self._count_attempt(address_key, LIMIT_INBOUND_FAILURES_PER_ADDRESS)
-            _logger.warning("Inbound SMS refused (%s) from %s", error, address)
-            return _json_response(status, error=error)
-
+        """A customer's SMS, forwarded by the gateway, signed with its secret
+        over the exact bytes of the body (JSON or form-encoded)."""
         # Looking the gateway up by its token is what the public user cannot
-        # do; everything after runs only for an authentic request.
+        # do; everything after the signature runs only for an authentic request.
         gateway_sudo = request.env["aftersales.sms.gateway"]._get_by_inbound_token(
             gateway_token
         )
-        if not gateway_sudo:
-            return refuse(404, "unknown_gateway")
         raw = request.httprequest.get_data(cache=True)
-        if len(raw) > MAX_INBOUND_BODY:
-            return refuse(413, "too_large")
-        headers = request.httprequest.headers
-        reason = gateway_sudo._verify_signature(
-            headers.get("X-Aftersales-Timestamp"),
-            headers.get("X-Aftersales-Signature"),
-            raw,
-        )
-        if reason == "timestamp":
-            return refuse(403, "stale_or_missing_timestamp")
-        if reason:
-            return refuse(403, "bad_signature")
-        parsed = self._parse_inbound_payload(raw, request.httprequest.content_type)
+        refused = self._check_inbound_signature(gateway_sudo, raw)
+        if refused:
+            return refused
+        mimetype = request.httprequest.mimetype
+        if mimetype not in INBOUND_MIMETYPES:
+            return _json_response(415, error="unsupported_media_type")
+        parsed = self._parse_inbound_payload(raw, mimetype)
         if not parsed:
-            return refuse(400, "bad_payload")
+            return _json_response(400, error="bad_payload")
+        # Authentic: stored for the cron, which the public user cannot do.
+        inbound_sudo = request.env["aftersales.sms.inbound"].sudo()
+        signature = request.httprequest.headers["X-Aftersales-Signature"].lower()
         sender, text, ref = parsed
-        # Authentic from here on; the public user cannot write replies.
-        inbound_id = (
-            request.env["aftersales.sms.inbound"]
-            .sudo()
-            ._receive(
-                gateway_sudo,
-                headers.get("X-Aftersales-Signature").lower(),
-                ref,
-                sender,
-                text,
-            )
-        )
+        inbound_id = inbound_sudo._receive(gateway_sudo, signature, ref, sender, text)
         if not inbound_id:
             # Authentic, so not an attack on the address: a provider retrying.
-            _logger.warning("Inbound SMS refused (replayed) from %s", address)
+            _logger.warning("Inbound SMS refused (replayed): %s", signature[:12])
             return _json_response(409, error="replayed")
         # Applied by a cron woken at once: the gateway gets its answer now and
         # the decision runs in its own transaction (see _process_pending).

@@ -6,9 +6,13 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.http import request
 from odoo.tools.misc import file_path
 
+from ..models.untrusted import json_loads
+
 _logger = logging.getLogger(__name__)
 
 MAX_SYNC_BODY = 20 * 1024 * 1024
+# {"actions": [{"data": {...}}]}: the deepest value the phone sends is at 4.
+MAX_SYNC_DEPTH = 8
 
 
 def _json(status, **values):
@@ -23,6 +27,8 @@ class AftersalesTechnicianController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
+        # ir.http refuses a longer or unannounced body before reading it.
+        aftersales_max_body=MAX_SYNC_BODY,
     )
     def aftersales_technician_sync(self, **kwargs):
         """Apply the actions a technician's phone queued, possibly offline.
@@ -30,24 +36,24 @@ class AftersalesTechnicianController(http.Controller):
         The body is JSON ``{"actions": [{"id", "order_id", "kind", "at",
         "data"}]}``; the session authenticates and the ``X-CSRF-Token`` header
         must hold the page's CSRF token (checked here: Odoo's check reads form
-        fields, not a JSON body). Answers 200 with one result per action, 400
-        for a malformed body (nothing applied), 403 for someone else's order
-        or a user who is no technician (nothing applied).
+        fields, not a JSON body). Answers 200 with one result per action (a
+        malformed action is a conflict), 400 for a malformed body (nothing
+        applied), 403 for someone else's order or a user who is no technician
+        (nothing applied).
         """
         if not request.validate_csrf(request.httprequest.headers.get("X-CSRF-Token")):
             return _json(400, error="bad_csrf_token")
         user = request.env.user
         if not user.has_group("aftersales.group_technician"):
             return _json(403, error="not_a_technician")
-        raw = request.httprequest.get_data(cache=False)
-        if len(raw) > MAX_SYNC_BODY:
-            return _json(413, error="too_large")
         try:
-            body = json.loads(raw or b"null")
+            body = json_loads(request.httprequest.get_data() or b"null", MAX_SYNC_DEPTH)
         except ValueError:
             return _json(400, error="bad_json")
         if not isinstance(body, dict):
-            return _json(400, error="bad_payload", message="Send a JSON object.")
+            return _json(
+                400, error="bad_payload", message=request.env._("Send a JSON object.")
+            )
         try:
             results = request.env["aftersales.sync.action"]._sync(
                 user, body.get("actions")

@@ -44,6 +44,7 @@ from . import aftersales_sms_gateway
 from . import aftersales_sms_keyword
 from . import aftersales_sms_inbound
 from . import aftersales_rate_limit
+from . import ir_http
 from . import sms_sms
 from . import mail_notification
 from . import sale_order

@@ -1,11 +1,17 @@
 import base64
 import binascii
 import json
+import logging
+import math
 import re
 from datetime import UTC, datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .untrusted import is_storable_text
+
+_logger = logging.getLogger(__name__)
 
 # What a technician's phone may replay, and the order method behind each step.
 SYNC_TRANSITIONS = {
@@ -18,6 +24,13 @@ SYNC_KINDS = (*SYNC_TRANSITIONS, "worklog", "photo", "part", "approval")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 MAX_ACTIONS_PER_SYNC = 100
 MAX_TEXT = 4000
+# Beyond these a value cannot be a record id (PostgreSQL integer) or a part
+# used on one visit; refused before the ORM, the database or a settlement.
+MAX_RECORD_ID = 2**31 - 1
+MAX_PART_QUANTITY = 10000
+# Texts a phone may send, and what of its data the log keeps.
+TEXT_KEYS = ("fault_found", "work_done", "name", "feedback", "signed_by")
+PAYLOAD_KEYS = (*TEXT_KEYS, "kind", "product_id", "quantity", "decision")
 
 
 class AftersalesSyncAction(models.Model):
@@ -85,8 +98,9 @@ class AftersalesSyncAction(models.Model):
 
     @api.model
     def _parse_batch(self, actions):
-        """Check the shape of every action before applying any; raise
-        ValidationError naming the first bad one."""
+        """Check the shape of the batch and of every action before applying
+        any; raise ValidationError when the batch cannot be answered action by
+        action. A malformed action is kept with its reason in "error"."""
         if not isinstance(actions, list) or not actions:
             raise ValidationError(self.env._("Send a non-empty list of actions."))
         if len(actions) > MAX_ACTIONS_PER_SYNC:
@@ -105,6 +119,11 @@ class AftersalesSyncAction(models.Model):
 
     @api.model
     def _parse_action(self, index, action):
+        """The checked action. Without an id of its own it cannot be answered
+        alone: ValidationError. Any other problem is kept in "error": the
+        action is answered as a conflict and the actions after it still apply,
+        so that one bad action never blocks the phone's queue."""
+
         def bad(reason):
             return ValidationError(
                 self.env._("Action %(index)s: %(reason)s", index=index, reason=reason)
@@ -113,27 +132,46 @@ class AftersalesSyncAction(models.Model):
         if not isinstance(action, dict):
             raise bad(self.env._("not an object."))
         client_id = action.get("id")
-        if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
             raise bad(self.env._("its id must be 8 to 64 letters, digits or dashes."))
-        order_id = action.get("order_id")
-        if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
-            raise bad(self.env._("order_id must be a positive integer."))
-        kind = action.get("kind")
-        if kind not in SYNC_KINDS:
-            raise bad(self.env._("unknown kind %(kind)r.", kind=kind))
-        client_date = self._parse_client_date(action.get("at"), bad)
-        data = action.get("data") or {}
-        if not isinstance(data, dict):
-            raise bad(self.env._("data must be an object."))
-        content = self._parse_data(kind, data, bad)
-        return {
+        parsed = {
             "client_id": client_id,
-            "order_id": order_id,
-            "kind": kind,
-            "client_date": client_date,
-            "data": data,
-            "content": content,
+            "order_id": False,
+            "kind": False,
+            "client_date": False,
+            "data": {},
+            "content": None,
+            "error": False,
         }
+        try:
+            parsed["order_id"] = self._parse_id(action.get("order_id"), bad, "order_id")
+            kind = action.get("kind")
+            if not isinstance(kind, str) or kind not in SYNC_KINDS:
+                raise bad(self.env._("unknown kind %(kind)s.", kind=repr(kind)[:40]))
+            parsed["kind"] = kind
+            data = action.get("data") or {}
+            if not isinstance(data, dict):
+                raise bad(self.env._("data must be an object."))
+            parsed["data"] = data
+            parsed["client_date"] = self._parse_client_date(action.get("at"), bad)
+            # First, so that a photo refused for its data is still kept.
+            parsed["content"] = self._parse_content(kind, data, bad)
+            self._parse_data(kind, data, bad)
+        except ValidationError as error:
+            parsed["error"] = error.args[0]
+        return parsed
+
+    @api.model
+    def _parse_id(self, value, bad, name):
+        """A record id the database can hold, or ValidationError naming the
+        JSON key ``name``."""
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or not 0 < value <= MAX_RECORD_ID
+        ):
+            raise bad(self.env._("%(name)s must be a record id.", name=name))
+        return value
 
     @api.model
     def _parse_client_date(self, at, bad):
@@ -141,32 +179,65 @@ class AftersalesSyncAction(models.Model):
         if at is None:
             return False
         try:
-            client_date = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
-        except ValueError:
+            if not isinstance(at, str):
+                raise ValueError(at)
+            client_date = datetime.fromisoformat(at.replace("Z", "+00:00"))
+            if client_date.tzinfo:
+                client_date = client_date.astimezone(UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError):
             raise bad(self.env._("'at' is not an ISO date and time.")) from None
-        if client_date.tzinfo:
-            client_date = client_date.astimezone(UTC).replace(tzinfo=None)
         # A phone's clock may run ahead: nothing was done in the future.
         return min(client_date.replace(microsecond=0), fields.Datetime.now())
 
     @api.model
+    def _parse_content(self, kind, data, bad):
+        """The bytes of a photo or of a drawn signature, if any."""
+        key = {"photo": "content", "approval": "signature"}.get(kind)
+        if not key or (kind == "approval" and not data.get(key)):
+            return None
+        value = data.get(key) or ""
+        try:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            content = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise bad(
+                self.env._("the photo is not base64.")
+                if kind == "photo"
+                else self.env._("the signature is not base64.")
+            ) from None
+        if kind == "photo" and not content:
+            raise bad(self.env._("the photo is empty."))
+        return content
+
+    @api.model
     def _parse_data(self, kind, data, bad):
-        """Check the data of ``kind``; return the photo's bytes, if any."""
-        content = None
+        """Check the data of ``kind``, bounds included: what the ORM, the
+        database or the settlement could not take is refused here."""
         if kind == "photo":
-            try:
-                content = base64.b64decode(data.get("content") or "", validate=True)
-            except (binascii.Error, ValueError):
-                raise bad(self.env._("the photo is not base64.")) from None
-            if not content:
-                raise bad(self.env._("the photo is empty."))
+            media_kind = data.get("kind") or "work"
+            Media = self.env["aftersales.order.media"]
+            if media_kind not in Media._fields["kind"].get_values(self.env):
+                raise bad(
+                    self.env._(
+                        "unknown photo kind %(kind)s.", kind=repr(media_kind)[:40]
+                    )
+                )
         if kind == "part":
-            product_id = data.get("product_id")
+            self._parse_id(data.get("product_id"), bad, "product_id")
             quantity = data.get("quantity", 1)
-            if not isinstance(product_id, int) or product_id <= 0:
-                raise bad(self.env._("a part needs its product_id."))
-            if not isinstance(quantity, (int, float)) or quantity <= 0:
-                raise bad(self.env._("a part needs a positive quantity."))
+            if (
+                not isinstance(quantity, (int, float))
+                or isinstance(quantity, bool)
+                or not math.isfinite(quantity)
+                or not 0 < quantity <= MAX_PART_QUANTITY
+            ):
+                raise bad(
+                    self.env._(
+                        "a part needs a quantity above 0 and at most %(max)s.",
+                        max=MAX_PART_QUANTITY,
+                    )
+                )
         if kind == "approval":
             if data.get("decision") not in ("approved", "rejected"):
                 raise bad(self.env._("a decision is approved or rejected."))
@@ -175,15 +246,11 @@ class AftersalesSyncAction(models.Model):
                 and not str(data.get("feedback") or "").strip()
             ):
                 raise bad(self.env._("a rejection needs the customer's reason."))
-            if data.get("signature"):
-                try:
-                    content = base64.b64decode(data["signature"], validate=True)
-                except (binascii.Error, ValueError):
-                    raise bad(self.env._("the signature is not base64.")) from None
-        for key in ("fault_found", "work_done", "name", "feedback", "signed_by"):
-            if key in data and not isinstance(data[key], str):
+        for key in TEXT_KEYS:
+            if key in data and not (
+                isinstance(data[key], str) and is_storable_text(data[key])
+            ):
                 raise bad(self.env._("%(key)s must be text.", key=key))
-        return content
 
     # ------------------------------------------------------------
     # Applying
@@ -195,11 +262,12 @@ class AftersalesSyncAction(models.Model):
         in order: {id, state, message, order_state}.
 
         Raises ValidationError for a malformed batch and AccessError when an
-        action names an order that is not the user's: nothing is applied.
+        action names an order that is not the user's: nothing is applied. A
+        malformed action is a conflict, and the others still apply.
         """
         parsed = self._parse_batch(actions)
         Order = self.env["aftersales.order"].with_user(user)
-        order_ids = {action["order_id"] for action in parsed}
+        order_ids = {action["order_id"] for action in parsed if action["order_id"]}
         # Only the technician's own orders, by the record rules.
         mine = Order.search([("id", "in", list(order_ids))])
         # Read the assignee as superuser: center staff read orders they are
@@ -221,11 +289,21 @@ class AftersalesSyncAction(models.Model):
         done_by_id = {record.client_id: record for record in done_sudo}
         results = []
         for action in parsed:
+            order = Order.browse(action["order_id"])
             record_sudo = done_by_id.get(action["client_id"])
-            if not record_sudo:
-                record_sudo = self._apply(
-                    user, Order.browse(action["order_id"]), action
+            if not record_sudo and not action["kind"]:
+                # No order or no kind to log it under: answered, not kept.
+                results.append(
+                    {
+                        "id": action["client_id"],
+                        "state": "conflict",
+                        "message": action["error"],
+                        "order_state": order.state or False,
+                    }
                 )
+                continue
+            if not record_sudo:
+                record_sudo = self._apply(user, order, action)
             results.append(record_sudo._result())
         return results
 
@@ -240,14 +318,23 @@ class AftersalesSyncAction(models.Model):
 
     @api.model
     def _apply(self, user, order, action):
-        """Apply one action as the technician; a refusal by the order's rules
-        (cancelled meanwhile, wrong step, ...) is a conflict, kept."""
-        state, message = "applied", False
-        try:
-            with self.env.cr.savepoint():
-                self._apply_kind(order, action)
-        except (UserError, ValidationError, AccessError) as error:
-            state, message = "conflict", error.args[0]
+        """Apply one action as the technician; a malformed action, or one the
+        order's rules refuse (cancelled meanwhile, wrong step, ...), is a
+        conflict, kept with what was sent."""
+        state, message = "conflict", action["error"]
+        if not message:
+            try:
+                with self.env.cr.savepoint():
+                    self._apply_kind(order, action)
+                state = "applied"
+            except (UserError, ValidationError, AccessError) as error:
+                message = error.args[0]
+            except ValueError as error:
+                # A value the ORM refused that the checks above let through.
+                _logger.warning(
+                    "Sync action %s refused: %s", action["client_id"], error
+                )
+                message = self.env._("The server could not apply this action.")
         # The technician may not write the log; the action was checked above.
         return self.sudo().create(
             {
@@ -256,11 +343,7 @@ class AftersalesSyncAction(models.Model):
                 "order_id": order.id,
                 "kind": action["kind"],
                 "client_date": action["client_date"],
-                "payload": {
-                    key: value
-                    for key, value in action["data"].items()
-                    if key not in ("content", "signature")
-                },
+                "payload": self._prepare_payload(action["data"]),
                 "file": base64.b64encode(action["content"])
                 if action["content"]
                 else False,
@@ -268,6 +351,20 @@ class AftersalesSyncAction(models.Model):
                 "message": message,
             }
         )
+
+    @api.model
+    def _prepare_payload(self, data):
+        """What is logged of the data sent: the known fields only, with the
+        values the database can store (the bytes go in ``file``)."""
+        payload = {}
+        for key in PAYLOAD_KEYS:
+            value = data.get(key)
+            if isinstance(value, str):
+                if is_storable_text(value):
+                    payload[key] = value[:MAX_TEXT]
+            elif isinstance(value, (bool, int, float)):
+                payload[key] = value
+        return payload
 
     @api.model
     def _apply_kind(self, order, action):

@@ -124,11 +124,6 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
             ('["a list"]', None),
             (None, []),
             (None, [good, {**self._action("start"), "id": "x"}]),
-            (None, [good, {**self._action("start"), "kind": "explode"}]),
-            (None, [good, {**self._action("start"), "order_id": "12"}]),
-            (None, [good, {**self._action("start"), "at": "yesterday"}]),
-            (None, [good, self._action("photo", content="%%% not base64")]),
-            (None, [good, self._action("part", product_id="abc")]),
             (None, [good, good]),
         ]
         for raw, actions in cases:
@@ -137,6 +132,27 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
                 self.assertEqual(response.status_code, 400, response.text)
                 self.assertIn("error", response.json())
         self.assertEqual(self._counts(), before)
+
+    def test_a_malformed_action_is_a_conflict_and_the_rest_apply(self):
+        # Answered one by one: a bad action must not block the phone's queue.
+        cases = [
+            {**self._action("start"), "kind": "explode"},
+            {**self._action("start"), "order_id": "12"},
+            {**self._action("start"), "at": "yesterday"},
+            self._action("photo", content="%%% not base64"),
+            self._action("part", product_id="abc"),
+        ]
+        for bad in cases:
+            with self.subTest(bad=bad):
+                good = self._action("worklog", work_done="Checked")
+                response = self._sync([bad, good])
+                self.assertEqual(response.status_code, 200, response.text)
+                self.assertEqual(
+                    [(r["id"], r["state"]) for r in response.json()["results"]],
+                    [(bad["id"], "conflict"), (good["id"], "applied")],
+                )
+        self.assertEqual(self.order.state, "accepted")
+        self.assertFalse(self.order.media_ids)
 
     def test_csrf_and_login_are_required(self):
         before = self._counts()
@@ -199,7 +215,10 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         rejected_without_reason = self._sync(
             [self._action("approval", order, decision="rejected")]
         )
-        self.assertEqual(rejected_without_reason.status_code, 400)
+        self.assertEqual(
+            rejected_without_reason.json()["results"][0]["state"], "conflict"
+        )
+        self.assertFalse(order.approval_ids)
         response = self._sync(
             [
                 self._action(

@@ -33,22 +33,49 @@
     // Queue (IndexedDB)
     // ------------------------------------------------------------------
 
+    // Refusals of a whole batch that come from one of its actions (not from
+    // the session): that action would be refused again at every replay.
+    const ACTION_REFUSALS = ["bad_json", "bad_payload", "not_your_order", "too_large"];
+    // The server takes at most this many actions per sync.
+    const MAX_BATCH = 100;
+
+    let dbPromise = null;
+
     function openDb() {
-        return new Promise((resolve, reject) => {
-            const request = indexedDB.open("aftersales-technician", 1);
-            request.onupgradeneeded = () => {
-                request.result.createObjectStore("queue", { keyPath: "id" });
-            };
-            request.onsuccess = () => resolve(request.result);
-            request.onerror = () => reject(request.error);
-        });
+        if (!dbPromise) {
+            dbPromise = new Promise((resolve, reject) => {
+                // Version 2: actions the server refused for what they are are
+                // parked aside (kept, never replayed).
+                const request = indexedDB.open("aftersales-technician", 2);
+                request.onupgradeneeded = () => {
+                    for (const name of ["queue", "parked"]) {
+                        if (!request.result.objectStoreNames.contains(name)) {
+                            request.result.createObjectStore(name, { keyPath: "id" });
+                        }
+                    }
+                };
+                request.onsuccess = () => {
+                    // A newer page upgrading the database: let it.
+                    request.result.onversionchange = () => {
+                        request.result.close();
+                        dbPromise = null;
+                    };
+                    resolve(request.result);
+                };
+                request.onerror = () => {
+                    dbPromise = null;
+                    reject(request.error);
+                };
+            });
+        }
+        return dbPromise;
     }
 
-    async function queueOp(mode, fn) {
+    async function queueOp(mode, fn, stores = "queue") {
         const db = await openDb();
         return new Promise((resolve, reject) => {
-            const tx = db.transaction("queue", mode);
-            const result = fn(tx.objectStore("queue"));
+            const tx = db.transaction(stores, mode);
+            const result = fn(tx.objectStore("queue"), tx);
             tx.oncomplete = () => resolve(result && result.result);
             tx.onerror = () => reject(tx.error);
         });
@@ -59,6 +86,19 @@
         all: () => queueOp("readonly", (store) => store.getAll()),
         remove: (ids) =>
             queueOp("readwrite", (store) => ids.forEach((id) => store.delete(id))),
+        park: (action, reason) =>
+            queueOp(
+                "readwrite",
+                (store, tx) => {
+                    store.delete(action.id);
+                    tx.objectStore("parked").put({
+                        ...action,
+                        reason,
+                        parked_at: new Date().toISOString(),
+                    });
+                },
+                ["queue", "parked"]
+            ),
     };
 
     function newId() {
@@ -150,21 +190,17 @@
             }
             this.syncing = true;
             try {
-                const response = await fetch(SYNC_URL, {
-                    method: "POST",
-                    credentials: "same-origin",
-                    headers: {
-                        "Content-Type": "application/json",
-                        "X-CSRF-Token": this.csrf,
-                    },
-                    body: JSON.stringify({ actions: pending }),
-                });
-                const data = await response.json();
-                if (response.status === 200) {
-                    await queue.remove(data.results.map((result) => result.id));
-                    this.conflicts = this.conflicts.concat(
-                        data.results.filter((result) => result.state === "conflict")
+                const refusal = await this.replay(pending.slice(0, MAX_BATCH));
+                if (refusal) {
+                    // Refused for the session (e.g. logged out): keep it all,
+                    // say so, do not loop.
+                    this.flushAgain = false;
+                    this.setStatus(
+                        `Sync refused: ${refusal.message || refusal.error}`,
+                        "danger"
                     );
+                } else {
+                    this.flushAgain = this.flushAgain || pending.length > MAX_BATCH;
                     await this.loadOrders();
                     const last = this.conflicts[this.conflicts.length - 1];
                     this.setStatus(
@@ -173,10 +209,6 @@
                             : "All synced",
                         last ? "danger" : "success"
                     );
-                } else {
-                    // Refused as a whole (4xx): keep it, say so, do not loop.
-                    this.flushAgain = false;
-                    this.setStatus(`Sync refused: ${data.message || data.error}`, "danger");
                 }
             } catch {
                 this.flushAgain = false;
@@ -188,6 +220,49 @@
             if (this.flushAgain) {
                 await this.flush();
             }
+        }
+
+        /**
+         * Send ``actions`` in order. The server answers each (applied or
+         * conflict, removed from the queue either way), or refuses the whole
+         * batch: when that comes from one of its actions, find it by sending
+         * them one at a time and park it, so that one bad action never blocks
+         * the queue. Returns the refusal that is not about an action, if any.
+         */
+        async replay(actions) {
+            const response = await fetch(SYNC_URL, {
+                method: "POST",
+                credentials: "same-origin",
+                headers: {
+                    "Content-Type": "application/json",
+                    "X-CSRF-Token": this.csrf,
+                },
+                body: JSON.stringify({ actions }),
+            });
+            const data = await response.json();
+            if (response.status === 200) {
+                await queue.remove(data.results.map((result) => result.id));
+                this.conflicts = this.conflicts.concat(
+                    data.results.filter((result) => result.state === "conflict")
+                );
+                return null;
+            }
+            if (!ACTION_REFUSALS.includes(data.error)) {
+                return data;
+            }
+            if (actions.length === 1) {
+                const message = data.message || data.error;
+                await queue.park(actions[0], message);
+                this.conflicts.push({ id: actions[0].id, state: "refused", message });
+                return null;
+            }
+            for (const action of actions) {
+                const refusal = await this.replay([action]);
+                if (refusal) {
+                    return refusal;
+                }
+            }
+            return null;
         }
 
         setStatus(text, tone) {
