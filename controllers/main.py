@@ -249,12 +249,8 @@ class AftersalesController(CustomerPortal):
         )
         if not media_sudo or not order_sudo.company_id.aftersales_approval_show_photos:
             return request.make_response("", status=404)
-        field = "thumbnail" if size == "thumb" else "image_1024"
-        return (
-            request.env["ir.binary"]
-            ._get_image_stream_from(media_sudo, field)
-            .get_response()
-        )
+        stream, inline = media_sudo._get_customer_stream(size)
+        return stream.get_response(as_attachment=not inline)
 
     @http.route(
         "/aftersales/approval/<int:order_id>/decide",
