@@ -469,10 +469,12 @@ class TestSecReports(HttpCase, ContentCommon):
             '<img src="data:image/png;base64,iVBORw0KGgo=" alt="logo"/>'
             '<img src="/web/image/res.company/1/logo"/>'
             '<img src="http://evil.example/a.png"/>'
+            '<img srcset="/ok.png 1x, /ok2.png 2x"/>'
             '<img srcset="/ok.png 1x, http://evil.example/b.png 2x"/>'
             "<div style=\"background: url('/base/static/img/bg.jpg')\">a</div>"
             '<div style="color: red; background: u\\72l(//evil.example/c.png)">b</div>'
-            '<style>@import "http://evil.example/d.css"; p { color: blue }</style>'
+            '<style>@import "http://evil.example/d.css"; p { color: red }</style>'
+            "<style>p { color: blue }</style>"
             '<iframe src="/web"></iframe><embed src="x"/>'
             '<a href="https://odoo.com">a link is not a fetch</a>'
             '<meta http-equiv="refresh" content="0;url=http://evil.example/"/>'
@@ -487,7 +489,7 @@ class TestSecReports(HttpCase, ContentCommon):
             f"{base}/web/assets/2/x.css",
             "data:image/png;base64,iVBORw0KGgo=",
             "/web/image/res.company/1/logo",
-            "/ok.png 1x",
+            "/ok.png 1x, /ok2.png 2x",
             "/base/static/img/bg.jpg",
             "color: blue",
             'href="https://odoo.com"',
