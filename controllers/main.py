@@ -233,7 +233,8 @@ class AftersalesController(CustomerPortal):
     ):
         """A photo of the work, for the holder of the order's link. Photos
         do not count against the link's request limit (a page shows many);
-        wrong tokens count against the address like the page's."""
+        wrong tokens count against the address like the page's. Shown in
+        the page only when its bytes verify as an image, else a download."""
         address_key = f"approval-address:{self._remote_address()}"
         if self._is_limited(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS):
             return request.make_response("", status=429)

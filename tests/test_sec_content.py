@@ -431,6 +431,21 @@ class TestSecReports(HttpCase, ContentCommon):
         self.assertTrue(pdf.startswith(b"%PDF"))
         self.assertEqual(self.listener.paths, [], "wkhtmltopdf fetched a remote URL")
 
+    def test_f5_odoo_layout_passes_untouched(self):
+        """Odoo's own CSS, fonts, logo and page numbers still load: the
+        service form of a plain order reaches wkhtmltopdf as Odoo built it."""
+        order = self._repair_in_progress(description="<p>Drum noise</p>")
+        Report = self.env["ir.actions.report"]
+        report = Report._get_report("aftersales.action_report_service_order")
+        html = Report._render_qweb_html(report, order.ids)[0]
+        bodies, _ids, header, footer, _args = report._prepare_html(
+            html, report_model=report.model
+        )
+        self.assertIn("/web/assets/", header)
+        base = Report._get_report_url()
+        for part in (*bodies, header, footer):
+            self.assertEqual(Report._aftersales_neutralise_html(part, base), part)
+
     def test_f5_every_report_of_our_models_fetches_nothing_remote(self):
         url = self.listener.url
         order = self._order_in_state("done", description=self._hostile_description())
