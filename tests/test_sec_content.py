@@ -106,13 +106,6 @@ def b64(raw):
 class ContentCommon(FieldCommon):
     """A repair in progress at Center A1, and helpers to upload to it."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["ir.config_parameter"].sudo().set_param(
-            "report.url", "http://127.0.0.1:1"
-        )
-
     def _upload(self, order, raw, name, kind="fault", user=None):
         Media = self.env["aftersales.order.media"]
         if user:
