@@ -290,7 +290,8 @@ class AftersalesController(CustomerPortal):
     ):
         """A photo of the work, for the holder of the order's link. Photos
         do not count against the link's request limit (a page shows many);
-        wrong tokens count against the address like the page's."""
+        wrong tokens count against the address like the page's. Shown in
+        the page only when its bytes verify as an image, else a download."""
         address_key = f"approval-address:{self._remote_address()}"
         try:
             order_sudo = self._document_check_access(
@@ -304,12 +305,8 @@ class AftersalesController(CustomerPortal):
         )
         if not media_sudo or not order_sudo.company_id.aftersales_approval_show_photos:
             return request.make_response("", status=404)
-        field = "thumbnail" if size == "thumb" else "image_1024"
-        return (
-            request.env["ir.binary"]
-            ._get_image_stream_from(media_sudo, field)
-            .get_response()
-        )
+        stream, inline = media_sudo._get_customer_stream(size)
+        return stream.get_response(as_attachment=not inline)
 
     @http.route(
         "/aftersales/approval/<int:order_id>/decide",

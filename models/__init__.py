@@ -54,3 +54,4 @@ from . import stock_location
 from . import stock_picking
 from . import account_move
 from . import account_move_line
+from . import ir_actions_report

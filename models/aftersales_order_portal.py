@@ -66,6 +66,11 @@ class AftersalesOrder(models.Model):
             return self.env["aftersales.order.media"]
         return self._get_approval_page_media()
 
+    def _get_report_base_filename(self):
+        """The service form's file name on the portal (portal's PDF route)."""
+        self.ensure_one()
+        return self.env._("Service Form %(reference)s", reference=self.name)
+
     def _can_portal_rate(self):
         self.ensure_one()
         return self.state == "done" and not self.rating_ids.filtered("consumed")

@@ -20,3 +20,4 @@ from . import test_approval_link
 from . import test_sla
 from . import test_sec_limits
 from . import test_sec_webhook
+from . import test_sec_content

@@ -5,8 +5,12 @@ from odoo.tests import tagged
 
 from .common import PIXEL_PNG, FieldCommon
 
+# A minimal MP4: its file type, the movie (with its header) and its data.
 MP4 = base64.b64encode(
-    b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+    b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+    + b"\x00\x00\x00\x10moov\x00\x00\x00\x08mvhd"
+    + b"\x00\x00\x00\x10mdat"
+    + b"\x00" * 8
 )
 PDF = base64.b64encode(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF")
 EXE = base64.b64encode(b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64)
