@@ -151,9 +151,9 @@ class TestDecisionRecording(DecisionCommon):
 
     def test_another_technician_cannot_record_on_site(self):
         with self.assertRaises(AccessError):
-            self.awaiting.with_user(
-                self.user_technician_a2
-            )._record_customer_decision("approved", "onsite")
+            self.awaiting.with_user(self.user_technician_a2)._record_customer_decision(
+                "approved", "onsite"
+            )
         self.assertEqual(self.awaiting.state, "awaiting_approval")
 
     def test_customer_channels_only_from_our_checked_code(self):
