@@ -307,10 +307,6 @@ class AftersalesController(CustomerPortal):
         values = self._prepare_approval_page_values(order_sudo, access_token)
         if values["expired"]:
             return request.render("aftersales.approval_page", values, status=410)
-        if not values["waiting"]:
-            # Submitted twice, or replayed: the first decision stands.
-            values["message"] = "already"
-            return request.render("aftersales.approval_page", values)
         feedback = (feedback or "").strip()[:2000]
         error = self._approval_form_error(decision, feedback, rating)
         if error:
@@ -325,7 +321,8 @@ class AftersalesController(CustomerPortal):
                 user_agent=request.httprequest.user_agent.string,
             )
         except UserError:
-            # Decided meanwhile by another channel.
+            # Submitted twice, replayed or decided meanwhile by another
+            # channel: the first decision stands.
             values = self._prepare_approval_page_values(order_sudo, access_token)
             return request.render(
                 "aftersales.approval_page", values | {"message": "already"}
