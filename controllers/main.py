@@ -1,9 +1,8 @@
-import hashlib
 import ipaddress
 import logging
 from urllib.parse import parse_qsl
 
-from odoo import fields, http
+from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
@@ -16,7 +15,6 @@ _logger = logging.getLogger(__name__)
 # Bounded attempts on the public routes: (attempts, window in seconds).
 LIMIT_INBOUND_FAILURES_PER_ADDRESS = (30, 600)
 LIMIT_LINK_FAILURES_PER_ADDRESS = (20, 600)
-LIMIT_LINK_REQUESTS_PER_TOKEN = (30, 3600)
 # Field names providers commonly use for the sender, text and message id.
 SENDER_KEYS = ("from", "sender", "msisdn", "From", "originator")
 TEXT_KEYS = ("text", "body", "message", "Body", "content")
@@ -194,51 +192,81 @@ class AftersalesController(CustomerPortal):
     # Approval page
     # ------------------------------------------------------------
 
-    def _approval_check_access(self, order_id, access_token):
-        """(order, None) for a valid link, the order in sudo; (None, error
-        response) for a wrong link or when the attempt limits are reached."""
+    def _document_check_access(self, model_name, document_id, access_token=None):
+        document_sudo = super()._document_check_access(
+            model_name, document_id, access_token
+        )
+        if (
+            model_name == "aftersales.order"
+            and not request.env[model_name].browse(document_id).has_access("read")
+            and document_sudo._check_link_token(access_token) != "valid"
+        ):
+            # Reached by the token, which opens the order only while the
+            # link serves its purpose (decided or expired: no more).
+            raise AccessError(request.env._("This link is no longer valid."))
+        return document_sudo
+
+    def _check_order_link(self, order_id, access_token):
+        """(order in sudo, None) for the holder of the order's open link, or
+        (None, HTTP status): 429 once the address made too many wrong
+        attempts, 404 for a wrong link, 410 for an expired one.
+
+        Only wrong links count, against the address: views of a valid link
+        never use up anything."""
         address_key = f"approval-address:{self._remote_address()}"
-        try:
-            order_sudo = self._document_check_access(
-                "aftersales.order", order_id, access_token
-            )
-        except (AccessError, MissingError):
+        # Looking the order up by id is what the public user cannot do;
+        # nothing of it is used unless the token matches.
+        order_sudo = request.env["aftersales.order"].sudo().browse(order_id).exists()
+        token_state = order_sudo and order_sudo._check_link_token(access_token)
+        if not token_state:
             # Only failures count and only failures are refused: others' wrong
             # tries on a shared address never lock out a valid link's holder.
             limited = self._count_attempt(address_key, LIMIT_LINK_FAILURES_PER_ADDRESS)
             _logger.info(
-                "Approval page %s refused a wrong token from %s",
+                "Order %s refused a wrong token from %s",
                 order_id,
                 self._remote_address(),
             )
-            # A response, not an exception: the count must commit.
+            return None, 429 if limited else 404
+        if token_state == "expired":
+            return order_sudo, 410
+        return order_sudo, None
+
+    def _approval_check_access(self, order_id, access_token):
+        """(order, None) for the order's customer, logged in, or the holder
+        of its open link, the order in sudo; (None, error response)
+        otherwise. Reading the order is not enough: staff and dealers do not
+        decide for the customer."""
+        # The customer check reads the order as superuser; the id names it.
+        order_sudo = request.env["aftersales.order"].sudo().browse(order_id).exists()
+        if order_sudo and order_sudo._is_customer_user(request.env.user):
+            # Logged in: no link, no attempt limit to use up.
+            return order_sudo, None
+        order_sudo, status = self._check_order_link(order_id, access_token)
+        if status:
+            # A response, not an exception: the request must not roll back
+            # (the attempt is counted in its own transaction anyway).
+            error = {429: "limit", 410: "expired"}.get(status, "invalid")
             return None, request.make_response(
-                self._render_approval_error("limit" if limited else "invalid"),
-                status=429 if limited else 404,
-            )
-        token_key = (
-            "approval-token:"
-            + hashlib.sha256(
-                (access_token or f"user-{request.env.uid}").encode()
-            ).hexdigest()[:32]
-        )
-        if self._count_attempt(token_key, LIMIT_LINK_REQUESTS_PER_TOKEN):
-            return None, request.make_response(
-                self._render_approval_error("limit"), status=429
+                self._render_approval_error(error, order_sudo), status=status
             )
         return order_sudo, None
 
-    def _render_approval_error(self, error):
+    def _render_approval_error(self, error, order_sudo=None):
+        """The error page; an expired link says whom to call, nothing more
+        of the order."""
+        contact = order_sudo and (order_sudo.center_id or order_sudo.company_id)
         return request.env["ir.ui.view"]._render_template(
-            "aftersales.approval_page_error", {"error": error}
+            "aftersales.approval_page_error",
+            {
+                "error": error,
+                "contact_name": contact and contact.name,
+                "contact_phone": order_sudo and order_sudo.center_phone,
+            },
         )
 
     def _prepare_approval_page_values(self, order_sudo, access_token, **kwargs):
-        expired = (
-            order_sudo.state == "awaiting_approval"
-            and order_sudo.approval_link_expiry
-            and order_sudo.approval_link_expiry < fields.Datetime.now()
-        )
+        expired = order_sudo.approval_link_expired
         photos_sudo = request.env["aftersales.order.media"]
         if order_sudo.company_id.aftersales_approval_show_photos:
             photos_sudo = order_sudo._get_approval_page_media()[:20]
@@ -325,32 +353,19 @@ class AftersalesController(CustomerPortal):
         rating=None,
         **kwargs,
     ):
-        """Record the customer's decision, once."""
-        order_sudo, limited = self._approval_check_access(order_id, access_token)
-        if limited:
-            return limited
+        """Record the customer's decision, once: the customer logged in, or
+        the holder of the link."""
+        order_sudo, refused = self._approval_check_access(order_id, access_token)
+        if refused:
+            return refused
         values = self._prepare_approval_page_values(order_sudo, access_token)
         if values["expired"]:
             return request.render("aftersales.approval_page", values, status=410)
-        if not values["waiting"]:
-            # Submitted twice, or replayed: the first decision stands.
-            return request.render(
-                "aftersales.approval_page", values | {"message": "already"}
-            )
         feedback = (feedback or "").strip()[:2000]
-        error = None
-        if decision not in ("approve", "reject"):
-            error = "decision"
-        elif decision == "reject" and not feedback:
-            error = "reason"
-        elif rating and rating not in ("1", "2", "3", "4", "5"):
-            error = "rating"
+        error = self._approval_form_error(decision, feedback, rating)
         if error:
-            return request.render(
-                "aftersales.approval_page",
-                values | {"error": error, "feedback": feedback},
-                status=400,
-            )
+            values |= {"error": error, "feedback": feedback}
+            return request.render("aftersales.approval_page", values, status=400)
         try:
             order_sudo._record_decision_from_link(
                 decision,
@@ -358,17 +373,42 @@ class AftersalesController(CustomerPortal):
                 rating=rating or False,
                 ip_address=self._remote_address(),
                 user_agent=request.httprequest.user_agent.string,
-                user=request.env.user,
             )
         except UserError:
+            # Submitted twice, replayed or decided meanwhile by another
+            # channel: the first decision stands.
             values = self._prepare_approval_page_values(order_sudo, access_token)
             return request.render(
                 "aftersales.approval_page", values | {"message": "already"}
             )
-        if kwargs.get("redirect") == "portal" and not request.env.user._is_public():
-            return request.redirect(
-                f"/my/service-orders/{order_sudo.id}?message=thanks", code=303
+        return self._approval_decided_response(order_sudo, kwargs.get("redirect"))
+
+    @staticmethod
+    def _approval_form_error(decision, feedback, rating):
+        """The error code of a bad decision form, or None."""
+        if decision not in ("approve", "reject"):
+            return "decision"
+        if decision == "reject" and not feedback:
+            return "reason"
+        if rating and rating not in ("1", "2", "3", "4", "5"):
+            return "rating"
+        return None
+
+    def _approval_decided_response(self, order_sudo, redirect):
+        """Where the customer lands after deciding. The link's token is void
+        now: the holder of the link gets the page itself, the customer logged
+        in goes on to a page that needs no token."""
+        if order_sudo._is_customer_user(request.env.user):
+            url = (
+                f"/my/service-orders/{order_sudo.id}"
+                if redirect == "portal"
+                else f"/aftersales/approval/{order_sudo.id}"
             )
-        return request.redirect(
-            order_sudo.get_portal_url(query_string="&message=thanks"), code=303
+            return request.redirect(f"{url}?message=thanks", code=303)
+        values = self._prepare_approval_page_values(
+            order_sudo,
+            None,
+            message="thanks",
+            photos=request.env["aftersales.order.media"],
         )
+        return request.render("aftersales.approval_page", values)

@@ -179,13 +179,15 @@ class AftersalesCustomerPortal(AftersalesController):
     def portal_service_order_page(
         self, order_id, access_token=None, report_type=None, download=False, **kwargs
     ):
-        try:
-            order_sudo = self._document_check_access(
-                "aftersales.order", order_id, access_token
+        order_sudo, status = self._service_order_check_access(order_id, access_token)
+        if status:
+            # Someone else's order, a wrong or spent token: it does not exist.
+            # A response, not an exception: the request must not roll back.
+            limited = status == 429
+            return request.make_response(
+                self._render_approval_error("limit" if limited else "invalid"),
+                status=429 if limited else 404,
             )
-        except (AccessError, MissingError):
-            # Someone else's order, or a wrong token: it does not exist.
-            raise request.not_found() from None
         if report_type in ("html", "pdf", "text"):
             return self._show_report(
                 model=order_sudo,
@@ -196,7 +198,22 @@ class AftersalesCustomerPortal(AftersalesController):
         values = self._service_order_page_values(order_sudo, access_token, **kwargs)
         return request.render("aftersales.portal_service_order_page", values)
 
+    def _service_order_check_access(self, order_id, access_token):
+        """(order in sudo, None) for a user who may read the order or the
+        holder of its open link; (None, HTTP status) otherwise. Wrong tokens
+        count against the address like on the approval page."""
+        order = request.env["aftersales.order"].browse(order_id)
+        if order.exists() and order.has_access("read"):
+            # Read as the user (rules checked above); the page shows fields
+            # of the center and product the portal cannot read.
+            return order.sudo(), None
+        order_sudo, status = self._check_order_link(order_id, access_token)
+        return (None, status) if status else (order_sudo, None)
+
     def _service_order_page_values(self, order_sudo, access_token, **kwargs):
+        is_customer = order_sudo._is_customer_user(request.env.user)
+        # A token reaching here is the order's open link (checked above).
+        link_token = access_token if access_token and not is_customer else False
         values = self._get_page_view_values(
             order_sudo,
             access_token,
@@ -205,8 +222,13 @@ class AftersalesCustomerPortal(AftersalesController):
                 "page_name": "service_order",
                 "timeline": order_sudo._get_portal_timeline(),
                 "photos": order_sudo._get_portal_media()[:20],
-                "approval_token": order_sudo._portal_ensure_token(),
-                "can_rate": order_sudo._can_portal_rate(),
+                # Only the customer, or the link's holder, decides; the
+                # customer's button needs no token. Dealers follow.
+                "can_decide": (is_customer or link_token)
+                and order_sudo.state == "awaiting_approval"
+                and not order_sudo.approval_link_expired,
+                "link_token": link_token,
+                "can_rate": is_customer and order_sudo._can_portal_rate(),
                 "message": kwargs.get("message"),
                 "error": kwargs.get("error"),
                 "tz": order_sudo.center_id.resource_calendar_id.tz
@@ -226,11 +248,13 @@ class AftersalesCustomerPortal(AftersalesController):
         website=True,
     )
     def portal_service_order_rate(self, order_id, rating=None, feedback=None, **kw):
-        """The customer rates completed work, once."""
+        """The customer rates completed work, once; a dealer does not."""
         try:
             order_sudo = self._document_check_access("aftersales.order", order_id)
         except (AccessError, MissingError):
             raise request.not_found() from None
+        if not order_sudo._is_customer_user(request.env.user):
+            raise request.not_found()
         url = f"/my/service-orders/{order_id}"
         if rating not in ("1", "2", "3", "4", "5"):
             return request.redirect(f"{url}?error=rating")

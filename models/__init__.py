@@ -20,6 +20,7 @@ from . import aftersales_sla_policy
 from . import aftersales_order_sms
 from . import aftersales_order_sla
 from . import aftersales_order_rating
+from . import rating_rating
 from . import aftersales_order_metrics
 from . import aftersales_order_portal
 from . import aftersales_order_dealer

@@ -10,9 +10,10 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, consteq
 from odoo.tools.translate import LazyTranslate
 
+from .aftersales_approval import CHANNEL_EVIDENCE, CUSTOMER_CHANNELS
 from .aftersales_center import OPEN_ORDER_STATES
 from .phone import e164_or_none
 from .sequence import number_new_records
@@ -470,9 +471,19 @@ class AftersalesOrder(models.Model):
     approval_link_expiry = fields.Datetime(
         string="Approval Link Valid Until", readonly=True, copy=False
     )
+    approval_link_expired = fields.Boolean(
+        compute="_compute_approval_link_expired",
+        help="The approval request is past its expiry: neither the link nor an "
+        "SMS reply answers it any more.",
+    )
+    # The link's token is the customer's credential: it opens the order and
+    # records the customer's decision. Dispatchers send and copy it; the staff
+    # doing the job, whose work the customer approves, do not read it.
+    access_token = fields.Char(groups="aftersales.group_dispatcher")
     approval_url = fields.Char(
         string="Approval Link",
         compute="_compute_approval_url",
+        groups="aftersales.group_dispatcher",
         help="The page where the customer approves or rejects the work.",
     )
     customer_rejected = fields.Boolean(
@@ -901,12 +912,12 @@ class AftersalesOrder(models.Model):
 
     def _ensure_can_record_approval(self, channel="backend"):
         """Back office records decisions from the end of the work on; the
-        customer's own channels only answer a pending request, so a decision
-        submitted twice, or replayed, is refused."""
+        customer's own channels only answer a pending, unexpired request, so a
+        decision submitted twice, replayed or late is refused."""
         waiting = (
-            ("in_progress", "awaiting_approval")
-            if channel == "backend"
-            else ("awaiting_approval",)
+            ("awaiting_approval",)
+            if channel in CUSTOMER_CHANNELS
+            else ("in_progress", "awaiting_approval")
         )
         not_waiting = self.filtered(lambda o: o.state not in waiting)
         if not_waiting:
@@ -915,6 +926,50 @@ class AftersalesOrder(models.Model):
                     "A customer decision can only be recorded once the work is "
                     "finished: %(orders)s is not in progress or awaiting approval.",
                     orders=", ".join(not_waiting.mapped("name")),
+                )
+            )
+        expired = self.filtered("approval_link_expired")
+        if channel in CUSTOMER_CHANNELS and expired:
+            raise UserError(
+                self.env._(
+                    "The approval request of %(orders)s has expired: ask for the "
+                    "customer's approval again.",
+                    orders=", ".join(expired.mapped("name")),
+                )
+            )
+
+    def _ensure_can_record_decision(self, channel):
+        """Raise unless the current user may record a decision through
+        ``channel``: the customer's channels only from our code that checked
+        the customer (the SMS sender, the link's token, the portal login), on
+        site only the order's technician, back office only dispatchers."""
+        self.ensure_one()
+        if channel not in CHANNEL_EVIDENCE:
+            raise UserError(
+                self.env._("Unknown decision channel: %(channel)s", channel=channel)
+            )
+        user = self.env.user
+        if channel in CUSTOMER_CHANNELS:
+            allowed = self.env.su and (
+                channel != "portal" or self._is_customer_user(user)
+            )
+        elif channel == "onsite":
+            # The assignee, whatever technicians the user may read.
+            allowed = self.sudo().technician_id.user_id == user and (
+                self.env.su or self.has_access("write")
+            )
+        else:
+            allowed = self.env.su or (
+                user.has_group("aftersales.group_dispatcher")
+                and self.has_access("write")
+            )
+        if not allowed:
+            raise AccessError(
+                self.env._(
+                    "You cannot record a customer decision on %(order)s through "
+                    "this channel (%(channel)s).",
+                    order=self.name,
+                    channel=channel,
                 )
             )
 
@@ -1607,48 +1662,148 @@ class AftersalesOrder(models.Model):
         )
 
     def _apply_customer_rating(self, value, feedback=None):
-        """Record the customer's 1-5 rating of the work."""
+        """Record the customer's 1-5 rating of the work. Called by our code
+        only, once it checked the customer (link, SMS, portal login)."""
         self.ensure_one()
-        token = self._rating_get_access_token()
-        self.rating_apply(value, token=token, feedback=feedback or None)
+        # Ratings are written by our code only (see rating.rating's rules).
+        order_sudo = self.sudo()
+        token = order_sudo._rating_get_access_token()
+        order_sudo.rating_apply(value, token=token, feedback=feedback or None)
 
-    def _record_decision_from_link(
-        self,
-        decision,
-        feedback=None,
-        rating=None,
-        ip_address=None,
-        user_agent=None,
-        user=None,
+    def _record_customer_decision(
+        self, decision, channel, feedback=None, rating=None, **evidence
     ):
-        """Record the decision made on the approval page."""
-        self.ensure_one()
-        user = user or self.env.user
-        channel = (
-            "portal" if user.share and user.partner_id == self.partner_id else "link"
-        )
-        return self.env["aftersales.approval"].create(
-            self._prepare_link_approval_vals(
-                decision, feedback, rating, ip_address, user_agent, channel, user
-            )
-        )
+        """Record a decision on the order: the one way every channel does it.
 
-    def _prepare_link_approval_vals(
-        self, decision, feedback, rating, ip_address, user_agent, channel, user
-    ):
-        """Values of a decision made on the approval page (extension hook)."""
+        ``decision`` is approve(d) or reject(ed); ``channel`` one of
+        aftersales.approval's channels, which the current user must be
+        allowed to use (_ensure_can_record_decision). The author, the time and
+        the evidence are set here from the channel: ``evidence`` may give
+        phone (sms), ip_address and user_agent (link, portal), signed_by and
+        signature (onsite); anything else is ignored, and only the customer's
+        own channels carry a rating.
+        """
         self.ensure_one()
-        return {
+        self._ensure_can_record_decision(channel)
+        vals = self._prepare_decision_vals(
+            decision, channel, feedback, rating, evidence
+        )
+        # Decisions are created as superuser only (aftersales.approval's
+        # create): the guard above checked the user's right to the channel.
+        approval_sudo = self.env["aftersales.approval"].sudo().create(vals)
+        return approval_sudo.with_env(self.env)
+
+    def _prepare_decision_vals(self, decision, channel, feedback, rating, evidence):
+        """Values of a decision recorded through ``channel`` (extension hook;
+        see _record_customer_decision)."""
+        self.ensure_one()
+        decisions = {
+            "approve": "approved",
+            "approved": "approved",
+            "reject": "rejected",
+            "rejected": "rejected",
+        }
+        if decision not in decisions:
+            raise UserError(self.env._("A decision is to approve or to reject."))
+        rating = str(rating) if rating and channel in CUSTOMER_CHANNELS else False
+        if rating and rating not in ("1", "2", "3", "4", "5"):
+            raise UserError(self.env._("A rating is a number from 1 to 5."))
+        user = self.env.user
+        vals = {
             "order_id": self.id,
-            "decision": "rejected" if decision == "reject" else "approved",
+            "decision": decisions[decision],
             "channel": channel,
             "feedback": feedback or False,
-            "rating": rating or False,
-            "ip_address": ip_address,
-            "user_agent": (user_agent or "")[:250] or False,
-            # The page runs as superuser; record who opened it, if anyone.
-            "user_id": False if user._is_public() else user.id,
+            "rating": rating,
+            "decision_date": fields.Datetime.now(),
+            # Who recorded it: the staff member, the logged-in user of the
+            # link; nobody for an SMS (the cron relays the customer's phone).
+            "user_id": False if channel == "sms" or user._is_public() else user.id,
         }
+        for fname in CHANNEL_EVIDENCE[channel]:
+            vals[fname] = evidence.get(fname) or False
+        if vals.get("user_agent"):
+            vals["user_agent"] = vals["user_agent"][:250]
+        return vals
+
+    def _record_decision_from_link(
+        self, decision, feedback=None, rating=None, ip_address=None, user_agent=None
+    ):
+        """Record the decision made on the approval page: the portal channel
+        for the customer logged in, the link channel for the token's holder."""
+        self.ensure_one()
+        channel = "portal" if self._is_customer_user() else "link"
+        return self._record_customer_decision(
+            decision,
+            channel,
+            feedback=feedback,
+            rating=rating,
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    # ------------------------------------------------------------
+    # The approval link
+    # ------------------------------------------------------------
+
+    def _is_customer_user(self, user=None):
+        """Whether ``user`` (the current user by default) is the order's
+        customer, logged in: the one who decides and rates without the link."""
+        self.ensure_one()
+        user = user or self.env.user
+        # The customer is read whatever the user may read of partners.
+        customer = self.sudo().partner_id.commercial_partner_id
+        return bool(
+            customer
+            and not user._is_public()
+            and user.partner_id.commercial_partner_id == customer
+        )
+
+    @api.depends("state", "approval_link_expiry")
+    def _compute_approval_link_expired(self):
+        now = fields.Datetime.now()
+        for order in self:
+            order.approval_link_expired = bool(
+                order.state == "awaiting_approval"
+                and order.approval_link_expiry
+                and order.approval_link_expiry < now
+            )
+
+    def _check_link_token(self, access_token):
+        """What ``access_token`` is worth on this order: "valid", "expired"
+        (the right token of an approval request past its expiry) or False.
+
+        The token opens the order only while it serves its purpose: a
+        decision voids it (_close_approval_link) and an approval request
+        stops at its expiry."""
+        self.ensure_one()
+        # The token is checked for users who may not read it.
+        order_sudo = self.sudo()
+        if not (
+            access_token
+            and order_sudo.access_token
+            and consteq(order_sudo.access_token, access_token)
+        ):
+            return False
+        return "expired" if order_sudo.approval_link_expired else "valid"
+
+    def _close_approval_link(self):
+        """A decision is recorded: the link opens nothing any more. The next
+        approval request, or sharing the order with the customer, makes a new
+        token."""
+        self._workflow_write({"access_token": False})
+
+    def _portal_ensure_token(self):
+        if not self.env.su and self._is_customer_user():
+            # The customer's own share link (an e-mail's "View" button): the
+            # token's field is hidden from users who are not dispatchers.
+            return self.sudo()._portal_ensure_token()
+        return super()._portal_ensure_token()
+
+    def _sign_token(self, pid):
+        # The signature of a recipient's link in a notification, not the
+        # token: staff who notify the customer may not read the token itself.
+        return super(AftersalesOrder, self.sudo())._sign_token(pid)
 
     def _get_approval_page_lines(self):
         """What the approval page lists as done: (label, quantity, price)

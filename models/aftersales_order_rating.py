@@ -1,6 +1,7 @@
 from markupsafe import escape
 
 from odoo import models
+from odoo.exceptions import AccessError
 
 
 class AftersalesOrder(models.Model):
@@ -26,6 +27,11 @@ class AftersalesOrder(models.Model):
         subtype_xmlid=None,
         notify_delay_send=False,
     ):
+        if not self.env.su:
+            # Public method: a user calling it with a rating token would rate
+            # in the customer's place. Our code calls it as superuser once it
+            # checked the customer (_apply_customer_rating, /rate/<token>).
+            raise AccessError(self.env._("Only the customer rates the work."))
         result = super().rating_apply(
             rate,
             token=token,
@@ -42,6 +48,18 @@ class AftersalesOrder(models.Model):
     # ------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------
+
+    def message_post(self, **kwargs):
+        if kwargs.get("rating_value") and not self.env.su:
+            # The rating mixin turns a message's rating_value into a rating
+            # of the order; only the customer's own channels rate.
+            raise AccessError(self.env._("Only the customer rates the work."))
+        return super().message_post(**kwargs)
+
+    def _get_allowed_message_params(self):
+        # No rating through the portal chatter: ratings come from the
+        # customer's rating form, link or SMS.
+        return super()._get_allowed_message_params() - {"rating_value"}
 
     def _action_done(self):
         result = super()._action_done()

@@ -1,9 +1,12 @@
 import logging
+import re
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import format_datetime
+
+from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
 
 _logger = logging.getLogger(__name__)
 
@@ -49,6 +52,8 @@ SMS_EVENTS = {
 TECHNICIAN_STATES = ("assigned", "accepted", "on_the_way", "in_progress")
 # Changes of these fields are news for the technician.
 TECHNICIAN_CHANGE_FIELDS = ("scheduled_date", "address_id", "district")
+# A link carrying an order's token: the customer's credential.
+TOKEN_LINK = re.compile(r"\S*[?&]access_token=\S*")
 
 
 class AftersalesOrder(models.Model):
@@ -234,30 +239,29 @@ class AftersalesOrder(models.Model):
             }
         else:
             kwargs |= {"partner_ids": [], "sms_numbers": [number]}
-        self._message_sms(body, **kwargs)
+        message = self._message_sms(body, **kwargs)
+        redacted = TOKEN_LINK.sub(self.env._("[link sent to the customer]"), body)
+        if redacted != body:
+            # The SMS itself keeps the link; its copy in the chatter, which
+            # the technician and the center read, does not: the link opens
+            # the order and records the customer's decision. The message was
+            # just posted by us.
+            message_sudo = message.sudo()
+            message_sudo.body = sms_content_to_rendered_html(redacted)
 
     # ------------------------------------------------------------
     # Incoming SMS
     # ------------------------------------------------------------
 
-    def _prepare_sms_approval_vals(self, decision, feedback, rating, phone):
-        """Values of the decision a customer sent by SMS (extension hook)."""
-        self.ensure_one()
-        return {
-            "order_id": self.id,
-            "decision": "rejected" if decision == "reject" else "approved",
-            "channel": "sms",
-            "feedback": feedback or False,
-            "rating": str(rating) if rating else False,
-            "phone": phone,
-            # The customer decided, not whoever relayed the SMS.
-            "user_id": False,
-        }
-
-    def _post_inbound_sms(self, inbound, ambiguous=False):
+    def _post_inbound_sms(self, inbound, ambiguous=False, expired=False):
         """Show the customer's SMS on the order's chatter."""
         self.ensure_one()
         body = Markup("<p>%s</p>") % (inbound.body or "")
+        if expired:
+            body += Markup("<p><i>%s</i></p>") % self.env._(
+                "The approval request had expired when this reply came in: "
+                "nothing was changed."
+            )
         if ambiguous:
             body += Markup("<p><i>%s</i></p>") % self.env._(
                 "Several work orders await this customer's approval and the "

@@ -55,6 +55,7 @@ class AftersalesSmsInbound(models.Model):
             ("rated", "Rated"),
             ("feedback", "Feedback"),
             ("ambiguous", "Several Orders Waiting, No Code"),
+            ("expired", "Approval Request Expired"),
             ("not_waiting", "No Order Awaiting Approval"),
             ("unknown_sender", "Unknown Sender"),
             ("failed", "Could Not Be Processed"),
@@ -215,10 +216,14 @@ class AftersalesSmsInbound(models.Model):
         if code and len(waiting) > 1:
             waiting = waiting.filtered(lambda o: o.approval_code == code) or waiting
         if meaning:
-            if len(waiting) == 1:
+            if len(waiting) == 1 and waiting.approval_link_expired:
+                # The expiry of the request holds for every channel of it.
                 order = waiting
-                approval = self.env["aftersales.approval"].create(
-                    order._prepare_sms_approval_vals(meaning, rest, rating, sender)
+                vals["outcome"] = "expired"
+            elif len(waiting) == 1:
+                order = waiting
+                approval = order._record_customer_decision(
+                    meaning, "sms", feedback=rest, rating=rating, phone=sender
                 )
                 vals |= {
                     "approval_id": approval.id,
@@ -263,8 +268,8 @@ class AftersalesSmsInbound(models.Model):
             vals["outcome"] = "feedback" if order else "unknown_sender"
         if order:
             vals |= {"order_id": order.id, "partner_id": order.partner_id.id}
-            order._post_inbound_sms(self)
-        if vals["outcome"] in ("not_waiting", "unknown_sender", "ambiguous"):
+            order._post_inbound_sms(self, expired=vals["outcome"] == "expired")
+        if vals["outcome"] in ("not_waiting", "unknown_sender", "ambiguous", "expired"):
             _logger.info(
                 "Inbound SMS %s from %s changed nothing: %s",
                 self.id,

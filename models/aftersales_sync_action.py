@@ -383,18 +383,17 @@ class AftersalesSyncAction(models.Model):
         elif kind == "worklog":
             self._apply_worklog(order, action)
         elif kind == "approval":
-            # Recorded by the technician, in the customer's presence.
-            self.env["aftersales.approval"].with_user(order.env.user).create(
-                {
-                    "order_id": order.id,
-                    "decision": data["decision"],
-                    "channel": "backend",
-                    "feedback": (data.get("feedback") or "")[:MAX_TEXT] or False,
-                    "signed_by": (data.get("signed_by") or "")[:128] or False,
-                    "signature": base64.b64encode(action["content"])
-                    if action["content"]
-                    else False,
-                }
+            # The customer decides on the technician's phone: an on-site
+            # decision, in the technician's name, never one of the customer's
+            # own channels.
+            order._record_customer_decision(
+                data["decision"],
+                "onsite",
+                feedback=(data.get("feedback") or "")[:MAX_TEXT] or False,
+                signed_by=(data.get("signed_by") or "")[:128] or False,
+                signature=base64.b64encode(action["content"])
+                if action["content"]
+                else False,
             )
         elif kind == "part":
             self.env["aftersales.order.part"].with_user(order.env.user).create(

@@ -21,3 +21,4 @@ from . import test_sla
 from . import test_sec_limits
 from . import test_sec_webhook
 from . import test_sec_content
+from . import test_sec_decisions

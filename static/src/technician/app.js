@@ -474,6 +474,12 @@
             return [
                 this.el("div", { class: "o_as_card o_as_approval mt-2" }, [
                     this.el("h2", { class: "h5", text: "Customer's decision" }),
+                    // Recorded as an on-site decision in the technician's name
+                    // (channel "onsite"), never as the customer's own channel.
+                    this.el("div", {
+                        class: "small text-muted mb-2 o_as_onsite_note",
+                        text: "The customer decides here, on your phone; it is recorded as an on-site decision, in your name.",
+                    }),
                     name,
                     feedback,
                     this.el("div", { class: "small text-muted", text: "Signature (optional)" }),
