@@ -17,6 +17,9 @@ LIMIT_REQUESTS_PER_USER = (20, 3600)
 LIMIT_QR_FAILURES_PER_ADDRESS = (20, 600)
 LIMIT_QR_CODES_PER_UNIT = (5, 3600)
 LIMIT_QR_CODES_PER_ADDRESS = (10, 3600)
+# Dealer uploads and sale registrations, per user (security review F4).
+LIMIT_DEALER_BULK_PER_USER = (20, 3600)
+LIMIT_DEALER_SALES_PER_USER = (60, 3600)
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
@@ -612,6 +615,11 @@ class AftersalesCustomerPortal(AftersalesController):
         )
         return values
 
+    def _too_many(self):
+        return request.env._(
+            "Too many requests in the last hour: call us, or try again later."
+        )
+
     @http.route("/my/dealer", type="http", auth="user", methods=["GET"], website=True)
     def portal_dealer(self, **kwargs):
         dealer = self._get_dealer()
@@ -629,6 +637,13 @@ class AftersalesCustomerPortal(AftersalesController):
         """Register a sale and start the unit's warranty."""
         dealer = self._get_dealer()
         Order = request.env["aftersales.order"]
+        if self._count_attempt(
+            f"dealer-sale:{request.env.uid}", LIMIT_DEALER_SALES_PER_USER
+        ):
+            values = self._dealer_values(
+                dealer, sale_error=self._too_many(), form=kwargs
+            )
+            return request.render("aftersales.portal_dealer", values, status=429)
         try:
             sale_date = kwargs.get("sale_date") or False
             if sale_date:
@@ -638,10 +653,11 @@ class AftersalesCustomerPortal(AftersalesController):
                     raise UserError(
                         request.env._("The sale date is not valid.")
                     ) from error
-            with request.env.cr.savepoint():
-                warranty_sudo = Order._dealer_register_sale(
-                    dealer, dict(kwargs, sale_date=sale_date)
-                )
+            # No savepoint here: the model keeps its own, so that a refused
+            # registration stays reported to the back office.
+            warranty_sudo = Order._dealer_register_sale(
+                dealer, dict(kwargs, sale_date=sale_date)
+            )
         except UserError as error:
             values = self._dealer_values(dealer, sale_error=error.args[0], form=kwargs)
             return request.render("aftersales.portal_dealer", values, status=400)
@@ -659,6 +675,13 @@ class AftersalesCustomerPortal(AftersalesController):
         their reason."""
         dealer = self._get_dealer()
         Order = request.env["aftersales.order"]
+        if self._count_attempt(
+            f"dealer-bulk:{request.env.uid}", LIMIT_DEALER_BULK_PER_USER
+        ):
+            values = self._dealer_values(
+                dealer, bulk_error=self._too_many(), form={"rows": rows}
+            )
+            return request.render("aftersales.portal_dealer", values, status=429)
         upload = request.httprequest.files.get("file")
         try:
             if upload and upload.filename:
