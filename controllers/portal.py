@@ -682,16 +682,8 @@ class AftersalesCustomerPortal(AftersalesController):
                 dealer, bulk_error=self._too_many(), form={"rows": rows}
             )
             return request.render("aftersales.portal_dealer", values, status=429)
-        upload = request.httprequest.files.get("file")
         try:
-            if upload and upload.filename:
-                content = upload.read(MAX_PHOTO_BYTES + 1)
-                if len(content) > MAX_PHOTO_BYTES:
-                    raise UserError(request.env._("The file is larger than 10 MB."))
-                parsed = Order._dealer_parse_file(upload.filename, content)
-            else:
-                parsed = Order._dealer_parse_text(rows)
-            checked = Order._dealer_validate_rows(dealer, parsed)
+            checked = Order._dealer_validate_rows(dealer, self._dealer_read_rows(rows))
         except UserError as error:
             values = self._dealer_values(
                 dealer, bulk_error=error.args[0], form={"rows": rows}
@@ -701,11 +693,28 @@ class AftersalesCustomerPortal(AftersalesController):
             lambda d: str(d.id) == str(desk_id or "")
         )
         orders_sudo = Order._dealer_create_requests(dealer, checked, desk or None)
+        values = self._dealer_results_values(dealer, checked, orders_sudo)
+        status = 400 if not orders_sudo else 200
+        return request.render("aftersales.portal_dealer", values, status=status)
+
+    def _dealer_read_rows(self, rows):
+        """The rows of the uploaded sheet, else of the pasted text; both are
+        read no further than the row limit (security review F4)."""
+        Order = request.env["aftersales.order"]
+        upload = request.httprequest.files.get("file")
+        if not (upload and upload.filename):
+            return Order._dealer_parse_text(rows)
+        content = upload.read(MAX_PHOTO_BYTES + 1)
+        if len(content) > MAX_PHOTO_BYTES:
+            raise UserError(request.env._("The file is larger than 10 MB."))
+        return Order._dealer_parse_file(upload.filename, content)
+
+    def _dealer_results_values(self, dealer, checked, orders_sudo):
         created = iter(orders_sudo)
         for row in checked:
             row["order"] = False if row["error"] else next(created)
         failed = [row for row in checked if row["error"]]
-        values = self._dealer_values(
+        return self._dealer_values(
             dealer,
             results=checked,
             created_count=len(orders_sudo),
@@ -716,5 +725,3 @@ class AftersalesCustomerPortal(AftersalesController):
                 )
             },
         )
-        status = 400 if not orders_sudo else 200
-        return request.render("aftersales.portal_dealer", values, status=status)
