@@ -20,6 +20,9 @@ LIMIT_QR_CODES_PER_ADDRESS = (10, 3600)
 # Codes tried, right or wrong: six digits are few, so these are refused before
 # they are compared (the quotas per unit and number are the model's).
 LIMIT_QR_CODE_TRIES_PER_ADDRESS = (15, 3600)
+# Dealer uploads and sale registrations, per user (security review F4).
+LIMIT_DEALER_BULK_PER_USER = (20, 3600)
+LIMIT_DEALER_SALES_PER_USER = (60, 3600)
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
@@ -651,6 +654,11 @@ class AftersalesCustomerPortal(AftersalesController):
         )
         return values
 
+    def _too_many(self):
+        return request.env._(
+            "Too many requests in the last hour: call us, or try again later."
+        )
+
     @http.route("/my/dealer", type="http", auth="user", methods=["GET"], website=True)
     def portal_dealer(self, **kwargs):
         dealer = self._get_dealer()
@@ -668,6 +676,13 @@ class AftersalesCustomerPortal(AftersalesController):
         """Register a sale and start the unit's warranty."""
         dealer = self._get_dealer()
         Order = request.env["aftersales.order"]
+        if self._count_attempt(
+            f"dealer-sale:{request.env.uid}", LIMIT_DEALER_SALES_PER_USER
+        ):
+            values = self._dealer_values(
+                dealer, sale_error=self._too_many(), form=kwargs
+            )
+            return request.render("aftersales.portal_dealer", values, status=429)
         try:
             sale_date = kwargs.get("sale_date") or False
             if sale_date:
@@ -677,10 +692,11 @@ class AftersalesCustomerPortal(AftersalesController):
                     raise UserError(
                         request.env._("The sale date is not valid.")
                     ) from error
-            with request.env.cr.savepoint():
-                warranty_sudo = Order._dealer_register_sale(
-                    dealer, dict(kwargs, sale_date=sale_date)
-                )
+            # No savepoint here: the model keeps its own, so that a refused
+            # registration stays reported to the back office.
+            warranty_sudo = Order._dealer_register_sale(
+                dealer, dict(kwargs, sale_date=sale_date)
+            )
         except UserError as error:
             values = self._dealer_values(dealer, sale_error=error.args[0], form=kwargs)
             return request.render("aftersales.portal_dealer", values, status=400)
@@ -698,16 +714,15 @@ class AftersalesCustomerPortal(AftersalesController):
         their reason."""
         dealer = self._get_dealer()
         Order = request.env["aftersales.order"]
-        upload = request.httprequest.files.get("file")
+        if self._count_attempt(
+            f"dealer-bulk:{request.env.uid}", LIMIT_DEALER_BULK_PER_USER
+        ):
+            values = self._dealer_values(
+                dealer, bulk_error=self._too_many(), form={"rows": rows}
+            )
+            return request.render("aftersales.portal_dealer", values, status=429)
         try:
-            if upload and upload.filename:
-                content = upload.read(MAX_PHOTO_BYTES + 1)
-                if len(content) > MAX_PHOTO_BYTES:
-                    raise UserError(request.env._("The file is larger than 10 MB."))
-                parsed = Order._dealer_parse_file(upload.filename, content)
-            else:
-                parsed = Order._dealer_parse_text(rows)
-            checked = Order._dealer_validate_rows(dealer, parsed)
+            checked = Order._dealer_validate_rows(dealer, self._dealer_read_rows(rows))
         except UserError as error:
             values = self._dealer_values(
                 dealer, bulk_error=error.args[0], form={"rows": rows}
@@ -717,11 +732,28 @@ class AftersalesCustomerPortal(AftersalesController):
             lambda d: str(d.id) == str(desk_id or "")
         )
         orders_sudo = Order._dealer_create_requests(dealer, checked, desk or None)
+        values = self._dealer_results_values(dealer, checked, orders_sudo)
+        status = 400 if not orders_sudo else 200
+        return request.render("aftersales.portal_dealer", values, status=status)
+
+    def _dealer_read_rows(self, rows):
+        """The rows of the uploaded sheet, else of the pasted text; both are
+        read no further than the row limit (security review F4)."""
+        Order = request.env["aftersales.order"]
+        upload = request.httprequest.files.get("file")
+        if not (upload and upload.filename):
+            return Order._dealer_parse_text(rows)
+        content = upload.read(MAX_PHOTO_BYTES + 1)
+        if len(content) > MAX_PHOTO_BYTES:
+            raise UserError(request.env._("The file is larger than 10 MB."))
+        return Order._dealer_parse_file(upload.filename, content)
+
+    def _dealer_results_values(self, dealer, checked, orders_sudo):
         created = iter(orders_sudo)
         for row in checked:
             row["order"] = False if row["error"] else next(created)
         failed = [row for row in checked if row["error"]]
-        values = self._dealer_values(
+        return self._dealer_values(
             dealer,
             results=checked,
             created_count=len(orders_sudo),
@@ -732,5 +764,3 @@ class AftersalesCustomerPortal(AftersalesController):
                 )
             },
         )
-        status = 400 if not orders_sudo else 200
-        return request.render("aftersales.portal_dealer", values, status=status)

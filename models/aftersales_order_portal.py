@@ -2,6 +2,7 @@ import base64
 from datetime import datetime
 
 import pytz
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -17,6 +18,13 @@ PORTAL_OPEN_STATES = (
 )
 MAX_PORTAL_PHOTOS = 5
 MAX_DESCRIPTION = 4000
+
+
+def text_to_html(text):
+    """What a customer or dealer typed, as HTML that shows exactly that:
+    escaped, its line breaks kept, no link made of it. It goes into HTML
+    fields and from there into reports (security review F5)."""
+    return Markup("<p>%s</p>") % Markup("<br/>").join((text or "").splitlines())
 
 
 def _to_int(value):
@@ -80,9 +88,20 @@ class AftersalesOrder(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _portal_find_unit(self, partner, lot_id=None, serial=None, product_code=None):
+    def _portal_find_unit(
+        self, partner, lot_id=None, serial=None, product_code=None, unit=None
+    ):
         """(product, lot) of a request: one of the customer's units, a serial,
-        or a product code for a unit without serial. Raises UserError."""
+        or a product code for a unit without serial. Raises UserError.
+
+        ``unit`` is a unit the caller already identified (the QR code scanned):
+        it is taken as is, never looked up again by its name, which another
+        product may share. A serial typed in is accepted only when the unit is
+        the customer's or nobody's yet; someone else's unit gets the same
+        answer as an unknown serial, so that the form tells nothing about
+        which serials exist (security review F12, F20)."""
+        if unit:
+            return unit.product_id, unit
         # Customers may not read serials; only their own units or an exact
         # serial number are accepted below.
         Lot_sudo = self.env["stock.lot"].sudo()
@@ -100,7 +119,7 @@ class AftersalesOrder(models.Model):
                 ],
                 limit=2,
             )
-            if len(lot) != 1:
+            if len(lot) != 1 or not self._portal_may_request_for(partner, lot):
                 raise UserError(
                     self.env._(
                         "No product with serial number %(serial)s: check the "
@@ -126,37 +145,51 @@ class AftersalesOrder(models.Model):
         )
 
     @api.model
+    def _portal_may_request_for(self, partner, lot_sudo):
+        """Whether ``partner`` may ask for service on ``lot_sudo`` by its
+        serial: it is one of their units, or nobody's yet (no warranty and no
+        work order of anyone)."""
+        if lot_sudo in self._portal_get_units(partner):
+            return True
+        return not (lot_sudo.aftersales_warranty_ids or lot_sudo.aftersales_order_ids)
+
+    @api.model
     def _portal_get_units(self, partner):
-        """The serials the customer owns: under warranty or serviced before."""
+        """The serials the customer owns: under warranty or serviced before,
+        unless the unit now belongs to someone else (its owner is another
+        customer, security review F20). A dealer's units are those it
+        registered or requested service for."""
         commercial = partner.commercial_partner_id
-        # A dealer's units are those of its customers too. As superuser: the
-        # domain restricts to the partner's own records.
-        warranties_sudo = (
-            self.env["aftersales.warranty"]
-            .sudo()
+        # As superuser: the domains restrict to the partner's own records.
+        Warranty_sudo = self.env["aftersales.warranty"].sudo()
+        own_sudo = (
+            Warranty_sudo.search([("partner_id", "child_of", commercial.id)]).lot_id
+            | self.sudo()
             .search(
-                [
-                    "|",
-                    ("partner_id", "child_of", commercial.id),
-                    ("dealer_id", "child_of", commercial.id),
-                ]
+                [("lot_id", "!=", False), ("partner_id", "child_of", commercial.id)]
+            )
+            .lot_id
+        )
+        dealt_sudo = (
+            Warranty_sudo.search([("dealer_id", "child_of", commercial.id)]).lot_id
+            | self.sudo()
+            .search([("lot_id", "!=", False), ("dealer_id", "child_of", commercial.id)])
+            .lot_id
+        )
+        own_sudo = (own_sudo - dealt_sudo).filtered(
+            lambda lot: (
+                not lot.aftersales_owner_id
+                or lot.aftersales_owner_id.commercial_partner_id == commercial
             )
         )
-        orders_sudo = self.sudo().search(
-            [
-                ("lot_id", "!=", False),
-                "|",
-                ("partner_id", "child_of", commercial.id),
-                ("dealer_id", "child_of", commercial.id),
-            ]
-        )
-        return warranties_sudo.lot_id | orders_sudo.lot_id
+        return own_sudo | dealt_sudo
 
     @api.model
     def _portal_create_request(self, partner, values, photos=()):
         """Create the service request a customer made on the portal.
 
-        ``values``: lot_id, serial or product_code; service_type_id;
+        ``values``: lot_id, serial or product_code, or unit (a ``stock.lot``
+        the caller identified, e.g. by its QR code); service_type_id;
         preferred_date (naive UTC datetime or False); description.
         ``photos``: (file name, bytes) pairs. Everything is checked before
         anything is written: a bad photo refuses the whole request.
@@ -172,6 +205,7 @@ class AftersalesOrder(models.Model):
             values.get("lot_id"),
             values.get("serial"),
             values.get("product_code"),
+            values.get("unit"),
         )
         service_type = self._portal_get_service_types(partner).filtered(
             lambda t: t.id == _to_int(values.get("service_type_id"))
@@ -185,7 +219,13 @@ class AftersalesOrder(models.Model):
         if preferred and preferred < fields.Datetime.now():
             raise UserError(self.env._("The preferred time is in the past."))
         vals = self._prepare_portal_request_vals(
-            partner, product, lot, service_type, description[:MAX_DESCRIPTION], values
+            partner,
+            product,
+            lot,
+            service_type,
+            # Stored as the text it is, never as markup (security review F5).
+            text_to_html(description[:MAX_DESCRIPTION]),
+            values,
         )
         # The customer may not create work orders in the backend; the request
         # was validated above and the order is theirs.

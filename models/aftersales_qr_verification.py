@@ -275,7 +275,8 @@ class AftersalesQrVerification(models.Model):
             partner = self._get_requester(values.get("name"))
             order = self.env["aftersales.order"]._portal_create_request(
                 partner,
-                dict(values, lot_id=None, serial=self.lot_id.name, channel="qr"),
+                # The scanned unit itself, not a search by its name (review F12).
+                dict(values, lot_id=None, serial=None, unit=self.lot_id, channel="qr"),
                 values.get("photos", ()),
             )
             self.write({"used": True, "order_id": order.id})

@@ -22,3 +22,4 @@ from . import test_sec_limits
 from . import test_sec_webhook
 from . import test_sec_content
 from . import test_sec_decisions
+from . import test_sec_dealer

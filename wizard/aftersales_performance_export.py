@@ -84,7 +84,12 @@ class AftersalesPerformanceExport(models.TransientModel):
 
     def _build_xlsx(self, rows):
         buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        # Names are text, never formulas or links, whatever they start with
+        # (security review F16: "=HYPERLINK(...)" as a technician's name).
+        workbook = xlsxwriter.Workbook(
+            buffer,
+            {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+        )
         sheet = workbook.add_worksheet(self.env._("Technician Scores"))
         bold = workbook.add_format({"bold": True})
         formats = {
@@ -98,12 +103,13 @@ class AftersalesPerformanceExport(models.TransientModel):
             self.env._("Center"),
             *(str(header) for _key, header, _kind in EXPORT_COLUMNS),
         ]
-        sheet.write_row(0, 0, headers, bold)
+        for col, header in enumerate(headers):
+            sheet.write_string(0, col, header, bold)
         sheet.freeze_panes(1, 1)
         for row_index, (technician, values) in enumerate(rows, start=1):
-            sheet.write(row_index, 0, technician.name)
-            sheet.write(row_index, 1, technician.user_id.login or "")
-            sheet.write(row_index, 2, technician.center_id.name)
+            sheet.write_string(row_index, 0, technician.name or "")
+            sheet.write_string(row_index, 1, technician.user_id.login or "")
+            sheet.write_string(row_index, 2, technician.center_id.name or "")
             for col, (key, _header, kind) in enumerate(EXPORT_COLUMNS, start=3):
                 value = values.get(key)
                 if value is None:
