@@ -18,3 +18,4 @@ from . import test_sms_gateway
 from . import test_sms_inbound
 from . import test_approval_link
 from . import test_sla
+from . import test_sec_writes
