@@ -3,9 +3,10 @@ money, SLAs and routing rest on is not writable by the people it measures, and
 users read only what is theirs."""
 
 from odoo import Command
-from odoo.addons.mail.tools.discuss import Store
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.mail.tools.discuss import Store
 
 from .common import AftersalesCommon, SmsCommon
 
