@@ -232,7 +232,9 @@ class TestTravelBandInflation(SecWritesCommon):
 @tagged("post_install", "-at_install")
 class TestApprovalSmsHijack(SmsCommon):
     def test_f1c_phone_rewrite_cannot_redirect_the_approval_sms(self):
-        order = self._order_in_state("in_progress", service_type_id=self.type_install.id)
+        order = self._order_in_state(
+            "in_progress", service_type_id=self.type_install.id
+        )
         as_technician = order.with_user(self.user_technician)
         with self.assertRaises(AccessError):
             as_technician.write({"phone": ATTACKER_PHONE})
@@ -372,7 +374,9 @@ class TestWarrantyGuards(SecWritesCommon):
             warranty.action_extend(120)
         self.assertEqual(warranty.extension_months, 12)
         warranty.action_void("Unit returned")
-        self.assertEqual((warranty.state, warranty.void_reason), ("void", "Unit returned"))
+        self.assertEqual(
+            (warranty.state, warranty.void_reason), ("void", "Unit returned")
+        )
 
     def test_f17_dispatcher_creates_drafts_and_starts_them(self):
         Warranty = self.env["aftersales.warranty"].with_user(self.user_dispatcher)
@@ -484,7 +488,9 @@ class TestAddressBook(SecWritesCommon):
         cls.token = cls.other_lot._aftersales_ensure_qr_token()[cls.other_lot.id]
 
     def _partners(self, user, partners):
-        return self.env["res.partner"].with_user(user).search([("id", "in", partners.ids)])
+        return (
+            self.env["res.partner"].with_user(user).search([("id", "in", partners.ids)])
+        )
 
     def test_f19_technician_reads_own_customers_only(self):
         partners = self.customer | self.other_customer
@@ -563,9 +569,7 @@ class TestAddressBook(SecWritesCommon):
         )[0]
         self.assertIn(self.lot.aftersales_qr_token, html.decode())
         action = self.env.ref("aftersales.action_report_unit_sticker")
-        self.assertEqual(
-            action.group_ids, self.env.ref("aftersales.group_dispatcher")
-        )
+        self.assertEqual(action.group_ids, self.env.ref("aftersales.group_dispatcher"))
 
     def test_f19_chatter_and_followers_still_load(self):
         order = self.order
@@ -573,9 +577,11 @@ class TestAddressBook(SecWritesCommon):
         order.message_post(body="From a stranger", author_id=self.other_customer.id)
         as_technician = order.with_user(self.user_technician)
         as_technician.message_post(body="On my way")
-        messages = self.env["mail.message"].with_user(self.user_technician)._message_fetch(
-            domain=None, thread=as_technician
-        )["messages"]
+        messages = (
+            self.env["mail.message"]
+            .with_user(self.user_technician)
+            ._message_fetch(domain=None, thread=as_technician)["messages"]
+        )
         result = Store().add(messages).get_result()
         self.assertIn("From a stranger", str(result))
         store = Store()
