@@ -768,7 +768,6 @@ class AftersalesOrder(models.Model):
 
     def write(self, vals):
         self._ensure_workflow_fields_untouched(vals)
-        self._ensure_fields_writable(vals)
         if (
             "center_id" in vals
             and not self._is_workflow_write()
@@ -791,6 +790,7 @@ class AftersalesOrder(models.Model):
                     "Only dispatchers change the service type of work under way."
                 )
             )
+        self._ensure_fields_writable(vals)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -894,7 +894,12 @@ class AftersalesOrder(models.Model):
         return self.env.user.has_group("aftersales.group_dispatcher")
 
     def _field_labels(self, fnames):
-        return ", ".join(sorted(self._fields[fname].string for fname in fnames))
+        return ", ".join(
+            sorted(
+                self._fields[fname].string if fname in self._fields else fname
+                for fname in fnames
+            )
+        )
 
     @api.model
     def _ensure_create_fields_allowed(self, vals):

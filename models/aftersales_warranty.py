@@ -170,7 +170,12 @@ class AftersalesWarranty(models.Model):
         return self.env.su
 
     def _field_labels(self, fnames):
-        return ", ".join(sorted(self._fields[fname].string for fname in fnames))
+        return ", ".join(
+            sorted(
+                self._fields[fname].string if fname in self._fields else fname
+                for fname in fnames
+            )
+        )
 
     @api.model
     def _ensure_create_vals_allowed(self, vals):
