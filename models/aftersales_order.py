@@ -132,6 +132,17 @@ WORKFLOW_FIELDS = {
 
 # States in which the order is in a center's hands and needs one.
 CENTER_STATES = (*OPEN_ORDER_STATES, "done")
+# From work start on, what the tariff, the settlement and the on-time score
+# read stops changing for users below dispatcher; once the order is closed,
+# for every user (only the state machine, as superuser, still writes them).
+WORK_STARTED_STATES = (
+    "in_progress",
+    "awaiting_approval",
+    "done",
+    "cancelled",
+    "returned",
+)
+CLOSED_STATES = ("done", "cancelled", "returned")
 
 _lt = LazyTranslate(__name__)
 
@@ -237,6 +248,7 @@ class AftersalesOrder(models.Model):
         check_company=True,
         index="btree_not_null",
         tracking=True,
+        groups="base.group_user",
     )
     description = fields.Html(string="Problem Description")
     intake_batch = fields.Char(
@@ -244,8 +256,11 @@ class AftersalesOrder(models.Model):
         index="btree_not_null",
         copy=False,
         help="The list or batch the request came in with (e.g. a dealer's delivery).",
+        groups="base.group_user",
     )
-    handed_in_by = fields.Char(help="Who brought the unit or made the request.")
+    handed_in_by = fields.Char(
+        help="Who brought the unit or made the request.", groups="base.group_user"
+    )
 
     # Customer
     partner_id = fields.Many2one(
@@ -285,6 +300,7 @@ class AftersalesOrder(models.Model):
         precompute=True,
         help="Customer position, used to find the nearest center; taken from the "
         "address when it is geolocated.",
+        groups="base.group_user",
     )
     longitude = fields.Float(
         digits=(10, 7),
@@ -292,6 +308,7 @@ class AftersalesOrder(models.Model):
         store=True,
         readonly=False,
         precompute=True,
+        groups="base.group_user",
     )
 
     # Product
@@ -339,12 +356,14 @@ class AftersalesOrder(models.Model):
         store=True,
         help="Repairs of this serial done within the company's replacement period "
         "before this order was requested.",
+        groups="base.group_user",
     )
     replacement_suggested = fields.Boolean(
         compute="_compute_replacement_suggested",
         store=True,
         index=True,
         help="The unit reached the replacement threshold: offer a replacement.",
+        groups="base.group_user",
     )
 
     # Service and assignment
@@ -388,19 +407,26 @@ class AftersalesOrder(models.Model):
         copy=False,
         tracking=True,
         help="No center could be found automatically, or too many rejected it.",
+        groups="base.group_user",
     )
     assignment_rule_id = fields.Many2one(
-        "aftersales.assignment.rule", readonly=True, copy=False, check_company=True
+        "aftersales.assignment.rule",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        groups="base.group_user",
     )
     assignment_log = fields.Json(
         readonly=True,
         copy=False,
         help="Candidates with their scores and the centers left out, with why.",
+        groups="base.group_user",
     )
     assignment_explanation = fields.Html(
         string="Why This Center?",
         compute="_compute_assignment_explanation",
         sanitize=False,
+        groups="base.group_user",
     )
     rejected_center_ids = fields.Many2many(
         "aftersales.center",
@@ -411,6 +437,7 @@ class AftersalesOrder(models.Model):
         copy=False,
         readonly=True,
         help="Centers that refused this order; they are not asked again.",
+        groups="base.group_user",
     )
 
     # Sale
@@ -420,12 +447,14 @@ class AftersalesOrder(models.Model):
         readonly=True,
         copy=False,
         check_company=True,
+        groups="base.group_user",
     )
     sale_order_id = fields.Many2one(
         related="sale_line_id.order_id",
         string="Sale Order",
         store=True,
         index="btree_not_null",
+        groups="base.group_user",
     )
     team_id = fields.Many2one(
         "crm.team",
@@ -434,10 +463,11 @@ class AftersalesOrder(models.Model):
         store=True,
         readonly=False,
         check_company=True,
+        groups="base.group_user",
     )
 
     # Reasons
-    reject_reason = fields.Text(readonly=True, copy=False)
+    reject_reason = fields.Text(readonly=True, copy=False, groups="base.group_user")
     cancel_reason = fields.Text(readonly=True, copy=False)
     return_reason = fields.Text(readonly=True, copy=False)
 
@@ -464,6 +494,7 @@ class AftersalesOrder(models.Model):
         copy=False,
         help="Short code the customer quotes in an SMS reply when several of "
         "their work orders await approval.",
+        groups="base.group_user",
     )
     approval_requested_date = fields.Datetime(
         string="Approval Requested On", readonly=True, copy=False
@@ -493,6 +524,7 @@ class AftersalesOrder(models.Model):
         index=True,
         tracking=True,
         help="The customer rejected the work: it must be resumed.",
+        groups="base.group_user",
     )
     customer_phone_e164 = fields.Char(
         string="Customer Phone (E.164)",
@@ -501,6 +533,7 @@ class AftersalesOrder(models.Model):
         index="btree_not_null",
         help="The customer's number in international form: SMS replies are "
         "matched against it.",
+        groups="base.group_user",
     )
 
     # UI flags
@@ -724,6 +757,7 @@ class AftersalesOrder(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._ensure_workflow_fields_untouched(vals)
+            self._ensure_create_fields_allowed(vals)
         number_new_records(self, vals_list, "name", "aftersales.order")
         orders = super().create(vals_list)
         orders.filtered("replacement_suggested")._suggest_replacement()
@@ -767,6 +801,7 @@ class AftersalesOrder(models.Model):
                     "Only dispatchers change the service type of work under way."
                 )
             )
+        self._ensure_fields_writable(vals)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -798,6 +833,140 @@ class AftersalesOrder(models.Model):
                     fields=", ".join(
                         sorted(self._fields[fname].string for fname in locked)
                     ),
+                )
+            )
+
+    # What users below dispatcher write: a whitelist per group. Extend it in
+    # another module with ``return super()._get_writable_fields_...() | {...}``.
+
+    @api.model
+    def _get_writable_fields_technician(self):
+        """Fields a technician writes on the orders assigned to them: the
+        notes of the job and its lines (photos, visits, parts, decisions,
+        checks), each line model checking its own rights."""
+        return {
+            "description",
+            "media_ids",
+            "worklog_ids",
+            "part_ids",
+            "approval_ids",
+            "qc_check_ids",
+        }
+
+    @api.model
+    def _get_writable_fields_center(self):
+        """Fields center staff write on their center's orders: the
+        technician's fields, who does the job (one of their own technicians,
+        see _check_technician_center) and when."""
+        return self._get_writable_fields_technician() | {
+            "technician_id",
+            "scheduled_date",
+            "scheduled_duration",
+            "handed_in_by",
+        }
+
+    @api.model
+    def _get_frozen_fields_started(self):
+        """Fields that stop changing once the work started, for users below
+        dispatcher: what the tariff, the settlement lines and the on-time
+        score read."""
+        return {
+            "scheduled_date",
+            "partner_id",
+            "address_id",
+            "latitude",
+            "longitude",
+            "district",
+            "city",
+            "zip",
+            "state_id",
+            "country_id",
+            "product_id",
+            "product_categ_id",
+            "lot_id",
+            "service_type_id",
+            "center_id",
+            "company_id",
+        }
+
+    @api.model
+    def _get_frozen_fields_closed(self):
+        """Fields of a done, cancelled or returned order that nobody changes:
+        the history the settlement and the scores are computed from."""
+        return self._get_frozen_fields_started() | {"technician_id"}
+
+    @api.model
+    def _get_create_dispatcher_fields(self):
+        """Fields only dispatchers give a new order: the link to a sale (its
+        data would become readable) and the customer's approval token."""
+        return {"sale_line_id", "access_token", "needs_dispatch"}
+
+    def _is_dispatcher(self):
+        return self.env.user.has_group("aftersales.group_dispatcher")
+
+    def _field_labels(self, fnames):
+        return ", ".join(
+            sorted(
+                self._fields[fname].string if fname in self._fields else fname
+                for fname in fnames
+            )
+        )
+
+    @api.model
+    def _ensure_create_fields_allowed(self, vals):
+        if self._is_workflow_write() or self._is_dispatcher():
+            return
+        refused = {
+            fname for fname in self._get_create_dispatcher_fields() if vals.get(fname)
+        }
+        if refused:
+            raise AccessError(
+                self.env._(
+                    "Only dispatchers set %(fields)s on a new work order.",
+                    fields=self._field_labels(refused),
+                )
+            )
+
+    def _ensure_fields_writable(self, vals):
+        """Raise unless the user may write ``vals`` on all of ``self``: the
+        whitelist of their group, then the fields frozen by the state."""
+        if self._is_workflow_write():
+            return
+        fnames = set(vals)
+        closed = self.filtered(lambda o: o.state in CLOSED_STATES)
+        frozen = fnames & self._get_frozen_fields_closed()
+        if closed and frozen:
+            raise UserError(
+                self.env._(
+                    "%(orders)s is closed: %(fields)s no longer change.",
+                    orders=", ".join(closed.mapped("name")),
+                    fields=self._field_labels(frozen),
+                )
+            )
+        if self._is_dispatcher():
+            return
+        if self.env.user.has_group("aftersales.group_center_user"):
+            allowed = self._get_writable_fields_center()
+        else:
+            allowed = self._get_writable_fields_technician()
+        refused = fnames - allowed
+        if refused:
+            raise AccessError(
+                self.env._(
+                    "You are not allowed to change %(fields)s of a work order; "
+                    "ask a dispatcher.",
+                    fields=self._field_labels(refused),
+                )
+            )
+        started = self.filtered(lambda o: o.state in WORK_STARTED_STATES)
+        frozen = fnames & self._get_frozen_fields_started()
+        if started and frozen:
+            raise UserError(
+                self.env._(
+                    "The work on %(orders)s has started: only a dispatcher "
+                    "changes %(fields)s now.",
+                    orders=", ".join(started.mapped("name")),
+                    fields=self._field_labels(frozen),
                 )
             )
 

@@ -48,11 +48,17 @@ class AftersalesOrder(models.Model):
         compute_sudo=True,
         help="The spare parts listed on the product (and its bill of materials, "
         "when Manufacturing is installed).",
+        groups="base.group_user",
     )
     picking_ids = fields.Many2many(
-        "stock.picking", string="Transfers", compute="_compute_picking_ids"
+        "stock.picking",
+        string="Transfers",
+        compute="_compute_picking_ids",
+        groups="base.group_user",
     )
-    picking_count = fields.Integer(compute="_compute_picking_ids")
+    picking_count = fields.Integer(
+        compute="_compute_picking_ids", groups="base.group_user"
+    )
 
     # Quality control
     qc_required = fields.Boolean(
@@ -79,12 +85,14 @@ class AftersalesOrder(models.Model):
         copy=False,
         tracking=True,
         help="The work failed its quality check and must be redone.",
+        groups="base.group_user",
     )
     work_resumed_date = fields.Datetime(
         readonly=True,
         copy=False,
         help="When the customer last sent the work back: quality checks "
         "before it no longer count.",
+        groups="base.group_user",
     )
     can_be_quality_checked = fields.Boolean(compute="_compute_can_be_quality_checked")
 

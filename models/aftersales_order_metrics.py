@@ -36,6 +36,7 @@ class AftersalesOrder(models.Model):
         copy=False,
         index="btree_not_null",
         help="When the order was completed, cancelled or returned.",
+        groups="base.group_user",
     )
     approval_outcome = fields.Selection(
         [
@@ -46,6 +47,7 @@ class AftersalesOrder(models.Model):
         compute="_compute_approval_outcome",
         store=True,
         help="The customer's decisions on the work, once there is one.",
+        groups="base.group_user",
     )
     first_time_fix = fields.Boolean(
         string="First-Time Fix",
@@ -53,6 +55,7 @@ class AftersalesOrder(models.Model):
         store=True,
         help="Completed in a single visit, without the customer or quality "
         "control sending it back.",
+        groups="base.group_user",
     )
     service_duration = fields.Float(
         string="Service Duration (h)",
@@ -60,6 +63,7 @@ class AftersalesOrder(models.Model):
         store=True,
         aggregator="avg",
         help="Hours of work logged, or else from start to completion.",
+        groups="base.group_user",
     )
 
     # ------------------------------------------------------------

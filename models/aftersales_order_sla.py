@@ -86,30 +86,53 @@ class AftersalesOrder(models.Model):
         index="btree_not_null",
         tracking=True,
         check_company=True,
+        groups="base.group_user",
     )
     sla_start_date = fields.Datetime(
         string="SLA Clock Start",
         readonly=True,
         copy=False,
         help="When the arrival and completion clocks started.",
+        groups="base.group_user",
     )
     sla_accept_deadline = fields.Datetime(
-        string="Accept By", readonly=True, copy=False, index="btree_not_null"
+        string="Accept By",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_user",
     )
     sla_arrival_deadline = fields.Datetime(
-        string="Arrive By", readonly=True, copy=False, index="btree_not_null"
+        string="Arrive By",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_user",
     )
     sla_resolve_deadline = fields.Datetime(
-        string="Complete By", readonly=True, copy=False, index="btree_not_null"
+        string="Complete By",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_user",
     )
     sla_accept_breached = fields.Boolean(
-        string="Acceptance Late", readonly=True, copy=False
+        string="Acceptance Late",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
     sla_arrival_breached = fields.Boolean(
-        string="Arrival Late", readonly=True, copy=False
+        string="Arrival Late",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
     sla_resolve_breached = fields.Boolean(
-        string="Completion Late", readonly=True, copy=False
+        string="Completion Late",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
     sla_breached = fields.Boolean(
         string="SLA Breached",
@@ -117,6 +140,7 @@ class AftersalesOrder(models.Model):
         store=True,
         index=True,
         aggregator="bool_or",
+        groups="base.group_user",
     )
     sla_deadline = fields.Datetime(
         string="SLA Deadline",
@@ -124,6 +148,7 @@ class AftersalesOrder(models.Model):
         store=True,
         index="btree_not_null",
         help="The nearest deadline still to meet.",
+        groups="base.group_user",
     )
     sla_warning_date = fields.Datetime(
         compute="_compute_sla_deadline",
@@ -131,12 +156,14 @@ class AftersalesOrder(models.Model):
         index="btree_not_null",
         help="When the center and the dispatcher get warned of the SLA deadline; "
         "empty once warned.",
+        groups="base.group_user",
     )
     sla_deadline_target = fields.Selection(
         SLA_TARGET_SELECTION,
         compute="_compute_sla_deadline",
         store=True,
         help="Which target the SLA deadline is.",
+        groups="base.group_user",
     )
     sla_warned_target = fields.Selection(
         SLA_TARGET_SELECTION,
@@ -144,14 +171,18 @@ class AftersalesOrder(models.Model):
         copy=False,
         help="The target of the last warning: one warning per deadline, again "
         "only if that deadline is planned anew.",
+        groups="base.group_user",
     )
-    sla_pause_start = fields.Datetime(readonly=True, copy=False)
+    sla_pause_start = fields.Datetime(
+        readonly=True, copy=False, groups="base.group_user"
+    )
     sla_paused_hours = fields.Float(
         string="SLA Paused Hours",
         readonly=True,
         copy=False,
         help="Hours the completion clock stood still while the order awaited "
         "the customer.",
+        groups="base.group_user",
     )
     sla_status = fields.Selection(
         [
@@ -164,11 +195,13 @@ class AftersalesOrder(models.Model):
         compute="_compute_sla_status",
         store=True,
         index="btree_not_null",
+        groups="base.group_user",
     )
 
     sla_deadline_text = fields.Char(
         compute="_compute_sla_deadline_text",
         help="The SLA deadline as messages say it, in the center's time zone.",
+        groups="base.group_user",
     )
 
     # ------------------------------------------------------------

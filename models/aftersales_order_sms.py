@@ -69,10 +69,13 @@ class AftersalesOrder(models.Model):
     technician_url = fields.Char(
         compute="_compute_sms_texts",
         help="The link that opens the job for the technician.",
+        groups="base.group_user",
     )
     center_phone = fields.Char(related="center_id.phone", string="Center Phone")
     technician_mobile = fields.Char(
-        related="technician_id.mobile", string="Technician Mobile"
+        related="technician_id.mobile",
+        string="Technician Mobile",
+        groups="base.group_user",
     )
 
     # ------------------------------------------------------------

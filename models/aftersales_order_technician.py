@@ -19,6 +19,8 @@ class AftersalesOrder(models.Model):
         return self.with_user(user).search(
             [
                 ("technician_id.user_id", "=", user.id),
+                # An archived technician has no jobs any more.
+                ("technician_id.active", "=", True),
                 ("state", "in", APP_STATES),
             ],
             order="scheduled_date asc, priority desc, id",

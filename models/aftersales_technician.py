@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .phone import format_e164
 
@@ -130,6 +130,7 @@ class AftersalesTechnician(models.Model):
         for vals in vals_list:
             self._normalize_mobile_vals(vals)
             self._prepare_center_defaults(vals)
+            self._ensure_user_free(vals.get("user_id"), vals.get("center_id"))
         self.check_access("create")
         # A technician lives on a resource.resource, which center users may not
         # write: resources also back employees. Once the ACL allowed the create,
@@ -142,12 +143,73 @@ class AftersalesTechnician(models.Model):
 
     def write(self, vals):
         self._normalize_mobile_vals(vals)
+        self._ensure_center_unchanged(vals)
+        if vals.get("user_id"):
+            for technician in self:
+                technician._ensure_user_free(
+                    vals["user_id"], vals.get("center_id") or technician.center_id.id
+                )
         if RESOURCE_FIELDS.isdisjoint(vals):
-            return super().write(vals)
+            result = super().write(vals)
+        else:
+            self.check_access("write")
+            # Same reason as in create(): these fields are written on the
+            # resource.
+            technicians_sudo = self.sudo()
+            result = super(AftersalesTechnician, technicians_sudo).write(vals)
+        # The record rules hold before the write (checked by the ORM or
+        # above); they must still hold after it, as in create().
         self.check_access("write")
-        # Same reason as in create(): these fields are written on the resource.
+        return result
+
+    # ------------------------------------------------------------
+    # Guards
+    # ------------------------------------------------------------
+
+    def _ensure_center_unchanged(self, vals):
+        """Only dispatchers move technicians between centers: center staff
+        would otherwise plant their people in a competitor's center."""
+        if (
+            "center_id" in vals
+            and not self.env.su
+            and not self.env.user.has_group("aftersales.group_dispatcher")
+            and any(t.center_id.id != vals["center_id"] for t in self)
+        ):
+            raise AccessError(
+                self.env._("Only dispatchers move technicians to another center.")
+            )
+
+    @api.model
+    def _ensure_user_free(self, user_id, center_id):
+        """A technician record is given only to a user who works for no other
+        center (as staff or as an active technician): it opens the center's
+        orders to that user."""
+        if not user_id or self.env.su:
+            return
+        if self.env.user.has_group("aftersales.group_dispatcher"):
+            return
+        # Other centers and their technicians are not readable by center
+        # staff; only whether the user works there is looked at.
+        centers_sudo = self.env["aftersales.center"].sudo()
         technicians_sudo = self.sudo()
-        return super(AftersalesTechnician, technicians_sudo).write(vals)
+        elsewhere = centers_sudo.search_count(
+            [("user_ids", "in", user_id), ("id", "!=", center_id)], limit=1
+        ) or technicians_sudo.search_count(
+            [
+                ("user_id", "=", user_id),
+                ("center_id", "!=", center_id),
+                ("id", "not in", self.ids),
+            ],
+            limit=1,
+        )
+        if elsewhere:
+            raise AccessError(
+                self.env._(
+                    "%(user)s works for another service center: only a "
+                    "dispatcher can make them one of your technicians.",
+                    user=self.env["res.users"].sudo().browse(user_id).name,
+                )
+            )
 
     @api.constrains("van_location_id", "center_id")
     def _check_van_location(self):

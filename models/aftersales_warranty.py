@@ -3,6 +3,28 @@ from odoo.exceptions import UserError, ValidationError
 
 from .sequence import number_new_records
 
+# Fields only the warranty's actions (and the code paths that create
+# warranties: deliveries, dealers, imports) set; users cannot, not even
+# through RPC.
+WARRANTY_WORKFLOW_FIELDS = {
+    "state",
+    "extension_months",
+    "void_reason",
+    "date_end",
+    "dealer_id",
+    "sale_line_id",
+    "picking_id",
+}
+# Fields of the terms that are edited while the warranty is a draft only:
+# once started, they decide what is covered until when.
+WARRANTY_DRAFT_FIELDS = {
+    "date_start",
+    "warranty_type_id",
+    "lot_id",
+    "partner_id",
+    "company_id",
+}
+
 
 class AftersalesWarranty(models.Model):
     """The warranty of one serial (stock.lot) for one customer."""
@@ -128,17 +150,85 @@ class AftersalesWarranty(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._ensure_create_vals_allowed(vals)
         # A warranty voided in this transaction frees its serial (partial unique
         # index on state): the database must see the void first.
         self.flush_model(["state"])
         number_new_records(self, vals_list, "card_number", "aftersales.warranty")
         return super().create(vals_list)
 
+    def write(self, vals):
+        self._ensure_workflow_fields_untouched(vals)
+        return super().write(vals)
+
     # ------------------------------------------------------------
     # Guards
     # ------------------------------------------------------------
 
+    def _is_workflow_write(self):
+        return self.env.su
+
+    def _field_labels(self, fnames):
+        return ", ".join(
+            sorted(
+                self._fields[fname].string if fname in self._fields else fname
+                for fname in fnames
+            )
+        )
+
+    @api.model
+    def _ensure_create_vals_allowed(self, vals):
+        """Users create draft warranties; their actions start them."""
+        if self._is_workflow_write():
+            return
+        forged = {
+            fname
+            for fname in WARRANTY_WORKFLOW_FIELDS
+            if vals.get(fname) and not (fname == "state" and vals[fname] == "draft")
+        }
+        if forged:
+            raise UserError(
+                self.env._(
+                    "%(fields)s of a warranty are set by its actions (Start, "
+                    "Extend, Void), not when it is created.",
+                    fields=self._field_labels(forged),
+                )
+            )
+
+    def _ensure_workflow_fields_untouched(self, vals):
+        if self._is_workflow_write():
+            return
+        locked = WARRANTY_WORKFLOW_FIELDS.intersection(vals)
+        if locked:
+            raise UserError(
+                self.env._(
+                    "%(fields)s of a warranty change only through its actions "
+                    "(Start, Extend, Void).",
+                    fields=self._field_labels(locked),
+                )
+            )
+        terms = WARRANTY_DRAFT_FIELDS.intersection(vals)
+        started = self.filtered(lambda w: w.state != "draft")
+        if terms and started:
+            raise UserError(
+                self.env._(
+                    "Warranty %(cards)s has started: its %(fields)s no longer change.",
+                    cards=", ".join(started.mapped("card_number")),
+                    fields=self._field_labels(terms),
+                )
+            )
+
+    def _workflow_write(self, vals):
+        """Write as the warranty's actions: the only way to change
+        WARRANTY_WORKFLOW_FIELDS. The callers' guards checked the user's
+        right to write the warranties; a context flag would not do, any RPC
+        caller can send one."""
+        warranties_sudo = self.sudo()
+        return warranties_sudo.write(vals)
+
     def _ensure_state(self, states, action):
+        self.check_access("write")
         blocked = self.filtered(lambda w: w.state not in states)
         if blocked:
             raise UserError(
@@ -156,7 +246,7 @@ class AftersalesWarranty(models.Model):
     def action_activate(self, date_start=None):
         """Start the warranties (installation done, or registration)."""
         self._ensure_state(("draft",), self.env._("start"))
-        self.write(
+        self._workflow_write(
             {
                 "state": "active",
                 "date_start": date_start or fields.Date.context_today(self),
@@ -171,7 +261,7 @@ class AftersalesWarranty(models.Model):
         if not reason:
             raise UserError(self.env._("Please give a reason."))
         self._ensure_state(("draft", "active", "expired"), self.env._("void"))
-        self.write({"state": "void", "void_reason": reason})
+        self._workflow_write({"state": "void", "void_reason": reason})
         return True
 
     def action_extend(self, months):
@@ -197,11 +287,13 @@ class AftersalesWarranty(models.Model):
                         left=wtype.max_extension_months - warranty.extension_months,
                     )
                 )
-            warranty.extension_months += months
+            warranty._workflow_write(
+                {"extension_months": warranty.extension_months + months}
+            )
         today = fields.Date.context_today(self)
-        self.filtered(lambda w: w.state == "expired" and w.date_end >= today).write(
-            {"state": "active"}
-        )
+        self.filtered(
+            lambda w: w.state == "expired" and w.date_end >= today
+        )._workflow_write({"state": "active"})
         return True
 
     # ------------------------------------------------------------
@@ -222,7 +314,7 @@ class AftersalesWarranty(models.Model):
         today = fields.Date.context_today(self)
         self.filtered(
             lambda w: w.state == "active" and w.date_end and w.date_end < today
-        ).write({"state": "expired"})
+        )._workflow_write({"state": "expired"})
 
     @api.model
     def _cron_expire(self, batch_size=1000):
@@ -236,7 +328,7 @@ class AftersalesWarranty(models.Model):
         while warranties:
             batch, warranties = warranties[:batch_size], warranties[batch_size:]
             batch = batch.try_lock_for_update()
-            batch.write({"state": "expired"})
+            batch._workflow_write({"state": "expired"})
             if not self.env["ir.cron"]._commit_progress(
                 len(batch), remaining=len(warranties)
             ):

@@ -17,6 +17,20 @@ class ResPartner(models.Model):
         help="The dealer or branch this customer bought from.",
     )
 
+    # Inverses read by the record rules only: the work a partner is the
+    # customer, the service address or the center of (technicians and
+    # center staff read the partners of their own work, not the whole
+    # address book).
+    aftersales_order_ids = fields.One2many(
+        "aftersales.order", "partner_id", groups="aftersales.group_dispatcher"
+    )
+    aftersales_address_order_ids = fields.One2many(
+        "aftersales.order", "address_id", groups="aftersales.group_dispatcher"
+    )
+    aftersales_center_ids = fields.One2many(
+        "aftersales.center", "partner_id", groups="aftersales.group_dispatcher"
+    )
+
     aftersales_warranty_count = fields.Integer(
         string="Warranties", compute="_compute_aftersales_warranty_count"
     )

@@ -1,6 +1,7 @@
 import secrets
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from .phone import e164_or_none
 
@@ -41,13 +42,13 @@ class StockLot(models.Model):
         copy=False,
         index="btree_not_null",
         readonly=True,
-        groups="aftersales.group_technician",
+        groups="aftersales.group_dispatcher",
         help="Secret part of the unit's QR code link.",
     )
     aftersales_qr_url = fields.Char(
         string="QR Link",
         compute="_compute_aftersales_qr_url",
-        groups="aftersales.group_technician",
+        groups="aftersales.group_dispatcher",
     )
     aftersales_owner_id = fields.Many2one(
         "res.partner",
@@ -91,8 +92,18 @@ class StockLot(models.Model):
             )
 
     def _aftersales_ensure_qr_token(self):
-        """The unit's QR token, created the first time it is printed."""
-        lots_sudo = self.sudo()  # technicians print stickers; the token is ours
+        """The unit's QR token, created the first time it is printed. Only
+        dispatchers print QR codes: the token opens a service request for
+        the unit to whoever holds it."""
+        if not self.env.su and not self.env.user.has_group(
+            "aftersales.group_dispatcher"
+        ):
+            raise AccessError(
+                self.env._("Only dispatchers print the QR codes of units.")
+            )
+        self.check_access("read")
+        # The token is not writable by users (readonly, created here).
+        lots_sudo = self.sudo()
         for lot in lots_sudo.filtered(lambda lot: not lot.aftersales_qr_token):
             lot.aftersales_qr_token = secrets.token_urlsafe(18)
         return {lot.id: lot.aftersales_qr_token for lot in lots_sudo}

@@ -23,3 +23,4 @@ from . import test_sec_webhook
 from . import test_sec_content
 from . import test_sec_decisions
 from . import test_sec_dealer
+from . import test_sec_writes
