@@ -134,7 +134,7 @@ class AftersalesController(CustomerPortal):
         if not reason:
             return None
         address = self._remote_address()
-        address_key = f"sms-inbound:{address}"
+        address_key = f"sms-inbound:{self._limit_address()}"
         if self._is_limited(address_key, LIMIT_INBOUND_FAILURES_PER_ADDRESS):
             _logger.warning("Inbound SMS refused: too many failures from %s", address)
             return _json_response(429, error="too_many_attempts")
@@ -213,7 +213,7 @@ class AftersalesController(CustomerPortal):
 
         Only wrong links count, against the address: views of a valid link
         never use up anything."""
-        address_key = f"approval-address:{self._remote_address()}"
+        address_key = f"approval-address:{self._limit_address()}"
         # Looking the order up by id is what the public user cannot do;
         # nothing of it is used unless the token matches.
         order_sudo = request.env["aftersales.order"].sudo().browse(order_id).exists()
@@ -320,7 +320,7 @@ class AftersalesController(CustomerPortal):
         do not count against the link's request limit (a page shows many);
         wrong tokens count against the address like the page's. Shown in
         the page only when its bytes verify as an image, else a download."""
-        address_key = f"approval-address:{self._remote_address()}"
+        address_key = f"approval-address:{self._limit_address()}"
         try:
             order_sudo = self._document_check_access(
                 "aftersales.order", order_id, access_token
