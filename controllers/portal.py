@@ -449,11 +449,23 @@ class AftersalesCustomerPortal(AftersalesController):
         )
 
     def _create_service_request(self, Order, partner, photos, tz, kwargs):
+        unit_sudo = None
+        if kwargs.get("qr"):
+            # Resolves the sticker's token; an unknown one is refused, not
+            # read as a typed serial.
+            unit_sudo = request.env["stock.lot"]._aftersales_get_by_qr_token(
+                kwargs["qr"]
+            )
+            if not unit_sudo:
+                raise UserError(
+                    request.env._("This QR code is not valid: scan it again.")
+                )
         return Order._portal_create_request(
             partner,
             {
-                "lot_id": kwargs.get("lot_id") or None,
-                "serial": kwargs.get("serial"),
+                "unit": unit_sudo,
+                "lot_id": None if unit_sudo else kwargs.get("lot_id") or None,
+                "serial": None if unit_sudo else kwargs.get("serial"),
                 "product_code": kwargs.get("product_code"),
                 "service_type_id": kwargs.get("service_type_id"),
                 "preferred_date": Order._portal_parse_preferred_date(
@@ -516,7 +528,11 @@ class AftersalesCustomerPortal(AftersalesController):
             return refused
         if not request.env.user._is_public():
             return request.redirect(
-                f"/my/service-orders/new?serial={url_quote(unit_sudo.name)}&qr=1",
+                # The token, not the serial: the form takes the scanned unit
+                # itself (the sticker proves the unit is at hand), where a
+                # typed serial is accepted only for the customer's own units.
+                f"/my/service-orders/new?serial={url_quote(unit_sudo.name)}"
+                f"&qr={url_quote(token)}",
                 code=303,
             )
         return request.render(

@@ -66,6 +66,33 @@ class TestQrCodes(PortalCommon):
         self.assertIn('value="TPW-0001"', form.text)
         self.assertIn('name="qr"', form.text)
 
+    def test_logged_in_scanner_requests_for_the_scanned_unit(self):
+        """The sticker proves the unit is at hand: a logged-in user who is not
+        its owner (a relative, a second-hand buyer) may still ask for it from
+        the scan, while typing its serial alone is refused (review F20)."""
+        self.authenticate("portal_other", "portal_other")
+        response = self.url_open(f"/aftersales/qr/{self.token}", allow_redirects=False)
+        location = response.headers["Location"]
+        self.assertIn(f"qr={self.token}", location)
+        self.assertIn(f'name="qr" value="{self.token}"', self.url_open(location).text)
+        data = {
+            "serial": "TPW-0001",
+            "service_type_id": str(self.type_repair.id),
+            "description": "Noisy drum.",
+        }
+        typed = self._post("/my/service-orders/new", data)
+        self.assertEqual(typed.status_code, 400)
+        forged = self._post("/my/service-orders/new", dict(data, qr="not-a-token"))
+        self.assertEqual(forged.status_code, 400)
+        self.assertIn("This QR code is not valid", forged.text)
+        scanned = self._post("/my/service-orders/new", dict(data, qr=self.token))
+        self.assertEqual(scanned.status_code, 303, scanned.text[:300])
+        order = self._orders_of(self.other_customer).filtered(
+            lambda o: o.lot_id == self.my_lot
+        )
+        self.assertEqual(len(order), 1)
+        self.assertEqual(order.channel, "qr")
+
     def test_public_request_with_a_verified_phone(self):
         page = self.url_open(f"/aftersales/qr/{self.token}")
         self.assertEqual(page.status_code, 200)
