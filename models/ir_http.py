@@ -13,7 +13,7 @@ class IrHttp(models.AbstractModel):
         max_body = rule.endpoint.routing.get("aftersales_max_body")
         if max_body:
             cls._aftersales_keep_body(max_body)
-        super()._pre_dispatch(rule, args)
+        return super()._pre_dispatch(rule, args)
 
     @classmethod
     def _aftersales_keep_body(cls, max_body):

@@ -35,7 +35,7 @@ class SourceAddressAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args, **kwargs):
         kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
+        return super().init_poolmanager(*args, **kwargs)
 
 
 def sent_code(env, phone):
