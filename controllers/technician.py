@@ -13,6 +13,10 @@ _logger = logging.getLogger(__name__)
 MAX_SYNC_BODY = 20 * 1024 * 1024
 # {"actions": [{"data": {...}}]}: the deepest value the phone sends is at 4.
 MAX_SYNC_DEPTH = 8
+# Sync requests per technician and hour: the app syncs every 30 s and on
+# reconnecting, and sends a refused batch again one action at a time (up to
+# 100 requests); this bounds what one account uploads (photos included).
+LIMIT_SYNC_PER_USER = (600, 3600)
 
 
 def _json(status, **values):
@@ -46,6 +50,13 @@ class AftersalesTechnicianController(http.Controller):
         user = request.env.user
         if not user.has_group("aftersales.group_technician"):
             return _json(403, error="not_a_technician")
+        attempts, window = LIMIT_SYNC_PER_USER
+        if (
+            request.env["aftersales.rate.limit"]._hit(f"sync:{user.id}", window)
+            > attempts
+        ):
+            # The phone keeps its queue and tries again later.
+            return _json(429, error="too_many_requests")
         try:
             body = json_loads(request.httprequest.get_data() or b"null", MAX_SYNC_DEPTH)
         except ValueError:

@@ -5,6 +5,7 @@ import uuid
 from odoo import http
 from odoo.tests import HttpCase, tagged
 
+from ..controllers.technician import LIMIT_SYNC_PER_USER
 from .common import PIXEL_PNG, AftersalesCommon
 
 SYNC_URL = "/aftersales/technician/sync"
@@ -168,6 +169,23 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         )
         self.assertIn(anonymous.status_code, (303, 401, 403))
         self.assertEqual(self._counts(), before)
+
+    def test_sync_requests_are_limited_per_technician(self):
+        """Uploads through the phone are bounded per user and hour: past the
+        limit the batch is refused whole (429, nothing applied, the phone keeps
+        its queue); another technician is not affected."""
+        attempts, window = LIMIT_SYNC_PER_USER
+        RateLimit = self.env["aftersales.rate.limit"]
+        for _i in range(attempts):
+            RateLimit._hit(f"sync:{self.user_technician.id}", window)
+        before = self._counts()
+        response = self._sync([self._photo()])
+        self.assertEqual(response.status_code, 429, response.text)
+        self.assertEqual(response.json()["error"], "too_many_requests")
+        self.assertEqual(self._counts(), before)
+        self.authenticate("as_tech_a2", "as_tech_a2")
+        other = self._sync([self._photo(self.other_order)])
+        self.assertEqual(other.status_code, 200, other.text)
 
     def test_another_technician_is_refused(self):
         self.authenticate("as_tech_a2", "as_tech_a2")
