@@ -415,11 +415,9 @@ class AftersalesCustomerPortal(AftersalesController):
         """Create the request; a bad field re-renders the form with the
         customer's input and a 400, nothing created."""
         partner = request.env.user.partner_id
-        key = f"portal-request:{request.env.uid}"
-        RateLimit = request.env["aftersales.rate.limit"]
-        if (
-            RateLimit._count(key, LIMIT_REQUESTS_PER_USER[1])
-            >= (LIMIT_REQUESTS_PER_USER[0])
+        # One atomic count: parallel submits cannot all pass a check first.
+        if self._count_attempt(
+            f"portal-request:{request.env.uid}", LIMIT_REQUESTS_PER_USER
         ):
             values = self._service_request_values(partner, **kwargs)
             values["error"] = request.env._(
@@ -428,7 +426,6 @@ class AftersalesCustomerPortal(AftersalesController):
             return request.render(
                 "aftersales.portal_service_request", values, status=429
             )
-        RateLimit._hit(key, LIMIT_REQUESTS_PER_USER[1])
         Order = request.env["aftersales.order"]
         try:
             photos = self._read_request_photos()

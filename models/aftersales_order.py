@@ -15,6 +15,7 @@ from odoo.tools.translate import LazyTranslate
 
 from .aftersales_approval import CHANNEL_EVIDENCE, CUSTOMER_CHANNELS
 from .aftersales_center import OPEN_ORDER_STATES
+from .ir_actions_report import neutralise_fragment
 from .phone import e164_or_none
 from .sequence import number_new_records
 
@@ -758,6 +759,7 @@ class AftersalesOrder(models.Model):
         for vals in vals_list:
             self._ensure_workflow_fields_untouched(vals)
             self._ensure_create_fields_allowed(vals)
+            self._neutralise_description(vals)
         number_new_records(self, vals_list, "name", "aftersales.order")
         orders = super().create(vals_list)
         orders.filtered("replacement_suggested")._suggest_replacement()
@@ -779,6 +781,7 @@ class AftersalesOrder(models.Model):
 
     def write(self, vals):
         self._ensure_workflow_fields_untouched(vals)
+        self._neutralise_description(vals)
         if (
             "center_id" in vals
             and not self._is_workflow_write()
@@ -896,10 +899,32 @@ class AftersalesOrder(models.Model):
         return self._get_frozen_fields_started() | {"technician_id"}
 
     @api.model
+    def _neutralise_description(self, vals):
+        """The problem description loads nothing from elsewhere: its markup
+        comes from customers, technicians and pasted e-mails, and a remote
+        image in it would be fetched by every browser that opens the order
+        and by the report renderer (security review F5)."""
+        if vals.get("description"):
+            vals["description"] = neutralise_fragment(
+                vals["description"], self.get_base_url()
+            )
+
+    @api.model
     def _get_create_dispatcher_fields(self):
         """Fields only dispatchers give a new order: the link to a sale (its
-        data would become readable) and the customer's approval token."""
-        return {"sale_line_id", "access_token", "needs_dispatch"}
+        data would become readable), the customer's approval token, and what
+        the approval SMS, the travel fee and the routing rest on (the phone
+        and position come from the customer's address)."""
+        return {
+            "sale_line_id",
+            "access_token",
+            "needs_dispatch",
+            "phone",
+            "latitude",
+            "longitude",
+            "user_id",
+            "channel",
+        }
 
     def _is_dispatcher(self):
         return self.env.user.has_group("aftersales.group_dispatcher")
@@ -1123,8 +1148,10 @@ class AftersalesOrder(models.Model):
                 channel != "portal" or self._is_customer_user(user)
             )
         elif channel == "onsite":
-            # The assignee, whatever technicians the user may read.
-            allowed = self.sudo().technician_id.user_id == user and (
+            # The assignee is read as superuser: a center user may record
+            # nothing on site, whatever technicians they may read.
+            order_sudo = self.sudo()
+            allowed = order_sudo.technician_id.user_id == user and (
                 self.env.su or self.has_access("write")
             )
         else:
@@ -1921,7 +1948,9 @@ class AftersalesOrder(models.Model):
         self.ensure_one()
         user = user or self.env.user
         # The customer is read whatever the user may read of partners.
-        customer = self.sudo().partner_id.commercial_partner_id
+        # Public users and dealers may not read the order's customer.
+        order_sudo = self.sudo()
+        customer = order_sudo.partner_id.commercial_partner_id
         return bool(
             customer
             and not user._is_public()
@@ -1942,14 +1971,17 @@ class AftersalesOrder(models.Model):
         """What ``access_token`` is worth on this order: "valid", "expired"
         (the right token of an approval request past its expiry) or False.
 
-        The token opens the order only while it serves its purpose: a
-        decision voids it (_close_approval_link) and an approval request
-        stops at its expiry."""
+        The token opens the order only while it serves its purpose, an
+        approval request: a decision voids it (_close_approval_link), the
+        request stops at its expiry, and outside a request no token opens
+        the order at all (Odoo's portal mints a new one whenever it notifies
+        the customer, which would otherwise become a permanent link)."""
         self.ensure_one()
         # The token is checked for users who may not read it.
         order_sudo = self.sudo()
         if not (
             access_token
+            and order_sudo.state == "awaiting_approval"
             and order_sudo.access_token
             and consteq(order_sudo.access_token, access_token)
         ):
@@ -1966,13 +1998,15 @@ class AftersalesOrder(models.Model):
         if not self.env.su and self._is_customer_user():
             # The customer's own share link (an e-mail's "View" button): the
             # token's field is hidden from users who are not dispatchers.
-            return self.sudo()._portal_ensure_token()
+            order_sudo = self.sudo()
+            return order_sudo._portal_ensure_token()
         return super()._portal_ensure_token()
 
     def _sign_token(self, pid):
         # The signature of a recipient's link in a notification, not the
         # token: staff who notify the customer may not read the token itself.
-        return super(AftersalesOrder, self.sudo())._sign_token(pid)
+        order_sudo = self.sudo()
+        return super(AftersalesOrder, order_sudo)._sign_token(pid)
 
     def _get_approval_page_lines(self):
         """What the approval page lists as done: (label, quantity, price)

@@ -377,6 +377,10 @@ class AftersalesOrder(models.Model):
     def _dealer_log_registered_again(self, dealer, lot_sudo, warranty, previous):
         """Log a second registration of a serial on the unit and on the new
         warranty: who, when, for whom, and the warranties before it."""
+        # The dealer may read neither the earlier warranties (another
+        # dealer's) nor post on the new one: the log is the addon's own.
+        previous_sudo = previous.sudo()
+        warranty_sudo = warranty.sudo()
         text = self.env._(
             "Serial %(serial)s registered again by dealer %(dealer)s (%(user)s) "
             "for %(customer)s: warranty %(card)s from %(date)s. Earlier "
@@ -388,11 +392,11 @@ class AftersalesOrder(models.Model):
             card=warranty.card_number,
             date=warranty.date_start,
             previous=", ".join(
-                f"{old.card_number} ({old.state})" for old in previous.sudo()
+                f"{old.card_number} ({old.state})" for old in previous_sudo
             ),
         )
         body = Markup("<p>%s</p>") % text
-        for record in (lot_sudo, warranty.sudo()):
+        for record in (lot_sudo, warranty_sudo):
             record.message_post(
                 body=body, message_type="comment", subtype_xmlid="mail.mt_note"
             )

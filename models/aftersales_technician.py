@@ -144,6 +144,7 @@ class AftersalesTechnician(models.Model):
     def write(self, vals):
         self._normalize_mobile_vals(vals)
         self._ensure_center_unchanged(vals)
+        self._ensure_reactivation_allowed(vals)
         if vals.get("user_id"):
             for technician in self:
                 technician._ensure_user_free(
@@ -179,6 +180,20 @@ class AftersalesTechnician(models.Model):
                 self.env._("Only dispatchers move technicians to another center.")
             )
 
+    def _ensure_reactivation_allowed(self, vals):
+        """Center staff archive their technicians; only dispatchers bring an
+        archived one back: archiving is how access is taken away (e.g. from a
+        compromised account), so the center must not undo it."""
+        if (
+            vals.get("active")
+            and not self.env.su
+            and not self.env.user.has_group("aftersales.group_dispatcher")
+            and any(not technician.active for technician in self)
+        ):
+            raise AccessError(
+                self.env._("Only dispatchers restore an archived technician.")
+            )
+
     @api.model
     def _ensure_user_free(self, user_id, center_id):
         """A technician record is given only to a user who works for no other
@@ -203,11 +218,13 @@ class AftersalesTechnician(models.Model):
             limit=1,
         )
         if elsewhere:
+            users_sudo = self.env["res.users"].sudo()
             raise AccessError(
                 self.env._(
                     "%(user)s works for another service center: only a "
                     "dispatcher can make them one of your technicians.",
-                    user=self.env["res.users"].sudo().browse(user_id).name,
+                    # The user may belong to a center the staff cannot read.
+                    user=users_sudo.browse(user_id).name,
                 )
             )
 

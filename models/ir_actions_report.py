@@ -135,6 +135,21 @@ class ReportUrlPolicy:
         return self.allows(value, tag)
 
 
+def neutralise_fragment(html, base_url):
+    """An HTML fragment (a field's value) without what would load a resource
+    from anywhere but ``base_url`` or a data: picture: stored so, a remote
+    image is neither a tracking pixel nor a request from every browser that
+    opens the record. Unchanged when nothing had to go."""
+    if not html or not isinstance(html, str):
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    if not ReportUrlPolicy(base_url).neutralise(root):
+        return html
+    return (root.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in root
+    )
+
+
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 

@@ -137,10 +137,14 @@ class TestCustomerPortal(PortalCommon):
         )
 
     def test_the_order_token_opens_it_without_login(self):
+        # The token serves the approval request (security review F13): it
+        # opens the order while the customer's decision is awaited, and
+        # nothing outside a request, though Odoo's portal mints one.
         token = self.others._portal_ensure_token()
-        page = self.url_open(
-            f"/my/service-orders/{self.others.id}?access_token={token}"
-        )
+        url = f"/my/service-orders/{self.others.id}?access_token={token}"
+        self.assertEqual(self.url_open(url).status_code, 404)
+        self.others.sudo().state = "awaiting_approval"
+        page = self.url_open(url)
         self.assertEqual(page.status_code, 200)
         self.assertIn("OTHER-ORDER", page.text)
 

@@ -122,6 +122,23 @@ class ContentCommon(FieldCommon):
 
 @tagged("post_install", "-at_install")
 class TestSecUploads(ContentCommon):
+    def test_f5_description_stores_no_remote_resource(self):
+        """Markup typed or pasted into the description by staff keeps its
+        formatting and data: pictures, loses what would load from elsewhere
+        (a tracking pixel in every browser that opens the order)."""
+        order = self._repair_in_progress().with_user(self.user_technician)
+        order.description = (
+            '<p>Drum <b>noisy</b> <img src="http://127.0.0.1:8999/pixel.png">'
+            ' <img src="data:image/png;base64,iVBORw0KGgo="></p>'
+            '<p style="background:url(https://tracker.example/x)">Seen</p>'
+        )
+        stored = order.sudo().description
+        self.assertNotIn("127.0.0.1:8999", stored)
+        self.assertNotIn("tracker.example", stored)
+        self.assertIn("<b>noisy</b>", stored)
+        self.assertIn("data:image/png", stored)
+        self.assertIn("Seen", stored)
+
     def test_f14_content_named_as_media_is_refused(self):
         order = self._repair_in_progress()
         truncated_png = noisy_file("PNG")
@@ -417,8 +434,16 @@ class TestSecReports(HttpCase, ContentCommon):
         )
 
     def test_f5_service_form_fetches_nothing_remote(self):
-        order = self._repair_in_progress(description=self._hostile_description())
-        self.assertIn("/ssrf.png", order.description, "the sanitizer keeps it")
+        # Stored as older versions stored it: written today, the description
+        # loses its remote resources (test_f5_description_stores_no_remote_
+        # resource); the report must not fetch what is still in the database.
+        order = self._repair_in_progress()
+        self.env.cr.execute(
+            "UPDATE aftersales_order SET description = %s WHERE id = %s",
+            (self._hostile_description(), order.id),
+        )
+        order.invalidate_recordset(["description"])
+        self.assertIn("/ssrf.png", order.description)
         pdf, kind = self._render("aftersales.action_report_service_order", order)
         self.assertEqual(kind, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))

@@ -379,6 +379,27 @@ class TestDecisionRoutes(DecisionCommon, HttpCase):
             with self.subTest(url=url):
                 self.assertEqual(self.url_open(url).status_code, 404)
 
+    def test_a_token_minted_after_the_decision_opens_nothing(self):
+        """Odoo's portal mints a new token whenever it notifies the customer;
+        outside an approval request no token opens the order (review of the
+        merged fixes: the decided order got a permanent link again)."""
+        self.awaiting._record_decision_from_link("approve")
+        self.assertFalse(self.awaiting.access_token)
+        self.awaiting.message_post(
+            body="Your appliance is ready.",
+            partner_ids=self.awaiting.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.awaiting._portal_ensure_token()
+        token = self.awaiting.access_token
+        self.assertTrue(token)
+        for url in (
+            f"/aftersales/approval/{self.awaiting.id}?access_token={token}",
+            f"/my/service-orders/{self.awaiting.id}?access_token={token}",
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(self.url_open(url).status_code, 404)
+
     def test_token_stops_opening_the_order_after_expiry(self):
         token = self.awaiting.access_token
         self.awaiting.sudo().approval_link_expiry = fields.Datetime.now() - timedelta(

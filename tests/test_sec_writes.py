@@ -198,6 +198,28 @@ class TestOrderWriteWhitelist(SecWritesCommon):
                 }
             )
 
+    def test_f2_center_user_creates_with_the_customers_own_phone_and_position(self):
+        """Creating is writing: what a center user may not write on an order
+        they may not give a new one either (review of the merged fixes)."""
+        Order = self.env["aftersales.order"].with_user(self.user_center)
+        vals = {
+            "partner_id": self.customer.id,
+            "product_id": self.product.id,
+            "service_type_id": self.type_maintenance.id,
+            "center_id": self.center_a1.id,
+        }
+        for fname, value in (
+            ("phone", "+905559990099"),
+            ("latitude", 39.92),
+            ("longitude", 32.85),
+            ("user_id", self.user_center.id),
+            ("channel", "sale"),
+        ):
+            with self.subTest(fname), self.assertRaises(AccessError):
+                Order.create(dict(vals, **{fname: value}))
+        order = Order.create(vals)
+        self.assertEqual(order.sudo().phone, self.customer.phone)
+
 
 @tagged("post_install", "-at_install")
 class TestTravelBandInflation(SecWritesCommon):
@@ -327,6 +349,19 @@ class TestTechnicianCenterMoves(SecWritesCommon):
         for record in (order, self.center_a1, media, self.other_customer):
             with self.subTest(record=record), self.assertRaises(AccessError):
                 record.with_user(user).read(["display_name"])
+
+    def test_f8_center_staff_cannot_restore_an_archived_technician(self):
+        """Archiving takes access away; the center must not give it back."""
+        self.technician_a1.active = False
+        technician = self.technician_a1.with_user(self.user_center)
+        with self.assertRaises(AccessError):
+            technician.write({"active": True})
+        self.assertFalse(self.technician_a1.active)
+        self.technician_a1.with_user(self.user_dispatcher).write({"active": True})
+        self.assertTrue(self.technician_a1.active)
+        # Archiving stays the center's own call.
+        technician.write({"active": False})
+        self.assertFalse(self.technician_a1.active)
 
 
 @tagged("post_install", "-at_install")
