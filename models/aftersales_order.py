@@ -16,6 +16,7 @@ from odoo.tools.translate import LazyTranslate
 from .aftersales_approval import CHANNEL_EVIDENCE, CUSTOMER_CHANNELS
 from .aftersales_center import OPEN_ORDER_STATES
 from .ir_actions_report import neutralise_fragment
+from .labels import field_labels
 from .phone import e164_or_none
 from .sequence import number_new_records
 
@@ -833,9 +834,7 @@ class AftersalesOrder(models.Model):
                 self.env._(
                     "%(fields)s of a work order change only through its actions "
                     "(Assign, Accept, Start, Complete, ...).",
-                    fields=", ".join(
-                        sorted(self._fields[fname].string for fname in locked)
-                    ),
+                    fields=field_labels(self, locked),
                 )
             )
 
@@ -929,14 +928,6 @@ class AftersalesOrder(models.Model):
     def _is_dispatcher(self):
         return self.env.user.has_group("aftersales.group_dispatcher")
 
-    def _field_labels(self, fnames):
-        return ", ".join(
-            sorted(
-                self._fields[fname].string if fname in self._fields else fname
-                for fname in fnames
-            )
-        )
-
     @api.model
     def _ensure_create_fields_allowed(self, vals):
         if self._is_workflow_write() or self._is_dispatcher():
@@ -948,7 +939,7 @@ class AftersalesOrder(models.Model):
             raise AccessError(
                 self.env._(
                     "Only dispatchers set %(fields)s on a new work order.",
-                    fields=self._field_labels(refused),
+                    fields=field_labels(self, refused),
                 )
             )
 
@@ -965,7 +956,7 @@ class AftersalesOrder(models.Model):
                 self.env._(
                     "%(orders)s is closed: %(fields)s no longer change.",
                     orders=", ".join(closed.mapped("name")),
-                    fields=self._field_labels(frozen),
+                    fields=field_labels(self, frozen),
                 )
             )
         if self._is_dispatcher():
@@ -980,7 +971,7 @@ class AftersalesOrder(models.Model):
                 self.env._(
                     "You are not allowed to change %(fields)s of a work order; "
                     "ask a dispatcher.",
-                    fields=self._field_labels(refused),
+                    fields=field_labels(self, refused),
                 )
             )
         started = self.filtered(lambda o: o.state in WORK_STARTED_STATES)
@@ -991,7 +982,7 @@ class AftersalesOrder(models.Model):
                     "The work on %(orders)s has started: only a dispatcher "
                     "changes %(fields)s now.",
                     orders=", ".join(started.mapped("name")),
-                    fields=self._field_labels(frozen),
+                    fields=field_labels(self, frozen),
                 )
             )
 

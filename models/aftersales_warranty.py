@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .labels import field_labels
 from .sequence import number_new_records
 
 # Fields only the warranty's actions (and the code paths that create
@@ -169,14 +170,6 @@ class AftersalesWarranty(models.Model):
     def _is_workflow_write(self):
         return self.env.su
 
-    def _field_labels(self, fnames):
-        return ", ".join(
-            sorted(
-                self._fields[fname].string if fname in self._fields else fname
-                for fname in fnames
-            )
-        )
-
     @api.model
     def _ensure_create_vals_allowed(self, vals):
         """Users create draft warranties; their actions start them."""
@@ -192,7 +185,7 @@ class AftersalesWarranty(models.Model):
                 self.env._(
                     "%(fields)s of a warranty are set by its actions (Start, "
                     "Extend, Void), not when it is created.",
-                    fields=self._field_labels(forged),
+                    fields=field_labels(self, forged),
                 )
             )
 
@@ -205,7 +198,7 @@ class AftersalesWarranty(models.Model):
                 self.env._(
                     "%(fields)s of a warranty change only through its actions "
                     "(Start, Extend, Void).",
-                    fields=self._field_labels(locked),
+                    fields=field_labels(self, locked),
                 )
             )
         terms = WARRANTY_DRAFT_FIELDS.intersection(vals)
@@ -215,7 +208,7 @@ class AftersalesWarranty(models.Model):
                 self.env._(
                     "Warranty %(cards)s has started: its %(fields)s no longer change.",
                     cards=", ".join(started.mapped("card_number")),
-                    fields=self._field_labels(terms),
+                    fields=field_labels(self, terms),
                 )
             )
 
