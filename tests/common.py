@@ -174,6 +174,23 @@ class AftersalesCommon(TransactionCase):
         )
 
     @classmethod
+    def _create_portal_user(cls, login, partner):
+        """A portal user for ``partner`` (password = login)."""
+        return new_test_user(
+            cls.env, login, groups="base.group_portal", partner_id=partner.id
+        )
+
+    @classmethod
+    def _create_dealer(cls, login, name, clerk="Clerk"):
+        """A dealer company and its clerk's portal user (password = login):
+        (dealer, clerk's partner, user)."""
+        dealer = cls.env["res.partner"].create(
+            {"name": name, "is_company": True, "aftersales_is_dealer": True}
+        )
+        contact = cls.env["res.partner"].create({"name": clerk, "parent_id": dealer.id})
+        return dealer, contact, cls._create_portal_user(login, contact)
+
+    @classmethod
     def _create_center(cls, name, company, **vals):
         partner = cls.env["res.partner"].create(
             {

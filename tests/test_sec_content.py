@@ -15,7 +15,7 @@ from PIL import Image
 
 from odoo import http
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import FieldCommon
 
@@ -241,12 +241,7 @@ class TestSecUploadRoutes(HttpCase, ContentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_portal = new_test_user(
-            cls.env,
-            "sec_content_customer",
-            groups="base.group_portal",
-            partner_id=cls.customer.id,
-        )
+        cls.user_portal = cls._create_portal_user("sec_content_customer", cls.customer)
 
     def _sync(self, *actions):
         self.authenticate("as_tech_a1", "as_tech_a1")
@@ -401,12 +396,7 @@ class TestSecReports(HttpCase, ContentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_portal = new_test_user(
-            cls.env,
-            "sec_content_customer",
-            groups="base.group_portal",
-            partner_id=cls.customer.id,
-        )
+        cls.user_portal = cls._create_portal_user("sec_content_customer", cls.customer)
 
     def setUp(self):
         super().setUp()

@@ -12,7 +12,7 @@ import zipfile
 from datetime import date
 
 from odoo.exceptions import UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from ..controllers.portal import (
     LIMIT_DEALER_BULK_PER_USER,
@@ -115,17 +115,8 @@ class SecDealerCommon(PortalCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.dealer = cls.env["res.partner"].create(
-            {"name": "Sec Store", "is_company": True, "aftersales_is_dealer": True}
-        )
-        cls.dealer_contact = cls.env["res.partner"].create(
-            {"name": "Sec Clerk", "parent_id": cls.dealer.id}
-        )
-        cls.user_dealer = new_test_user(
-            cls.env,
-            "sec_dealer",
-            groups="base.group_portal",
-            partner_id=cls.dealer_contact.id,
+        cls.dealer, cls.dealer_contact, cls.user_dealer = cls._create_dealer(
+            "sec_dealer", "Sec Store", "Sec Clerk"
         )
         cls.type_dealer_repair = cls.env["aftersales.service.type"].create(
             {"name": "Sec Dealer Repair", "code": "SDR"}

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from odoo import Command, fields, http
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import PIXEL_PNG, SmsCommon
 
@@ -22,22 +22,9 @@ class DecisionCommon(SmsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_customer = new_test_user(
-            cls.env,
-            "sec_customer",
-            groups="base.group_portal",
-            partner_id=cls.customer.id,
-        )
-        cls.dealer = cls.env["res.partner"].create(
-            {"name": "Sec Dealer", "is_company": True, "aftersales_is_dealer": True}
-        )
-        cls.user_dealer = new_test_user(
-            cls.env,
-            "sec_dealer",
-            groups="base.group_portal",
-            partner_id=cls.env["res.partner"]
-            .create({"name": "Sec Dealer Clerk", "parent_id": cls.dealer.id})
-            .id,
+        cls.user_customer = cls._create_portal_user("sec_customer", cls.customer)
+        cls.dealer, _clerk, cls.user_dealer = cls._create_dealer(
+            "sec_dealer", "Sec Dealer", "Sec Dealer Clerk"
         )
         cls.awaiting = cls._awaiting_order(dealer_id=cls.dealer.id)
         cls.done = cls._order_in_state("done", dealer_id=cls.dealer.id)

@@ -472,22 +472,9 @@ class TestPortalInternalFields(SecWritesCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_portal = new_test_user(
-            cls.env,
-            "sec_cust",
-            groups="base.group_portal",
-            partner_id=cls.customer.id,
-        )
-        cls.dealer = cls.env["res.partner"].create(
-            {"name": "Sec Dealer", "is_company": True, "aftersales_is_dealer": True}
-        )
-        cls.user_dealer = new_test_user(
-            cls.env,
-            "sec_dealer",
-            groups="base.group_portal",
-            partner_id=cls.env["res.partner"]
-            .create({"name": "Dealer Desk", "parent_id": cls.dealer.id})
-            .id,
+        cls.user_portal = cls._create_portal_user("sec_cust", cls.customer)
+        cls.dealer, _clerk, cls.user_dealer = cls._create_dealer(
+            "sec_dealer", "Sec Dealer", "Dealer Desk"
         )
         cls.order = cls._order_in_state("accepted", dealer_id=cls.dealer.id)
 
