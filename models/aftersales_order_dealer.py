@@ -247,7 +247,10 @@ class AftersalesOrder(models.Model):
         # Nothing half registered when a step below refuses.
         with self.env.cr.savepoint():
             customer = customer or self._dealer_create_customer(dealer, name, values)
-            lot = lot or self.env["stock.lot"].sudo().create(
+            # Portal dealers may not create serials; _dealer_check_serial
+            # above refused a serial known for another product or customer.
+            lots_sudo = self.env["stock.lot"].sudo()
+            lot = lot or lots_sudo.create(
                 {"name": serial, "product_id": product.id, "company_id": company.id}
             )
             # Dealers may not write warranties in the backend; checked above.
