@@ -20,7 +20,15 @@ SYNC_TRANSITIONS = {
     "request_approval": "action_request_approval",
     "done": "action_done",
 }
-SYNC_KINDS = (*SYNC_TRANSITIONS, "worklog", "photo", "part", "approval")
+SYNC_KINDS = (
+    *SYNC_TRANSITIONS,
+    "worklog",
+    "photo",
+    "part",
+    "part_update",
+    "part_remove",
+    "approval",
+)
 CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 MAX_ACTIONS_PER_SYNC = 100
 MAX_TEXT = 4000
@@ -30,7 +38,15 @@ MAX_RECORD_ID = 2**31 - 1
 MAX_PART_QUANTITY = 10000
 # Texts a phone may send, and what of its data the log keeps.
 TEXT_KEYS = ("fault_found", "work_done", "name", "feedback", "signed_by")
-PAYLOAD_KEYS = (*TEXT_KEYS, "kind", "product_id", "quantity", "decision")
+PAYLOAD_KEYS = (
+    *TEXT_KEYS,
+    "kind",
+    "product_id",
+    "part_id",
+    "location_id",
+    "quantity",
+    "decision",
+)
 
 
 class AftersalesSyncAction(models.Model):
@@ -57,6 +73,8 @@ class AftersalesSyncAction(models.Model):
             ("worklog", "Work Log"),
             ("photo", "Photo"),
             ("part", "Part Used"),
+            ("part_update", "Part Changed"),
+            ("part_remove", "Part Removed"),
             ("approval", "Customer Decision"),
         ],
         required=True,
@@ -225,6 +243,11 @@ class AftersalesSyncAction(models.Model):
                 )
         if kind == "part":
             self._parse_id(data.get("product_id"), bad, "product_id")
+        if kind in ("part_update", "part_remove"):
+            self._parse_id(data.get("part_id"), bad, "part_id")
+        if kind in ("part", "part_update") and data.get("location_id") is not None:
+            self._parse_id(data.get("location_id"), bad, "location_id")
+        if kind in ("part", "part_update") and (kind == "part" or "quantity" in data):
             quantity = data.get("quantity", 1)
             if (
                 not isinstance(quantity, (int, float))
@@ -396,13 +419,42 @@ class AftersalesSyncAction(models.Model):
                 else False,
             )
         elif kind == "part":
-            self.env["aftersales.order.part"].with_user(order.env.user).create(
-                {
-                    "order_id": order.id,
-                    "product_id": data["product_id"],
-                    "quantity": data.get("quantity", 1),
-                }
+            vals = {
+                "order_id": order.id,
+                "product_id": data["product_id"],
+                "quantity": data.get("quantity", 1),
+            }
+            if data.get("location_id"):
+                vals["location_id"] = data["location_id"]
+            self.env["aftersales.order.part"].with_user(order.env.user).create(vals)
+        elif kind in ("part_update", "part_remove"):
+            self._apply_part_change(order, action)
+
+    @api.model
+    def _apply_part_change(self, order, action):
+        """Change or remove a part line of ``order``, as the technician: the
+        line must be one of this order's (the record rules keep the others
+        out of reach), the part's own rules refuse consumed lines."""
+        data = action["data"]
+        part = (
+            self.env["aftersales.order.part"]
+            .with_user(order.env.user)
+            .search([("id", "=", data["part_id"]), ("order_id", "=", order.id)])
+        )
+        if not part:
+            raise UserError(
+                self.env._(
+                    "This part is no longer on work order %(order)s.", order=order.name
+                )
             )
+        if action["kind"] == "part_remove":
+            order._ensure_execution_editable()
+            part.unlink()
+            return
+        vals = {key: data[key] for key in ("quantity", "location_id") if data.get(key)}
+        if not vals:
+            raise UserError(self.env._("Nothing to change."))
+        part.write(vals)
 
     @api.model
     def _apply_worklog(self, order, action):
