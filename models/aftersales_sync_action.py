@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_datetime
 
 from .untrusted import is_storable_text
 
@@ -97,10 +98,29 @@ class AftersalesSyncAction(models.Model):
         index=True,
     )
     message = fields.Text(readonly=True)
+    resolved_by_id = fields.Many2one(
+        "aftersales.sync.action",
+        readonly=True,
+        index="btree_not_null",
+        help="The technician's later action of the same kind on the same work "
+        "order that went through: this conflict needs no one's attention.",
+    )
 
     _client_unique = models.Constraint(
         "UNIQUE(user_id, client_id)", "An action is applied once."
     )
+
+    @api.depends("kind", "create_date")
+    def _compute_display_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for record in self:
+            record.display_name = self.env._(
+                "%(kind)s, received %(date)s",
+                kind=kinds.get(record.kind, ""),
+                date=format_datetime(self.env, record.create_date, dt_format="short")
+                if record.create_date
+                else "",
+            )
 
     def _compute_payload_text(self):
         for record in self:
@@ -359,7 +379,7 @@ class AftersalesSyncAction(models.Model):
                 )
                 message = self.env._("The server could not apply this action.")
         # The technician may not write the log; the action was checked above.
-        return self.sudo().create(
+        record_sudo = self.sudo().create(
             {
                 "client_id": action["client_id"],
                 "user_id": user.id,
@@ -374,6 +394,25 @@ class AftersalesSyncAction(models.Model):
                 "message": message,
             }
         )
+        if state == "applied":
+            record_sudo._resolve_earlier_conflicts()
+        return record_sudo
+
+    def _resolve_earlier_conflicts(self):
+        """The technician did again what had been refused, and it went
+        through: the earlier conflicts of that kind on that order are
+        resolved, no longer flagged in Phone Sync."""
+        self.ensure_one()
+        self.search(
+            [
+                ("user_id", "=", self.user_id.id),
+                ("order_id", "=", self.order_id.id),
+                ("kind", "=", self.kind),
+                ("state", "=", "conflict"),
+                ("resolved_by_id", "=", False),
+                ("id", "<", self.id),
+            ]
+        ).resolved_by_id = self
 
     @api.model
     def _prepare_payload(self, data):

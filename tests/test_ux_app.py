@@ -168,6 +168,38 @@ class TestTechnicianAppUx(HttpCase, FieldCommon):
         self.assertEqual(result[0]["state"], "conflict")
         self.assertFalse(self.order.part_ids)
 
+    def test_conflict_resolved_by_the_technician(self):
+        self.env["aftersales.order.part"].create(
+            {"order_id": self.order.id, "product_id": self.part_belt.id}
+        )
+        self.authenticate("as_tech_a1", "as_tech_a1")
+        # The van has no belt: asking approval is refused, a conflict.
+        first = self._action("request_approval")
+        [result] = self._sync([first]).json()["results"]
+        self.assertEqual(result["state"], "conflict")
+        self.assertIn("not in stock", result["message"])
+        SyncAction = self.env["aftersales.sync.action"]
+        conflict = SyncAction.search([("client_id", "=", first["id"])])
+        flagged = [("state", "=", "conflict"), ("resolved_by_id", "=", False)]
+        self.assertIn(conflict, SyncAction.search(flagged))
+        # The technician takes the belt from the center's stock, and asks again.
+        line = self.order.part_ids
+        again = self._action("request_approval")
+        self._sync(
+            [
+                self._action(
+                    "part_update", part_id=line.id, location_id=self.location_a1.id
+                ),
+                again,
+            ]
+        )
+        self.assertEqual(self.order.state, "awaiting_approval")
+        self.assertEqual(
+            conflict.resolved_by_id,
+            SyncAction.search([("client_id", "=", again["id"])]),
+        )
+        self.assertNotIn(conflict, SyncAction.search(flagged))
+
     # ------------------------------------------------------------
     # Steps, what was recorded, the decision
     # ------------------------------------------------------------

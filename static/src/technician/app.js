@@ -530,7 +530,7 @@
                     },
                     [
                         this.el("span", { class: "o_as_back_arrow", "aria-hidden": "true", text: "‹" }),
-                        this.el("span", { text: ` ${t("all_jobs")}` }),
+                        this.el("span", { text: t("all_jobs") }),
                     ]
                 ),
                 this.el("div", { class: "o_as_card" }, [
