@@ -356,6 +356,24 @@ class TestTechnicianAppUx(HttpCase, FieldCommon):
         )
         self.assertEqual(assigned.state, "assigned")
 
+    def test_offline_badge_and_steps_tour(self):
+        install = self._order_in_state(
+            "accepted",
+            service_type_id=self.type_install.id,
+            lot_id=False,
+            product_id=self.env["product.product"]
+            .create({"name": "Tour Install Washer", "type": "consu"})
+            .id,
+        )
+        self.start_tour(
+            "/my/technician?debug=tests", "app_offline_steps_tour", login="as_tech_a1"
+        )
+        self.assertEqual(install.state, "in_progress")
+        conflicts = self.env["aftersales.sync.action"].search(
+            [("order_id", "=", install.id), ("state", "=", "conflict")]
+        )
+        self.assertFalse(conflicts)
+
     def test_persian_app_tour(self):
         self._order_in_state(
             "accepted",

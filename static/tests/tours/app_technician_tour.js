@@ -199,3 +199,73 @@ registry.category("web_tour.tours").add("app_rtl_tour", {
         },
     ],
 });
+
+function noSignal() {
+    // No signal at all: neither the job list nor the sync route answers.
+    window.__aftersalesRealFetch = window.fetch;
+    window.fetch = () => Promise.reject(new TypeError("Failed to fetch"));
+}
+
+// Offline, the badge says so, and the steps offered are those the order's
+// rules accept (this service type needs the customer's approval: no
+// "Complete" before it).
+registry.category("web_tour.tours").add("app_offline_steps_tour", {
+    url: "/my/technician",
+    steps: () => [
+        {
+            content: "Lose the signal, then the app starts again from its cache",
+            trigger: ".o_as_order:contains(Tour Install Washer)",
+            async run() {
+                noSignal();
+                const app = window.aftersalesTechnicianApp;
+                await app.loadOrders();
+                await app.flush();
+            },
+        },
+        {
+            content: "The badge says offline, not synced",
+            trigger: ".o_as_sync_status:contains(Offline)",
+            run() {
+                const text = document.querySelector(".o_as_sync_status").textContent;
+                assert(!text.includes("synced"), text);
+            },
+        },
+        {
+            content: "Open the job",
+            trigger: ".o_as_order:contains(Tour Install Washer)",
+            run: "click",
+        },
+        {
+            content: "Start the work (offline)",
+            trigger: ".o_as_steps button[data-step=start]",
+            run: "click",
+        },
+        {
+            content: "One waiting",
+            trigger: ".o_as_sync_status:contains(Offline: 1 waiting)",
+        },
+        {
+            content: "Only asking approval is offered, not completing",
+            trigger: ".o_as_steps button[data-step=request_approval]",
+            run() {
+                assert(!document.querySelector(".o_as_steps button[data-step=done]"), "done offered");
+            },
+        },
+        {
+            content: "The signal is back",
+            trigger: ".o_as_sync_status",
+            run() {
+                window.fetch = window.__aftersalesRealFetch;
+                window.dispatchEvent(new Event("online"));
+            },
+        },
+        {
+            content: "Synced, and the server agrees",
+            trigger: ".o_as_sync_status:contains(All synced)",
+            run() {
+                assert(!document.querySelector(".o_as_steps button[data-step=done]"), "done offered");
+                assert(document.querySelector(".o_as_steps button[data-step=request_approval]"), "no step");
+            },
+        },
+    ],
+});
