@@ -682,11 +682,17 @@
             ];
         }
 
-        locationSelect(parts, selected, cls) {
+        locationSelect(parts, selected, cls, current = null) {
+            // A place the center chose that the app does not offer stays
+            // selected, so that saving the quantity does not move the part.
+            const locations =
+                current && !parts.locations.some((loc) => loc.id === current.id)
+                    ? [current, ...parts.locations]
+                    : parts.locations;
             return this.el(
                 "select",
                 { class: `form-control ${cls}`, "aria-label": t("taken_from") },
-                parts.locations.map((loc) =>
+                locations.map((loc) =>
                     this.el("option", {
                         value: loc.id,
                         text: loc.name,
@@ -828,11 +834,16 @@
                 value: String(line.quantity),
                 "aria-label": t("quantity"),
             });
-            const location = this.locationSelect(parts, line.location_id, "o_as_line_location");
+            const location = this.locationSelect(
+                parts,
+                line.location_id,
+                "o_as_line_location",
+                line.location_id ? { id: line.location_id, name: line.location } : null
+            );
             return this.el("li", { class: "o_as_part_line o_as_card", "data-part-id": line.id }, [
                 this.el("strong", { class: "o_as_line_name", text: `${line.product} × ${num(line.quantity)}` }),
                 info,
-                this.el("div", { class: "d-flex gap-2 my-2" }, [quantity, parts.locations.length ? location : null]),
+                this.el("div", { class: "d-flex gap-2 my-2" }, [quantity, location]),
                 this.el("div", { class: "d-flex gap-2" }, [
                     this.el("button", {
                         class: "btn btn-outline-primary o_as_line_save",
