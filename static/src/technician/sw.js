@@ -39,8 +39,12 @@ self.addEventListener("fetch", (event) => {
                     })
             )
         );
-    } else if (url.pathname.startsWith("/my/technician")) {
-        // The page and the job list: fresh when online, cached when not.
+    } else if (
+        url.pathname.startsWith("/my/technician") ||
+        url.pathname.startsWith("/web/image/aftersales.order.media/")
+    ) {
+        // The page, the job list and the thumbnails of its photos: fresh
+        // when online, cached when not.
         event.respondWith(
             fetch(request)
                 .then((response) => {
