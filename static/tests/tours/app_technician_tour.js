@@ -80,13 +80,56 @@ registry.category("web_tour.tours").add("app_parts_tour", {
             trigger: ".o_as_part_stock:not(.o_as_text_danger):contains(5 in)",
         },
         {
+            content: "Take it from the van after all (the center will refill it)",
+            trigger: "select.o_as_part_location",
+            run() {
+                this.anchor.selectedIndex = 0;
+                this.anchor.dispatchEvent(new Event("change"));
+            },
+        },
+        {
             content: "Add it",
             trigger: "button.o_as_add_part:enabled",
             run: "click",
         },
         {
-            content: "Listed back with its quantity and where it comes from",
-            trigger: ".o_as_part_line[data-part-id] .o_as_part_stock_line:contains(5 in)",
+            content: "Listed back with where it comes from; the shortage is said before asking approval",
+            trigger: ".o_as_parts_short",
+            run() {
+                assert(
+                    document.querySelector(".o_as_steps button[data-step=request_approval]").disabled,
+                    "Ask approval is offered with a part out of stock"
+                );
+                assert(
+                    document.querySelector(".o_as_part_line[data-part-id] .o_as_text_danger"),
+                    "the short line is not marked"
+                );
+            },
+        },
+        {
+            content: "Take the listed part from the center's stock",
+            trigger: ".o_as_part_line[data-part-id] select.o_as_line_location",
+            run() {
+                this.anchor.selectedIndex = 1;
+            },
+        },
+        {
+            content: "Save where it comes from",
+            trigger: ".o_as_part_line[data-part-id] button.o_as_line_save",
+            run: "click",
+        },
+        {
+            content: "Listed back with its quantity and the stock where it comes from",
+            trigger: ".o_as_sync_status:contains(All synced)",
+            run() {
+                assert(!document.querySelector(".o_as_parts_short"), "still short");
+                assert(
+                    !document.querySelector(".o_as_steps button[data-step=request_approval]").disabled,
+                    "Ask approval stays off"
+                );
+                const stock = document.querySelector(".o_as_part_line[data-part-id] .o_as_part_stock_line");
+                assert(stock.textContent.includes("5 in"), stock.textContent);
+            },
         },
         {
             content: "Two of them",
