@@ -495,12 +495,10 @@
                                 }),
                             ]),
                             this.el("div", {}, [
-                                this.el("span", { text: order.customer }),
+                                this.el("bdi", { text: order.customer }),
+                                order.schedule_text ? " · " : null,
                                 order.schedule_text
-                                    ? this.el("span", {
-                                          class: "o_as_schedule",
-                                          text: ` · ${order.schedule_text}`,
-                                      })
+                                    ? this.el("bdi", { class: "o_as_schedule", text: order.schedule_text })
                                     : null,
                             ]),
                             this.el("div", { class: "text-muted small", text: order.address }),
@@ -534,7 +532,13 @@
                     ]
                 ),
                 this.el("div", { class: "o_as_card" }, [
-                    this.el("h2", { class: "h5", text: `${order.name} · ${order.product}` }),
+                    // Each part isolated: a Latin reference beside a Persian
+                    // product name keeps its reading order.
+                    this.el("h2", { class: "h5" }, [
+                        this.el("bdi", { text: order.name }),
+                        " · ",
+                        this.el("bdi", { text: order.product }),
+                    ]),
                     this.el("div", {
                         class: "badge text-bg-primary o_as_state mb-2",
                         text: order.state_label,
