@@ -1,6 +1,8 @@
 import json
 import logging
 
+from markupsafe import Markup
+
 from odoo import fields, http
 from odoo.exceptions import AccessError, ValidationError
 from odoo.http import request
@@ -86,12 +88,49 @@ class AftersalesTechnicianController(http.Controller):
         if not request.env.user.has_group("aftersales.group_technician"):
             raise request.not_found()
 
+    def _render_technician_app(self, order_id=None):
+        """The app's page in the technician's language and direction, with
+        the app's texts translated by Odoo (app.js has none of its own)."""
+        user = request.env.user
+        lang = request.env["res.lang"]._get_data(code=user.lang or "en_US")
+        request.update_context(lang=lang.code or "en_US")
+        labels = request.env["aftersales.order"]._technician_app_labels()
+        return request.render(
+            "aftersales.technician_app",
+            {
+                "user": user,
+                "order_id": order_id or "",
+                # Inside <script>: not HTML-escaped, "</" kept from closing it.
+                "labels_json": Markup(
+                    json.dumps(labels, ensure_ascii=False).replace("</", "<\\/")
+                ),
+                "html_data": {
+                    "lang": (lang.code or "en_US").replace("_", "-"),
+                    "dir": lang.direction or "ltr",
+                },
+            },
+        )
+
     @http.route("/my/technician", type="http", auth="user", methods=["GET"])
     def aftersales_technician_app(self, **kwargs):
         """The app's single page: orders come from the JSON route, so that the
         page itself can be cached for offline use."""
         self._ensure_technician()
-        return request.render("aftersales.technician_app", {"user": request.env.user})
+        return self._render_technician_app()
+
+    @http.route(
+        "/my/technician/job/<int:order_id>", type="http", auth="user", methods=["GET"]
+    )
+    def aftersales_technician_job(self, order_id, **kwargs):
+        """The app opened on one job: the link of the technician's SMS."""
+        self._ensure_technician()
+        # Read as the user: the record rules hide other technicians' jobs.
+        order = request.env["aftersales.order"].search(
+            [("id", "=", order_id), ("technician_id.user_id", "=", request.env.user.id)]
+        )
+        if not order:
+            raise request.not_found()
+        return self._render_technician_app(order.id)
 
     @http.route(
         "/my/technician/orders.json",
@@ -102,11 +141,13 @@ class AftersalesTechnicianController(http.Controller):
     )
     def aftersales_technician_orders(self, **kwargs):
         self._ensure_technician()
-        Order = request.env["aftersales.order"]
-        orders = Order._technician_app_orders(request.env.user)
+        user = request.env.user
+        # Labels of states and kinds in the technician's language.
+        request.update_context(lang=user.lang or "en_US")
+        orders = request.env["aftersales.order"]._technician_app_orders(user)
         return _json(
             200,
-            orders=orders._technician_app_values(),
+            orders=orders._technician_app_values(user),
             server_time=fields.Datetime.to_string(fields.Datetime.now()),
         )
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_datetime
 
 from .untrusted import is_storable_text
 
@@ -20,7 +21,15 @@ SYNC_TRANSITIONS = {
     "request_approval": "action_request_approval",
     "done": "action_done",
 }
-SYNC_KINDS = (*SYNC_TRANSITIONS, "worklog", "photo", "part", "approval")
+SYNC_KINDS = (
+    *SYNC_TRANSITIONS,
+    "worklog",
+    "photo",
+    "part",
+    "part_update",
+    "part_remove",
+    "approval",
+)
 CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 MAX_ACTIONS_PER_SYNC = 100
 MAX_TEXT = 4000
@@ -30,7 +39,15 @@ MAX_RECORD_ID = 2**31 - 1
 MAX_PART_QUANTITY = 10000
 # Texts a phone may send, and what of its data the log keeps.
 TEXT_KEYS = ("fault_found", "work_done", "name", "feedback", "signed_by")
-PAYLOAD_KEYS = (*TEXT_KEYS, "kind", "product_id", "quantity", "decision")
+PAYLOAD_KEYS = (
+    *TEXT_KEYS,
+    "kind",
+    "product_id",
+    "part_id",
+    "location_id",
+    "quantity",
+    "decision",
+)
 
 
 class AftersalesSyncAction(models.Model):
@@ -57,6 +74,8 @@ class AftersalesSyncAction(models.Model):
             ("worklog", "Work Log"),
             ("photo", "Photo"),
             ("part", "Part Used"),
+            ("part_update", "Part Changed"),
+            ("part_remove", "Part Removed"),
             ("approval", "Customer Decision"),
         ],
         required=True,
@@ -79,10 +98,29 @@ class AftersalesSyncAction(models.Model):
         index=True,
     )
     message = fields.Text(readonly=True)
+    resolved_by_id = fields.Many2one(
+        "aftersales.sync.action",
+        readonly=True,
+        index="btree_not_null",
+        help="The technician's later action of the same kind on the same work "
+        "order that went through: this conflict needs no one's attention.",
+    )
 
     _client_unique = models.Constraint(
         "UNIQUE(user_id, client_id)", "An action is applied once."
     )
+
+    @api.depends("kind", "create_date")
+    def _compute_display_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for record in self:
+            record.display_name = self.env._(
+                "%(kind)s, received %(date)s",
+                kind=kinds.get(record.kind, ""),
+                date=format_datetime(self.env, record.create_date, dt_format="short")
+                if record.create_date
+                else "",
+            )
 
     def _compute_payload_text(self):
         for record in self:
@@ -225,6 +263,11 @@ class AftersalesSyncAction(models.Model):
                 )
         if kind == "part":
             self._parse_id(data.get("product_id"), bad, "product_id")
+        if kind in ("part_update", "part_remove"):
+            self._parse_id(data.get("part_id"), bad, "part_id")
+        if kind in ("part", "part_update") and data.get("location_id") is not None:
+            self._parse_id(data.get("location_id"), bad, "location_id")
+        if kind in ("part", "part_update") and (kind == "part" or "quantity" in data):
             quantity = data.get("quantity", 1)
             if (
                 not isinstance(quantity, (int, float))
@@ -336,7 +379,7 @@ class AftersalesSyncAction(models.Model):
                 )
                 message = self.env._("The server could not apply this action.")
         # The technician may not write the log; the action was checked above.
-        return self.sudo().create(
+        record_sudo = self.sudo().create(
             {
                 "client_id": action["client_id"],
                 "user_id": user.id,
@@ -351,6 +394,25 @@ class AftersalesSyncAction(models.Model):
                 "message": message,
             }
         )
+        if state == "applied":
+            record_sudo._resolve_earlier_conflicts()
+        return record_sudo
+
+    def _resolve_earlier_conflicts(self):
+        """The technician did again what had been refused, and it went
+        through: the earlier conflicts of that kind on that order are
+        resolved, no longer flagged in Phone Sync."""
+        self.ensure_one()
+        self.search(
+            [
+                ("user_id", "=", self.user_id.id),
+                ("order_id", "=", self.order_id.id),
+                ("kind", "=", self.kind),
+                ("state", "=", "conflict"),
+                ("resolved_by_id", "=", False),
+                ("id", "<", self.id),
+            ]
+        ).resolved_by_id = self
 
     @api.model
     def _prepare_payload(self, data):
@@ -396,13 +458,42 @@ class AftersalesSyncAction(models.Model):
                 else False,
             )
         elif kind == "part":
-            self.env["aftersales.order.part"].with_user(order.env.user).create(
-                {
-                    "order_id": order.id,
-                    "product_id": data["product_id"],
-                    "quantity": data.get("quantity", 1),
-                }
+            vals = {
+                "order_id": order.id,
+                "product_id": data["product_id"],
+                "quantity": data.get("quantity", 1),
+            }
+            if data.get("location_id"):
+                vals["location_id"] = data["location_id"]
+            self.env["aftersales.order.part"].with_user(order.env.user).create(vals)
+        elif kind in ("part_update", "part_remove"):
+            self._apply_part_change(order, action)
+
+    @api.model
+    def _apply_part_change(self, order, action):
+        """Change or remove a part line of ``order``, as the technician: the
+        line must be one of this order's (the record rules keep the others
+        out of reach), the part's own rules refuse consumed lines."""
+        data = action["data"]
+        part = (
+            self.env["aftersales.order.part"]
+            .with_user(order.env.user)
+            .search([("id", "=", data["part_id"]), ("order_id", "=", order.id)])
+        )
+        if not part:
+            raise UserError(
+                self.env._(
+                    "This part is no longer on work order %(order)s.", order=order.name
+                )
             )
+        if action["kind"] == "part_remove":
+            order._ensure_execution_editable()
+            part.unlink()
+            return
+        vals = {key: data[key] for key in ("quantity", "location_id") if data.get(key)}
+        if not vals:
+            raise UserError(self.env._("Nothing to change."))
+        part.write(vals)
 
     @api.model
     def _apply_worklog(self, order, action):

@@ -69,8 +69,16 @@ class TestTechnicianApp(HttpCase, AftersalesCommon):
         self.assertEqual(self.other.state, "accepted")
 
     def test_customer_approves_on_the_phone(self):
+        labour = self.env["product.product"].create(
+            {"name": "Tour Labour", "type": "service", "lst_price": 40.0}
+        )
         repair_type = self.env["aftersales.service.type"].create(
-            {"name": "App Repair", "code": "APR", "approval_required": True}
+            {
+                "name": "App Repair",
+                "code": "APR",
+                "approval_required": True,
+                "labour_product_id": labour.id,
+            }
         )
         self.center_a1.service_type_ids = [(4, repair_type.id)]
         self.order.action_cancel("Replaced by the job below")
@@ -84,4 +92,5 @@ class TestTechnicianApp(HttpCase, AftersalesCommon):
         )
         self.assertEqual(order.state, "done")
         self.assertEqual(order.approval_ids.signed_by, "Ayse Demir")
+        self.assertIn("Tour Labour", order._get_approval_page_lines()[0][0])
         self.assertTrue(order.approval_ids.signature)

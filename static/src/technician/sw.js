@@ -1,7 +1,8 @@
 /* Service worker of the technician app: the page, its assets and the last
  * job list stay available without signal. Actions are not cached here: the
  * page queues them in IndexedDB and replays them through the sync route. */
-const CACHE = "aftersales-technician-v1";
+const CACHE = "aftersales-technician-v2";
+const APP_URL = "/my/technician";
 
 self.addEventListener("install", (event) => {
     event.waitUntil(
@@ -38,8 +39,12 @@ self.addEventListener("fetch", (event) => {
                     })
             )
         );
-    } else if (url.pathname.startsWith("/my/technician")) {
-        // The page and the job list: fresh when online, cached when not.
+    } else if (
+        url.pathname.startsWith("/my/technician") ||
+        url.pathname.startsWith("/web/image/aftersales.order.media/")
+    ) {
+        // The page, the job list and the thumbnails of its photos: fresh
+        // when online, cached when not.
         event.respondWith(
             fetch(request)
                 .then((response) => {
@@ -49,7 +54,12 @@ self.addEventListener("fetch", (event) => {
                     }
                     return response;
                 })
-                .catch(() => caches.match(request))
+                // A job's link offline: the app's page, which opens the job list.
+                .catch(() =>
+                    caches
+                        .match(request)
+                        .then((cached) => cached || (request.mode === "navigate" ? caches.match(APP_URL) : undefined))
+                )
         );
     }
 });

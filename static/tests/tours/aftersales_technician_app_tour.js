@@ -130,6 +130,44 @@ registry.category("web_tour.tours").add("aftersales_technician_app_approval_tour
             run: "click",
         },
         {
+            content: "The customer sees the work and its price before signing",
+            trigger: ".o_as_approval table.o_as_summary td:contains(Tour Labour)",
+        },
+        {
+            content: "A stroke by mistake",
+            trigger: "canvas.o_as_signature",
+            run() {
+                const canvas = this.anchor;
+                const box = canvas.getBoundingClientRect();
+                const at = (x, y) => ({
+                    bubbles: true,
+                    clientX: box.left + x,
+                    clientY: box.top + y,
+                    pointerId: 1,
+                });
+                canvas.dispatchEvent(new PointerEvent("pointerdown", at(5, 5)));
+                canvas.dispatchEvent(new PointerEvent("pointermove", at(60, 60)));
+                canvas.dispatchEvent(new PointerEvent("pointerup", at(60, 60)));
+            },
+        },
+        {
+            content: "Clear the pad",
+            trigger: "button.o_as_signature_clear",
+            run: "click",
+        },
+        {
+            content: "The pad is blank again",
+            trigger: "canvas.o_as_signature",
+            run() {
+                const pixels = this.anchor
+                    .getContext("2d")
+                    .getImageData(0, 0, this.anchor.width, this.anchor.height).data;
+                if (pixels.some((value) => value !== 0)) {
+                    throw new Error("The signature pad was not cleared");
+                }
+            },
+        },
+        {
             content: "The customer gives a name",
             trigger: "input.o_as_signed_by",
             run: "edit Ayse Demir",
@@ -157,7 +195,11 @@ registry.category("web_tour.tours").add("aftersales_technician_app_approval_tour
             run: "click",
         },
         {
-            content: "Recorded: the job is done and leaves the list",
+            content: "Recorded: the job is done and leaves the list, with a confirmation",
+            trigger: ".o_as_flash:contains(completed)",
+        },
+        {
+            content: "Nothing else to do",
             trigger: ".o_as_body p:contains(No job for now)",
         },
     ],
