@@ -86,4 +86,5 @@ SMS the demo sends are not delivered: read them at http://127.0.0.1:$SMS_SINK_PO
 Stop with Ctrl+C.
 MSG
 "${ODOO_BIN[@]}" "${ODOO_DB_ARGS[@]}" --addons-path="$ADDONS_PATH" -d "$DB" \
-    --db-filter="^$DB\$" --http-port="$HTTP_PORT" --http-interface="${HTTP_INTERFACE:-0.0.0.0}"
+    --db-filter="^$DB\$" --http-port="$HTTP_PORT" --http-interface="${HTTP_INTERFACE:-0.0.0.0}" \
+    --max-cron-threads=1  # two threads race on the stock scheduler's first run

@@ -51,12 +51,11 @@ def set_lang(url, db, login, lang):
 
 def settle(page):
     """Wait until the web client or the page has finished loading."""
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     if page.locator(".o_web_client").count():
-        page.wait_for_selector(
-            ".o_action_manager .o_view_controller, .o_action", timeout=20000
-        )
-    page.wait_for_timeout(1200)
+        page.wait_for_selector(".o_main_navbar", timeout=30000)
+        page.wait_for_selector(".o_action_manager > *", timeout=30000)
+    page.wait_for_timeout(2500)
 
 
 def main():
