@@ -106,3 +106,44 @@ class TestDemo(AftersalesCommon):
             repair.settlement_line_ids.tariff_id,
             self.env.ref("aftersales.demo_tariff_repair_authorized"),
         )
+
+    def test_demo_has_a_login_for_every_role(self):
+        """Issue 16: the demo shows every role with data of its own; its SMS
+        go to the local sink (nothing shows as failed)."""
+        convert_file(
+            self.env,
+            "aftersales",
+            "demo/aftersales_demo.xml",
+            idref={},
+            mode="init",
+            noupdate=True,
+        )
+        user = self.env.ref
+        customer = user("aftersales.demo_user_customer")
+        dealer = user("aftersales.demo_user_dealer")
+        accountant = user("aftersales.demo_user_accountant")
+        inspector = user("aftersales.demo_user_inspector")
+        Order = self.env["aftersales.order"]
+        self.assertTrue(customer._is_portal() and dealer._is_portal())
+        self.assertTrue(accountant.has_group("account.group_account_invoice"))
+        self.assertFalse(accountant.has_group("aftersales.group_technician"))
+        self.assertTrue(inspector.has_group("aftersales.group_qc"))
+        self.assertFalse(inspector.has_group("aftersales.group_dispatcher"))
+        to_check = Order.with_user(inspector).search(
+            [
+                ("qc_state", "in", ("pending", "failed")),
+                ("state", "in", ("in_progress", "awaiting_approval")),
+            ]
+        )
+        self.assertTrue(to_check, "the inspector has work to check")
+        # Each portal user sees data of its own through the record rules.
+        own = Order.with_user(customer).search([])
+        self.assertTrue(own)
+        self.assertEqual(own.partner_id, customer.partner_id)
+        dealt = Order.with_user(dealer).search([])
+        self.assertTrue(dealt)
+        self.assertEqual(dealt.dealer_id, user("aftersales.demo_dealer"))
+        self.assertTrue(dealer.partner_id.commercial_partner_id.aftersales_is_dealer)
+        gateway = user("aftersales.demo_sms_gateway_sink")
+        self.assertEqual(self.env.company.aftersales_sms_gateway_id, gateway)
+        self.assertTrue(gateway.url.startswith("http://127.0.0.1:"))
