@@ -17,24 +17,39 @@ OPEN_ORDER_STATES = (
 # filter it fails. Parameters: see AftersalesCenter._get_assignment_candidates.
 CANDIDATES_QUERY = """
 WITH covering AS (
+    -- Every center of the company, and the centers a rule allows: those that
+    -- cannot compete for this address say why (pre_reason).
     SELECT c.id, c.name, c.kind, c.capacity, c.latitude, c.longitude,
-           c.resource_calendar_id, c.date_last_assigned
+           c.resource_calendar_id, c.date_last_assigned,
+           CASE
+             WHEN c.company_id != %(company)s THEN 'company'
+             WHEN NOT c.active THEN 'inactive'
+             WHEN %(restrict)s::int[] IS NOT NULL
+              AND NOT c.id = ANY(%(restrict)s::int[]) THEN 'rule'
+             WHEN NOT EXISTS (
+                  SELECT 1 FROM aftersales_center_area a
+                   WHERE a.center_id = c.id AND a.country_id = %(country)s
+                     AND (a.state_id IS NULL OR a.state_id = %(state)s)
+                     -- Both sides through PostgreSQL's lower(): Python's
+                     -- lower() turns İ into i + a combining dot.
+                     AND (a.city IS NULL OR lower(a.city) = lower(%(city)s))
+                     AND (a.district IS NULL
+                          OR lower(a.district) = lower(%(district)s))
+                     AND (a.zip_prefix IS NULL
+                          OR %(zip)s LIKE a.zip_prefix || '%%'))
+               THEN 'area'
+           END AS pre_reason
       FROM aftersales_center c
-     WHERE c.active AND c.company_id = %(company)s
-       AND (%(restrict)s::int[] IS NULL OR c.id = ANY(%(restrict)s::int[]))
-       AND EXISTS (
-           SELECT 1 FROM aftersales_center_area a
-            WHERE a.center_id = c.id AND a.country_id = %(country)s
-              AND (a.state_id IS NULL OR a.state_id = %(state)s)
-              AND (a.city IS NULL OR lower(a.city) = %(city)s)
-              AND (a.district IS NULL OR lower(a.district) = %(district)s)
-              AND (a.zip_prefix IS NULL OR %(zip)s LIKE a.zip_prefix || '%%'))
+     WHERE c.company_id = %(company)s
+        OR c.id = ANY(COALESCE(%(restrict)s::int[], '{}'::int[]))
 ), checked AS (
     SELECT cv.*, tz.tz,
+           CASE WHEN cv.pre_reason IS NULL THEN
            (SELECT count(*) FROM aftersales_order o
-             WHERE o.center_id = cv.id
-               AND o.state IN %(open_states)s) AS open_count,
+             WHERE o.center_id = cv.id AND o.id != %(order)s
+               AND o.state IN %(open_states)s) ELSE 0 END AS open_count,
            CASE
+             WHEN cv.pre_reason IS NOT NULL THEN cv.pre_reason
              WHEN cv.id = ANY(%(rejected)s::int[]) THEN 'rejected'
              WHEN NOT EXISTS (
                   SELECT 1 FROM aftersales_center_service_type_rel r
@@ -425,8 +440,9 @@ class AftersalesCenter(models.Model):
             else None,
             country=order.country_id.id or 0,
             state=order.state_id.id or 0,
-            city=(order.city or "").strip().lower(),
-            district=(order.district or "").strip().lower(),
+            city=(order.city or "").strip(),
+            district=(order.district or "").strip(),
+            order=order.id or 0,
             zip=(order.zip or "").strip(),
             open_states=OPEN_ORDER_STATES,
             rejected=order.rejected_center_ids.ids,
