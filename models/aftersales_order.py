@@ -1554,8 +1554,8 @@ class AftersalesOrder(models.Model):
                         {"assignment_log": log, "assignment_rule_id": rule.id}
                     )
                     left |= order
-                excluded += [row for row in passing if row["reason"]]
-                passing = [row for row in passing if not row["reason"]]
+                passing, newly_excluded = self._split_candidates(passing)
+                excluded = self._split_candidates(excluded + newly_excluded)[1]
         for order in left:
             order._escalate(order._get_unassigned_note())
         return left
