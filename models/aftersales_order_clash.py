@@ -20,6 +20,7 @@ class AftersalesOrder(models.Model):
         compute="_compute_technician_clash_order_ids",
         string="Technician's Other Jobs Then",
         help="Open jobs of the same technician whose time overlaps this one.",
+        groups="base.group_user",
     )
 
     # ------------------------------------------------------------
