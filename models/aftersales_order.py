@@ -1682,13 +1682,16 @@ class AftersalesOrder(models.Model):
                 "reason": row["reason"],
             }
 
+        # The query names only some of the centers that do not compete.
+        left_out = [row for row in excluded if row.get("left_out_count")]
+        hidden = left_out[0]["left_out_count"] - len(left_out) if left_out else 0
         return {
             "mode": "engine",
             "rule": rule.name if rule else None,
             "candidates": [summary(row) for row in candidates[:LOG_LIMIT]],
             "candidate_count": len(candidates),
             "excluded": [summary(row) for row in excluded[:LOG_LIMIT]],
-            "excluded_count": len(excluded),
+            "excluded_count": len(excluded) + hidden,
         }
 
     def _render_assignment_log(self):
