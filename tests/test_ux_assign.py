@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, freeze_time, tagged
 
-from .common import AssignmentCommon, SmsCommon
+from .common import AssignmentCommon, SlaCommon, SmsCommon
 
 # A Tuesday morning, 08:00 UTC (11:00 in İstanbul).
 NOW = datetime(2026, 12, 1, 8, 0)
@@ -319,3 +319,30 @@ class TestUxMessageTimes(SmsCommon):
         self.assertFalse(first.technician_clash_order_ids - second)
         second.scheduled_date = TOMORROW_7_UTC + timedelta(hours=3)
         self.assertFalse(second.technician_clash_order_ids, "no overlap any more")
+
+
+@tagged("post_install", "-at_install")
+class TestUxSlaTimes(SlaCommon):
+    """The SLA warning tells each reader the deadline in their own time."""
+
+    def test_warning_activity_in_each_readers_zone(self):
+        self.env["res.lang"]._activate_lang("tr_TR")
+        self.user_dispatcher.write({"tz": "Europe/Istanbul", "lang": "tr_TR"})
+        self.user_center.write({"tz": "Europe/Stockholm", "lang": "en_US"})
+        with freeze_time("2026-11-30 13:00:00"):  # Monday 16:00 in İstanbul
+            order = self._order_in_state("accepted")
+        self.assertEqual(order.sla_arrival_deadline, datetime(2026, 12, 1, 13, 0))
+        with freeze_time("2026-12-01 12:00:00"):
+            self._check_sla()
+        summaries = {
+            activity.user_id: activity.summary
+            for activity in order.activity_ids.filtered(
+                lambda a: (
+                    a.activity_type_id
+                    == self.env.ref("aftersales.mail_activity_type_sla_warning")
+                )
+            )
+        }
+        self.assertIn("01.12.2026 16:00", summaries[self.user_dispatcher])
+        self.assertNotIn("GMT", summaries[self.user_dispatcher])
+        self.assertIn("12/01/2026 02:00 PM (CET)", summaries[self.user_center])
