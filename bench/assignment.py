@@ -26,7 +26,13 @@ import odoo
 from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
 
-QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+# aftersales_no_auto_assign: the orders are assigned by the measured calls.
+QUIET = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_notrack": True,
+    "aftersales_no_auto_assign": True,
+}
 
 
 def build_network(env, n_centers, n_open_orders, rng):

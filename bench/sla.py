@@ -31,7 +31,13 @@ from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
-QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+# aftersales_no_auto_assign: the orders are assigned by the measured calls.
+QUIET = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_notrack": True,
+    "aftersales_no_auto_assign": True,
+}
 SPREAD_HOURS = 100
 
 

@@ -18,6 +18,7 @@ from . import aftersales_order
 from . import aftersales_order_stage
 from . import aftersales_sla_policy
 from . import aftersales_order_sms
+from . import aftersales_order_clash
 from . import aftersales_order_sla
 from . import aftersales_order_rating
 from . import rating_rating

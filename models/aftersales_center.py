@@ -13,26 +13,46 @@ OPEN_ORDER_STATES = (
     "awaiting_approval",
 )
 
+# How many of the centers that do not even compete (other areas, archived, not
+# allowed by the rule) an order's candidates name, with their total count.
+LEFT_OUT_LIMIT = 50
+
 # Every active center of a company that covers an address, with the first hard
-# filter it fails. Parameters: see AftersalesCenter._get_assignment_candidates.
+# filter it fails, and up to LEFT_OUT_LIMIT of those that do not compete, with
+# why. Parameters: see AftersalesCenter._get_assignment_candidates.
 CANDIDATES_QUERY = """
-WITH covering AS (
+WITH pre AS (
+    -- Every center of the company, and the centers a rule allows: those that
+    -- cannot compete for this address say why (pre_reason).
     SELECT c.id, c.name, c.kind, c.capacity, c.latitude, c.longitude,
-           c.resource_calendar_id, c.date_last_assigned
+           c.resource_calendar_id, c.date_last_assigned, c.state_id,
+           CASE
+             WHEN c.company_id != %(company)s THEN 'company'
+             WHEN NOT c.active THEN 'inactive'
+             WHEN %(restrict)s::int[] IS NOT NULL
+              AND NOT c.id = ANY(%(restrict)s::int[]) THEN 'rule'
+             WHEN NOT EXISTS (
+                  SELECT 1 FROM aftersales_center_area a
+                   WHERE a.center_id = c.id AND a.country_id = %(country)s
+                     AND (a.state_id IS NULL OR a.state_id = %(state)s)
+                     -- Both sides through PostgreSQL's lower(): Python's
+                     -- lower() turns İ into i + a combining dot.
+                     AND (a.city IS NULL OR lower(a.city) = lower(%(city)s))
+                     AND (a.district IS NULL
+                          OR lower(a.district) = lower(%(district)s))
+                     AND (a.zip_prefix IS NULL
+                          OR %(zip)s LIKE a.zip_prefix || '%%'))
+               THEN 'area'
+           END AS pre_reason
       FROM aftersales_center c
-     WHERE c.active AND c.company_id = %(company)s
-       AND (%(restrict)s::int[] IS NULL OR c.id = ANY(%(restrict)s::int[]))
-       AND EXISTS (
-           SELECT 1 FROM aftersales_center_area a
-            WHERE a.center_id = c.id AND a.country_id = %(country)s
-              AND (a.state_id IS NULL OR a.state_id = %(state)s)
-              AND (a.city IS NULL OR lower(a.city) = %(city)s)
-              AND (a.district IS NULL OR lower(a.district) = %(district)s)
-              AND (a.zip_prefix IS NULL OR %(zip)s LIKE a.zip_prefix || '%%'))
+     WHERE c.company_id = %(company)s
+        OR c.id = ANY(COALESCE(%(restrict)s::int[], '{}'::int[]))
+), covering AS (
+    SELECT * FROM pre WHERE pre_reason IS NULL
 ), checked AS (
     SELECT cv.*, tz.tz,
            (SELECT count(*) FROM aftersales_order o
-             WHERE o.center_id = cv.id
+             WHERE o.center_id = cv.id AND o.id != %(order)s
                AND o.state IN %(open_states)s) AS open_count,
            CASE
              WHEN cv.id = ANY(%(rejected)s::int[]) THEN 'rejected'
@@ -117,10 +137,21 @@ SELECT ch.id, ch.name, ch.kind, ch.capacity, ch.latitude, ch.longitude,
          WHEN ch.reason IS NOT NULL THEN ch.reason
          WHEN %(at)s::timestamp IS NULL AND s.next_slot IS NULL THEN 'closed'
          WHEN ch.open_count >= ch.capacity THEN 'capacity'
-       END AS reason
+       END AS reason,
+       NULL::bigint AS left_out_count
   FROM checked ch
   LEFT JOIN slots s ON s.calendar_id = ch.resource_calendar_id
- ORDER BY ch.id
+UNION ALL
+SELECT * FROM (
+    -- Those of the order's state first: the ones a dispatcher would expect.
+    SELECT p.id, p.name, p.kind, p.capacity, p.latitude, p.longitude,
+           p.date_last_assigned, 0::bigint, NULL::timestamp, p.pre_reason,
+           (SELECT count(*) FROM pre WHERE pre_reason IS NOT NULL)
+      FROM pre p
+     WHERE p.pre_reason IS NOT NULL
+     ORDER BY p.state_id IS NOT DISTINCT FROM %(state)s DESC, p.name, p.id
+     LIMIT %(left_out_limit)s) left_out
+ ORDER BY id
 """
 
 
@@ -425,8 +456,10 @@ class AftersalesCenter(models.Model):
             else None,
             country=order.country_id.id or 0,
             state=order.state_id.id or 0,
-            city=(order.city or "").strip().lower(),
-            district=(order.district or "").strip().lower(),
+            city=(order.city or "").strip(),
+            district=(order.district or "").strip(),
+            order=order.id or 0,
+            left_out_limit=LEFT_OUT_LIMIT,
             zip=(order.zip or "").strip(),
             open_states=OPEN_ORDER_STATES,
             rejected=order.rejected_center_ids.ids,

@@ -156,6 +156,33 @@ EXCLUSION_REASONS = {
     "holiday": _lt("is on a public holiday at the requested time"),
     "closed": _lt("is closed at the requested time (or has no opening in the window)"),
     "capacity": _lt("is at its capacity"),
+    "area": _lt("does not cover the address"),
+    "rule": _lt("is not among the centers the routing rule allows"),
+    "inactive": _lt("is archived"),
+    "company": _lt("belongs to another company"),
+}
+# Exclusions about this order's address, competence or time come first in the
+# log; centers that never compete for it (other areas, archived) last.
+EXCLUSION_ORDER = {
+    reason: index
+    for index, reason in enumerate(
+        (
+            "rejected",
+            "capacity",
+            "closed",
+            "holiday",
+            "service_type",
+            "product_category",
+            "rule",
+            "area",
+            "inactive",
+            "company",
+        )
+    )
+}
+# What an order needs before the engine can route it.
+AUTO_ASSIGN_BLOCKERS = {
+    "country": _lt("the address has no country"),
 }
 SCORE_TERM_LABELS = {
     "distance": _lt("near"),
@@ -764,6 +791,12 @@ class AftersalesOrder(models.Model):
         number_new_records(self, vals_list, "name", "aftersales.order")
         orders = super().create(vals_list)
         orders.filtered("replacement_suggested")._suggest_replacement()
+        # Module data (demo) assigns its orders itself, step by step; so may
+        # code that assigns right after (aftersales_no_auto_assign).
+        if not self.env.context.get("install_filename") and not self.env.context.get(
+            "aftersales_no_auto_assign"
+        ):
+            orders._assign_new_orders()
         return orders
 
     def _suggest_replacement(self):
@@ -1187,6 +1220,55 @@ class AftersalesOrder(models.Model):
             }
         return True
 
+    def action_assign_selected(self):
+        """Assign each selected new order that can be (bulk action of the
+        list) and tell how many were assigned and why the others were not."""
+        new = self.filtered(lambda o: o.state == "new")
+        new._ensure_can_be_assigned()
+        left = new._assign_gracefully()
+        assigned = new - left
+        lines = [
+            self.env._(
+                "%(order)s: %(why)s",
+                order=order.name,
+                why=order._get_left_reason(),
+            )
+            for order in left[:10]
+        ]
+        message = self.env._(
+            "%(assigned)s assigned, %(left)s left to a dispatcher, %(skipped)s "
+            "not new.",
+            assigned=len(assigned),
+            left=len(left),
+            skipped=len(self - new),
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if left else "success",
+                "title": self.env._("Assign"),
+                "message": "\n".join([message, *lines]),
+                "sticky": bool(left),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _get_left_reason(self):
+        """Why the order is still new, in one sentence."""
+        self.ensure_one()
+        log = self.assignment_log or {}
+        if log.get("mode") == "waiting":
+            return ", ".join(
+                str(AUTO_ASSIGN_BLOCKERS[key]) for key in log.get("missing", [])
+            )
+        if self.center_id:
+            return self.env._(
+                "%(center)s cannot take it (see its activity).",
+                center=self.center_id.name,
+            )
+        return self._get_unassigned_note()
+
     def action_reassign(self, center):
         """Take the order from its current center and give it to ``center``
         (a dispatcher's decision, not a rejection)."""
@@ -1301,8 +1383,12 @@ class AftersalesOrder(models.Model):
         self._lock_for_assignment()
         chosen_by_hand = self.filtered("center_id")
         for order in chosen_by_hand:
+            # The ranking at the time, so "Why this center?" shows how the
+            # dispatcher's choice compared (the same figures as the wizard).
+            candidates, excluded = order._rank_centers()
+            log = order._prepare_assignment_log(None, candidates, excluded)
             order.center_id._ensure_can_take(order)
-            order._write_assignment(order.center_id, {"mode": "manual"})
+            order._write_assignment(order.center_id, dict(log, mode="manual"))
         left = (self - chosen_by_hand)._assign_by_engine()
         (self - left)._close_dispatch_activities()
         return left
@@ -1348,12 +1434,48 @@ class AftersalesOrder(models.Model):
     # ------------------------------------------------------------
 
     def _assign_new_orders(self):
-        """Assign the orders of companies that assign automatically; the others
-        wait for a dispatcher."""
+        """Assign the orders of companies that assign automatically, as soon
+        as they are created (back office, Register Requests, portal, dealers,
+        sales); the others wait for a dispatcher. Orders that cannot be routed
+        yet (no country) stay new and say why; a center chosen at creation
+        that cannot take the order sends it to a dispatcher. Never fails the
+        creation. Return the orders left new."""
         auto = self.filtered(
             lambda o: o.state == "new" and o.company_id.aftersales_auto_assign
         )
-        return auto._action_assign()
+        if not auto:
+            return auto
+        # The company's setting decides, not the creator's rights: the engine
+        # reads the routing rules and every center of the company, which
+        # center staff, a salesperson or a portal customer may not.
+        auto_sudo = auto.sudo()
+        return self.browse(auto_sudo._assign_gracefully().ids)
+
+    def _assign_gracefully(self):
+        """Assign the orders that can be, one failure never stopping the
+        others; return those left new, each saying why in its log."""
+        left = self.browse()
+        for order in self:
+            blockers = order._get_assignment_blockers()
+            if blockers:
+                order._workflow_write(
+                    {"assignment_log": {"mode": "waiting", "missing": blockers}}
+                )
+                left |= order
+        for order in (self - left).filtered("center_id"):
+            try:
+                with self.env.cr.savepoint():
+                    order._action_assign()
+            except UserError as error:
+                order._escalate(error.args[0])
+                left |= order
+        engine = self - left - self.filtered("center_id")
+        return left | engine._action_assign()
+
+    def _get_assignment_blockers(self):
+        """Keys of AUTO_ASSIGN_BLOCKERS that keep the order from being routed."""
+        self.ensure_one()
+        return [] if self.country_id else ["country"]
 
     def _get_assignment_group_key(self):
         """Orders with the same key get the same candidates (e.g. the units of
@@ -1403,8 +1525,7 @@ class AftersalesOrder(models.Model):
             rows = Center._get_assignment_candidates(
                 orders[0], allowed.ids if allowed is not None else None
             )
-            passing = [row for row in rows if not row["reason"]]
-            excluded = [row for row in rows if row["reason"]]
+            passing, excluded = self._split_candidates(rows)
             quality = Center.browse(
                 [row["id"] for row in passing]
             )._get_assignment_quality()
@@ -1433,10 +1554,54 @@ class AftersalesOrder(models.Model):
                         {"assignment_log": log, "assignment_rule_id": rule.id}
                     )
                     left |= order
-                excluded += [row for row in passing if row["reason"]]
-                passing = [row for row in passing if not row["reason"]]
-        left._escalate(self.env._("No service center can take this work order."))
+                passing, newly_excluded = self._split_candidates(passing)
+                excluded = self._split_candidates(excluded + newly_excluded)[1]
+        for order in left:
+            order._escalate(order._get_unassigned_note())
         return left
+
+    def _get_unassigned_note(self):
+        """Why no center took the order, for the dispatcher's activity."""
+        self.ensure_one()
+        excluded = (self.assignment_log or {}).get("excluded") or []
+        if not excluded:
+            return self.env._("No service center can take this work order.")
+        return self.env._(
+            "No service center can take this work order: %(reasons)s.",
+            reasons="; ".join(
+                f"{row['name']} {EXCLUSION_REASONS[row['reason']]}"
+                for row in excluded[:5]
+            ),
+        )
+
+    @api.model
+    def _split_candidates(self, rows):
+        """(passing, excluded) rows of _get_assignment_candidates; the
+        exclusions that matter most for the order first."""
+        passing = [row for row in rows if not row["reason"]]
+        excluded = sorted(
+            (row for row in rows if row["reason"]),
+            key=lambda row: (EXCLUSION_ORDER.get(row["reason"], 99), row["name"]),
+        )
+        return passing, excluded
+
+    def _rank_centers(self, allowed_center_ids=None):
+        """(candidates best first, excluded) for this order, as the engine
+        ranks them: one computation for the engine, the wizard and the log.
+        The order's own slot at its current center is not counted."""
+        self.ensure_one()
+        rows = self.env["aftersales.center"]._get_assignment_candidates(
+            self, allowed_center_ids
+        )
+        passing, excluded = self._split_candidates(rows)
+        return self._score_candidates(passing), excluded
+
+    @api.model
+    def _format_distance(self, distance_km):
+        """A distance as the log and the wizard show it: "-" when unknown."""
+        if distance_km is None or distance_km is False:
+            return "-"
+        return self.env._("%(distance)s km", distance=f"{distance_km:.1f}")
 
     def _score_candidates(self, rows, quality=None):
         """Score the centers that passed the hard filters, best first.
@@ -1517,29 +1682,41 @@ class AftersalesOrder(models.Model):
                 "reason": row["reason"],
             }
 
+        # The query names only some of the centers that do not compete.
+        left_out = [row for row in excluded if row.get("left_out_count")]
+        hidden = left_out[0]["left_out_count"] - len(left_out) if left_out else 0
         return {
             "mode": "engine",
             "rule": rule.name if rule else None,
             "candidates": [summary(row) for row in candidates[:LOG_LIMIT]],
             "candidate_count": len(candidates),
             "excluded": [summary(row) for row in excluded[:LOG_LIMIT]],
-            "excluded_count": len(excluded),
+            "excluded_count": len(excluded) + hidden,
         }
 
     def _render_assignment_log(self):
         log = self.assignment_log
         if not log:
             return False
-        if log.get("mode") == "manual":
-            return Markup("<p>%s</p>") % self.env._("Assigned by hand by a dispatcher.")
-        parts = [
-            Markup("<p>%s</p>")
-            % (
-                self.env._("Rule: %(rule)s.", rule=log["rule"])
-                if log.get("rule")
-                else self.env._("No rule matched: best score among all centers.")
+        if log.get("mode") == "waiting":
+            return Markup("<p>%s</p>") % self.env._(
+                "Not assigned automatically yet: %(missing)s.",
+                missing=", ".join(
+                    str(AUTO_ASSIGN_BLOCKERS[key])
+                    for key in log.get("missing", [])
+                    if key in AUTO_ASSIGN_BLOCKERS
+                ),
             )
-        ]
+        if log.get("mode") == "manual":
+            head = self.env._("Assigned by hand by a dispatcher.")
+        elif log.get("rule"):
+            head = self.env._("Rule: %(rule)s.", rule=log["rule"])
+        else:
+            head = self.env._("No rule matched: best score among all centers.")
+        parts = [Markup("<p>%s</p>") % head]
+        if log.get("mode") == "manual" and not log.get("candidates"):
+            # Logs of manual assignments made before they kept the ranking.
+            return Markup("").join(parts)
         if log.get("candidates"):
             rows = Markup("").join(
                 Markup(
@@ -1549,7 +1726,7 @@ class AftersalesOrder(models.Model):
                     Markup("<b>✔ </b>") if cand["id"] == log.get("chosen") else "",
                     cand["name"],
                     cand["score"],
-                    "-" if cand["distance_km"] is None else f"{cand['distance_km']} km",
+                    self._format_distance(cand["distance_km"]),
                     cand["open"],
                     cand["capacity"],
                     ", ".join(
@@ -1578,9 +1755,14 @@ class AftersalesOrder(models.Model):
                     rows,
                 )
             )
-        else:
+        elif log.get("excluded"):
             parts.append(
                 Markup("<p>%s</p>") % self.env._("No candidate passed the filters.")
+            )
+        else:
+            parts.append(
+                Markup("<p>%s</p>")
+                % self.env._("The company has no service center to compare.")
             )
         if log.get("excluded"):
             items = Markup("").join(

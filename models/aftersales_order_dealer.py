@@ -171,10 +171,8 @@ class AftersalesOrder(models.Model):
             return self.browse()
         # Dealers may not create work orders in the backend; the rows were
         # checked against their own registered units above.
+        # Assigned by create() when the company assigns automatically.
         orders_sudo = self.sudo().create(vals_list)
-        auto = orders_sudo.filtered("company_id.aftersales_auto_assign")
-        if auto:
-            auto._action_assign()
         return orders_sudo
 
     def _prepare_dealer_request_vals(self, dealer, row, desk=None):

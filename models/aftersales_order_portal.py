@@ -245,8 +245,7 @@ class AftersalesOrder(models.Model):
                     for name, content in photos
                 ]
             )
-        if order_sudo.company_id.aftersales_auto_assign:
-            order_sudo._action_assign()
+        # Assigned by create() when the company assigns automatically.
         return order_sudo
 
     def _prepare_portal_request_vals(

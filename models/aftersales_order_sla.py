@@ -5,7 +5,7 @@ from markupsafe import escape
 
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import SQL, format_datetime
+from odoo.tools import SQL
 
 from .aftersales_order import WORKFLOW_FIELDS
 from .aftersales_order_sms import SMS_EVENTS
@@ -217,15 +217,13 @@ class AftersalesOrder(models.Model):
             order.stage_id = stages.get(order.state)
 
     @api.depends("sla_deadline", "center_id")
-    @api.depends_context("lang")
+    @api.depends_context("lang", "uid", "aftersales_recipient")
     def _compute_sla_deadline_text(self):
+        # In the reader's zone and format (see _format_datetime_for).
+        recipient = self._get_context_recipient()
         for order in self:
-            deadline = order.sla_deadline
-            tz = order._get_sla_calendar().tz or self.env.user.tz or "UTC"
-            order.sla_deadline_text = (
-                format_datetime(self.env, deadline, tz=tz, dt_format="short")
-                if deadline
-                else ""
+            order.sla_deadline_text = order._format_datetime_for(
+                recipient, order.sla_deadline
             )
 
     @api.depends("sla_accept_breached", "sla_arrival_breached", "sla_resolve_breached")
@@ -598,14 +596,17 @@ class AftersalesOrder(models.Model):
         if not self:
             return
         labels = dict(self._get_sla_target_labels())
-        notes = {
-            order.id: self.env._(
+
+        def note(order, user):
+            # Each user reads the deadline in their own zone and language.
+            order_lang = order.with_context(lang=user.lang or self.env.lang)
+            return order_lang.env._(
                 "SLA %(target)s due by %(deadline)s.",
                 target=labels[order.sla_deadline_target],
-                deadline=order.sla_deadline_text,
+                deadline=order_lang._format_datetime_for(user, order.sla_deadline),
             )
-            for order in self
-        }
+
+        notes = {order.id: note for order in self}
         for target, orders in self.grouped("sla_deadline_target").items():
             orders._workflow_write_sla({"sla_warned_target": target}, track=False)
         self._sla_schedule_activities(
@@ -635,7 +636,11 @@ class AftersalesOrder(models.Model):
                         "user_id": user.id,
                         # A short summary, no HTML note: sanitizing thousands
                         # of notes would be most of the check's time.
-                        "summary": notes[order.id][:120],
+                        "summary": (
+                            notes[order.id](order, user)
+                            if callable(notes[order.id])
+                            else notes[order.id]
+                        )[:120],
                         "date_deadline": today,
                         "automated": True,
                     }
@@ -652,7 +657,10 @@ class AftersalesOrder(models.Model):
         )
         if template:
             # The cron may run as any user; the template reads center contacts.
-            template_sudo = template.sudo()
+            # Several readers: the deadline in the center's zone, named.
+            template_sudo = template.sudo().with_context(
+                aftersales_recipient=("place", 0)
+            )
             template_sudo.send_mail_batch(self.ids)
 
     def _get_center_responsible(self):

@@ -1,6 +1,7 @@
 import logging
 import re
 
+import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -54,6 +55,25 @@ TECHNICIAN_STATES = ("assigned", "accepted", "on_the_way", "in_progress")
 TECHNICIAN_CHANGE_FIELDS = ("scheduled_date", "address_id", "district")
 # A link carrying an order's token: the customer's credential.
 TOKEN_LINK = re.compile(r"\S*[?&]access_token=\S*")
+# Context key naming who a message is for: ("res.users" | "res.partner" |
+# "aftersales.technician", id), or ("place", 0) for the order's own zone.
+RECIPIENT_KEY = "aftersales_recipient"
+# Context key telling that a message goes to the order's customer.
+AUDIENCE_KEY = "aftersales_audience"
+
+
+def zone_label(tz_name, utc_dt):
+    """The zone's abbreviation at ``utc_dt`` ("CET"), or its offset as
+    "GMT+3" / "GMT+3:30" where the zone has no letters."""
+    local = pytz.utc.localize(utc_dt).astimezone(pytz.timezone(tz_name))
+    abbreviation = local.strftime("%Z")
+    if abbreviation[:1] not in "+-":
+        return abbreviation
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"GMT{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
 
 
 class AftersalesOrder(models.Model):
@@ -63,12 +83,14 @@ class AftersalesOrder(models.Model):
 
     schedule_text = fields.Char(
         compute="_compute_sms_texts",
-        help="The scheduled time as the SMS say it, in the center's time zone.",
+        help="The scheduled time as its reader reads it: the SMS recipient's "
+        "(or the viewer's) zone, language and date format, the zone named where "
+        "it could be ambiguous.",
     )
     address_text = fields.Char(compute="_compute_sms_texts")
     technician_url = fields.Char(
         compute="_compute_sms_texts",
-        help="The link that opens the job for the technician.",
+        help="The link that opens the job in the technician's phone app.",
         groups="base.group_user",
     )
     center_phone = fields.Char(related="center_id.phone", string="Center Phone")
@@ -83,22 +105,20 @@ class AftersalesOrder(models.Model):
     # ------------------------------------------------------------
 
     @api.depends("scheduled_date", "address_id", "center_id")
-    @api.depends_context("lang")
+    @api.depends_context("lang", "uid", RECIPIENT_KEY, AUDIENCE_KEY)
     def _compute_sms_texts(self):
+        recipient = self._get_context_recipient()
+        to_customer = self.env.context.get(AUDIENCE_KEY) == "customer"
+        now = fields.Datetime.now()
         for order in self:
-            tz = (
-                order.center_id.resource_calendar_id.tz
-                or order.technician_id.tz
-                or self.env.user.tz
-                or "UTC"
-            )
-            order.schedule_text = (
-                format_datetime(
-                    self.env, order.scheduled_date, tz=tz, dt_format="short"
+            when = order.scheduled_date
+            if to_customer and (not when or when < now):
+                # Never tell the customer a time that has passed (or none).
+                order.schedule_text = self.env._(
+                    "the center will confirm the time with you"
                 )
-                if order.scheduled_date
-                else ""
-            )
+            else:
+                order.schedule_text = order._format_datetime_for(recipient, when)
             address = order.address_id
             order.address_text = ", ".join(
                 part
@@ -112,11 +132,79 @@ class AftersalesOrder(models.Model):
                 if part
             )
             order.technician_url = (
-                f"{order.get_base_url()}/mail/view?model={order._name}"
-                f"&res_id={order.id}"
-                if order.id
-                else False
+                order._get_technician_app_url() if order.id else False
             )
+
+    # ------------------------------------------------------------
+    # Times and links in messages
+    # ------------------------------------------------------------
+
+    def _get_context_recipient(self):
+        """Who the texts are for: the recipient named in the context, else
+        the current user (a screen shows the viewer's time)."""
+        model, res_id = self.env.context.get(RECIPIENT_KEY) or ("res.users", 0)
+        if model == "place":
+            return None
+        if model not in ("res.users", "res.partner", "aftersales.technician"):
+            return self.env.user
+        # Only the zone and language are read, whoever renders the message.
+        recipient_sudo = self.env[model].sudo().browse(res_id)
+        return recipient_sudo if res_id else self.env.user
+
+    def _get_place_tz(self):
+        """The zone of the place of the work: the center's calendar, else the
+        company's address, else the company's calendar."""
+        self.ensure_one()
+        return (
+            self.center_id.resource_calendar_id.tz
+            or self.company_id.partner_id.tz
+            or self.company_id.resource_calendar_id.tz
+            or "UTC"
+        )
+
+    def _get_recipient_tz_lang(self, recipient):
+        """(zone, language, whether the zone is the recipient's own) of a user,
+        partner or technician; the place's zone and the company's language
+        where they have none."""
+        self.ensure_one()
+        user = partner = None
+        if recipient is not None and recipient._name == "aftersales.technician":
+            user = recipient.user_id
+        elif recipient is not None and recipient._name == "res.users":
+            user = recipient
+        elif recipient is not None and recipient._name == "res.partner":
+            partner = recipient
+        person = user or partner
+        tz = person.tz if person else False
+        if tz not in pytz.all_timezones_set:
+            tz = False
+        lang = (person.lang if person else False) or (
+            self.company_id.partner_id.lang or self.env.lang or "en_US"
+        )
+        return tz or self._get_place_tz(), lang, bool(tz)
+
+    def _format_datetime_for(self, recipient, dt):
+        """``dt`` (UTC) as ``recipient`` (a user, partner or technician; None:
+        the place of the work) reads it: their zone, language and date
+        format, falling back to the center's calendar zone, then the
+        company's. The zone is named unless it is the recipient's own and the
+        place's: "02.12.2026 10:00 (GMT+3)"."""
+        self.ensure_one()
+        if not dt:
+            return ""
+        tz, lang, own = self._get_recipient_tz_lang(recipient)
+        text = format_datetime(self.env, dt, tz=tz, dt_format="short", lang_code=lang)
+        if own and tz == self._get_place_tz():
+            return text
+        return self.with_context(lang=lang).env._(
+            "%(datetime)s (%(zone)s)", datetime=text, zone=zone_label(tz, dt)
+        )
+
+    def _get_technician_app_url(self):
+        """The absolute link that opens this job in the technician's phone
+        app (``/my/technician/job/<id>``, login first if needed)."""
+        self.ensure_one()
+        return f"{self.get_base_url()}/my/technician/job/{self.id}"
 
     # ------------------------------------------------------------
     # Overrides
@@ -200,7 +288,13 @@ class AftersalesOrder(models.Model):
             if not recipient:
                 continue
             partner, number, lang = recipient
-            order._queue_sms(template, partner, number, lang)
+            person = partner or technician or order.technician_id
+            order.with_context(
+                **{
+                    RECIPIENT_KEY: (person._name, person.id),
+                    AUDIENCE_KEY: audience,
+                }
+            )._queue_sms(template, partner, number, lang)
 
     def _get_sms_recipient(self, audience, technician=None):
         """(partner, E.164 number, language) of who should receive an SMS of
@@ -230,7 +324,14 @@ class AftersalesOrder(models.Model):
         self.ensure_one()
         # Rendering reads the center, technician and customer, which a
         # technician may not all be allowed to; the template is ours.
-        template_sudo = template.sudo()
+        # The recipient and audience in the context shape the times in it.
+        template_sudo = template.sudo().with_context(
+            **{
+                key: self.env.context[key]
+                for key in (RECIPIENT_KEY, AUDIENCE_KEY)
+                if key in self.env.context
+            }
+        )
         body = template_sudo._render_field("body", self.ids, set_lang=lang or False)[
             self.id
         ]

@@ -32,8 +32,8 @@ class SaleOrder(models.Model):
 
     def _action_confirm(self):
         result = super()._action_confirm()
-        orders_sudo = self.order_line._create_aftersales_orders()
-        orders_sudo._assign_new_orders()
+        # The orders are assigned by their create() when the company says so.
+        self.order_line._create_aftersales_orders()
         return result
 
     def _action_cancel(self):

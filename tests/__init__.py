@@ -26,3 +26,4 @@ from . import test_sec_dealer
 from . import test_sec_writes
 from . import test_ux_app
 from . import test_i18n
+from . import test_ux_assign

@@ -31,7 +31,9 @@ class TestSmsNotifications(SmsCommon, SMSCase):
         self.assertEqual(len(bodies), 1)
         self.assertIn(f"New job {order.name}", bodies[0])
         self.assertIn("Moda Caddesi 1", bodies[0], "the address")
-        self.assertIn("/mail/view?model=aftersales.order", bodies[0], "the link")
+        self.assertIn(
+            f"/my/technician/job/{order.id}", bodies[0], "the link to the phone app"
+        )
         self.assertIn("12/01/2026 09:00", bodies[0], "the time")
         self.assertFalse(
             self._bodies(order, self.CUSTOMER_PHONE),

@@ -14,6 +14,9 @@ class AftersalesOrderAssign(models.TransientModel):
         "aftersales.center",
         string="Service Center",
         domain="[('company_id', '=', company_id)]",
+        compute="_compute_center_id",
+        store=True,
+        readonly=False,
         help="Any center of the company; the list below ranks those that pass "
         "the filters.",
     )
@@ -27,16 +30,14 @@ class AftersalesOrderAssign(models.TransientModel):
 
     @api.depends("order_id")
     def _compute_line_ids(self):
-        Center = self.env["aftersales.center"]
         for wizard in self:
             order = wizard.order_id
             if not order:
                 wizard.line_ids = False
                 continue
-            # Rank as if the order were new: its current center competes too.
-            rows = Center._get_assignment_candidates(order)
-            ranked = order._score_candidates([row for row in rows if not row["reason"]])
-            excluded = [row for row in rows if row["reason"]]
+            # Rank as the engine does (the same scores as "Why this center?"):
+            # the order's current center competes too, without its slot.
+            ranked, excluded = order._rank_centers()
             wizard.line_ids = [
                 fields.Command.create(
                     {
@@ -44,6 +45,7 @@ class AftersalesOrderAssign(models.TransientModel):
                         "rank": rank,
                         "score": row.get("score", 0.0),
                         "distance_km": row.get("distance_km") or 0.0,
+                        "distance_text": order._format_distance(row.get("distance_km")),
                         "open_count": row["open_count"],
                         "capacity": row["capacity"],
                         "reason": row["reason"],
@@ -51,6 +53,20 @@ class AftersalesOrderAssign(models.TransientModel):
                 )
                 for rank, row in enumerate(ranked + excluded, start=1)
             ]
+
+    @api.depends("line_ids")
+    def _compute_center_id(self):
+        """Suggest the best candidate other than the current center."""
+        for wizard in self:
+            if wizard.center_id:
+                continue
+            current = wizard.order_id.center_id
+            best = wizard.line_ids.filtered(
+                lambda line, current=current: (
+                    not line.reason and line.center_id != current
+                )
+            )[:1]
+            wizard.center_id = best.center_id
 
     def action_confirm(self):
         """Give the order to the center chosen above."""
@@ -82,6 +98,9 @@ class AftersalesOrderAssignLine(models.TransientModel):
     rank = fields.Integer()
     score = fields.Float(digits=(5, 2))
     distance_km = fields.Float(string="Distance (km)", digits=(7, 1))
+    distance_text = fields.Char(
+        string="Distance", help="As on “Why this center?”: “-” when unknown."
+    )
     open_count = fields.Integer(string="Open")
     capacity = fields.Integer()
     reason = fields.Selection(
@@ -92,6 +111,10 @@ class AftersalesOrderAssignLine(models.TransientModel):
             ("holiday", "Public holiday"),
             ("closed", "Closed"),
             ("capacity", "Full"),
+            ("area", "Does not cover the address"),
+            ("rule", "Not allowed by the routing rule"),
+            ("inactive", "Archived"),
+            ("company", "Another company"),
         ],
         string="Left Out Because",
     )
