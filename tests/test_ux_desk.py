@@ -1,5 +1,9 @@
+from datetime import date
+
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError
-from odoo.tests import Form, HttpCase, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import AftersalesCommon
 
@@ -116,3 +120,109 @@ class TestDeskRejectTour(HttpCase, AftersalesCommon):
             self.env.ref("aftersales.reject_reason_outside_area"),
         )
         self.assertEqual(order.reject_reason, "The customer moved to Ankara")
+
+
+class DeskSettlementCommon(AftersalesCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["aftersales.tariff"].create({"name": "Any work", "amount": 50.0})
+        product = cls.env["product.product"].create(
+            {"name": "Desk Center Fee", "type": "service", "supplier_taxes_id": False}
+        )
+        cls.company.write(
+            {
+                "aftersales_settlement_product_id": product.id,
+                "aftersales_settlement_period": "month",
+            }
+        )
+        cls.user_accountant = new_test_user(
+            cls.env,
+            "as_desk_accountant",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+        )
+        cls.Settlement = cls.env["aftersales.settlement"]
+
+    def _done(self, when, **vals):
+        with freeze_time(when):
+            return self._order_in_state("done", **vals)
+
+    def _settle(self, when="2026-12-05 10:00:00"):
+        with freeze_time(when):
+            self.Settlement._generate_pending_lines()
+
+    def _approved_settlement(self, center=None):
+        order = self._done("2026-11-10 10:00:00", center=center or self.center_a1)
+        self._settle()
+        settlement = order.settlement_line_ids.settlement_id
+        settlement.with_user(self.user_accountant).action_approve()
+        self.assertEqual(settlement.state, "approved")
+        return settlement
+
+
+@tagged("post_install", "-at_install")
+class TestDeskSettlement(DeskSettlementCommon):
+    def test_center_renders_its_own_statement_not_another(self):
+        own = self._approved_settlement()
+        other = self._approved_settlement(center=self.center_a2)
+        Report = self.env["ir.actions.report"].with_user(self.user_center)
+        report = "aftersales.action_report_settlement_statement"
+        html, _kind = Report._render_qweb_html(report, own.ids)
+        self.assertIn(own.move_id.name, html.decode())
+        self.assertIn("Not Paid", html.decode())
+        with self.assertRaises(AccessError):
+            Report._render_qweb_html(report, other.ids)
+        # The bill itself stays out of reach.
+        with self.assertRaises(AccessError):
+            own.with_user(self.user_center).move_id.check_access("read")
+
+    def test_late_line_of_approved_periods_never_goes_to_a_future_one(self):
+        november = self._approved_settlement()
+        december_order = self._done("2026-12-02 10:00:00")
+        self._settle()
+        december = december_order.settlement_line_ids.settlement_id
+        december.with_user(self.user_accountant).action_approve()
+        # Completed in November, settled after November and December were
+        # approved, on December 5th.
+        late = self._done("2026-11-28 10:00:00")
+        self._settle()
+        settlement = late.settlement_line_ids.settlement_id
+        self.assertNotIn(settlement, november | december)
+        self.assertEqual(settlement.state, "pending")
+        self.assertEqual(
+            (settlement.date_from, settlement.date_to),
+            (date(2026, 12, 1), date(2026, 12, 31)),
+            "a new settlement for the current period, not January",
+        )
+        # The next late line joins that pending one.
+        later = self._done("2026-11-29 10:00:00")
+        self._settle()
+        self.assertEqual(later.settlement_line_ids.settlement_id, settlement)
+
+    def test_late_line_goes_to_the_current_period(self):
+        self._approved_settlement()
+        late = self._done("2026-11-28 10:00:00")
+        self._settle()
+        settlement = late.settlement_line_ids.settlement_id
+        self.assertEqual(settlement.date_from, date(2026, 12, 1))
+
+    def test_approve_and_bill_asks_for_confirmation(self):
+        arch = self.env.ref("aftersales.aftersales_settlement_view_form").arch
+        self.assertRegex(arch, r'name="action_approve"[^>]*confirm="')
+
+
+@tagged("post_install", "-at_install")
+class TestDeskStatementDownload(HttpCase, DeskSettlementCommon):
+    def test_center_downloads_its_statement_pdf(self):
+        self.env["ir.config_parameter"].sudo().set_param("report.url", self.base_url())
+        own = self._approved_settlement()
+        other = self._approved_settlement(center=self.center_a2)
+        self.authenticate(self.user_center.login, self.user_center.login)
+        url = "/report/pdf/aftersales.report_settlement_statement/%s"
+        response = self.url_open(url % own.id)
+        self.assertEqual(response.status_code, 200)
+        # Test mode renders the HTML the PDF is made of (no wkhtmltopdf run).
+        self.assertIn(own.move_id.name.encode(), response.content)
+        response = self.url_open(url % other.id)
+        self.assertNotEqual(response.status_code, 200)
