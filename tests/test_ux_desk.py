@@ -226,3 +226,81 @@ class TestDeskStatementDownload(HttpCase, DeskSettlementCommon):
         self.assertIn(own.move_id.name.encode(), response.content)
         response = self.url_open(url % other.id)
         self.assertNotEqual(response.status_code, 200)
+
+
+@tagged("post_install", "-at_install")
+class TestDeskLookup(AftersalesCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.unit = cls.env["stock.lot"].create(
+            {"name": "26A00011XK", "product_id": cls.product.id}
+        )
+        cls.owner = cls.env["res.partner"].create(
+            {
+                "name": "Ayşe Demir",
+                "country_id": cls.country_tr.id,
+                "phone": "+90 530 123 45 01",
+            }
+        )
+        cls._create_order(
+            partner_id=cls.owner.id, lot_id=cls.unit.id, center_id=cls.center_a1.id
+        )
+
+    def _lookup(self, query, user=None):
+        lookup = Form(
+            self.env["aftersales.unit.lookup"].with_user(user or self.user_center)
+        )
+        lookup.query = query
+        return lookup.save()
+
+    def test_local_phone_formats(self):
+        for query in ("0530 123 45 01", "05301234501", "+90 530 123 45 01"):
+            with self.subTest(query=query):
+                self.assertEqual(self._lookup(query).lot_ids, self.unit)
+
+    def test_local_phone_in_a_company_of_another_country(self):
+        # The review's demo company was in the United States.
+        self.company.country_id = self.env.ref("base.us")
+        self.assertEqual(self._lookup("0530 123 45 01").lot_ids, self.unit)
+
+    def test_partial_serial(self):
+        self.assertEqual(self._lookup("26A00011").lot_ids, self.unit)
+        self.assertEqual(self._lookup("a00011x").lot_ids, self.unit)
+        self.assertFalse(self._lookup("26A").lot_ids, "too short to guess")
+
+    def test_nothing_found_offers_to_register(self):
+        lookup = self._lookup("ZZ-NOTHING-9")
+        self.assertTrue(lookup.found_nothing)
+        self.assertEqual(lookup.display_name, "Find a Unit")
+        action = lookup.with_user(self.user_dispatcher).action_register_request()
+        self.assertEqual(action["res_model"], "aftersales.order.intake")
+        self.assertEqual(action["context"], {"default_units": "ZZ-NOTHING-9"})
+        phone = self._lookup("0555 000 00 00")
+        self.assertTrue(phone.found_nothing)
+        self.assertEqual(
+            phone.action_register_request()["context"],
+            {"default_phone": "0555 000 00 00"},
+        )
+        self.assertFalse(self._lookup("26A00011").found_nothing)
+        self.assertFalse(self._lookup("").found_nothing)
+
+    def test_unit_card_new_work_order(self):
+        lot = self.unit.with_user(self.user_center)
+        card = lot.action_aftersales_open_unit()
+        view = self.env["ir.ui.view"].browse(card["views"][0][0])
+        self.assertIn('edit="0"', view.arch)
+        self.assertIn("action_aftersales_new_order", view.arch)
+        action = lot.action_aftersales_new_order()
+        order = Form(
+            self.env["aftersales.order"]
+            .with_user(self.user_center)
+            .with_context(**action["context"])
+        )
+        self.assertEqual(order.lot_id, self.unit)
+        self.assertEqual(order.partner_id, self.owner)
+        self.assertEqual(order.product_id, self.product)
+
+    def test_lookup_opens_as_a_dialog(self):
+        action = self.env.ref("aftersales.aftersales_unit_lookup_action")
+        self.assertEqual(action.target, "new")
