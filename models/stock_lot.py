@@ -217,9 +217,7 @@ class StockLot(models.Model):
             "res_model": "stock.lot",
             "res_id": self.id,
             "view_mode": "form",
-            "views": [
-                (self.env.ref("aftersales.stock_lot_view_form_aftersales").id, "form")
-            ],
+            "views": [(card.id, "form")],
             "target": "current",
         }
 
