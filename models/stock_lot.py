@@ -3,6 +3,7 @@ import secrets
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.fields import Domain
 
 from .phone import e164_or_none
 
@@ -144,6 +145,32 @@ class StockLot(models.Model):
             )
             lot.aftersales_delivery_line_ids = deliveries_sudo
             lot.aftersales_sale_line_ids = deliveries_sudo.move_id.sale_line_id
+
+    @api.model
+    def name_search(self, name="", domain=None, operator="ilike", limit=100):
+        """With ``aftersales_owner_first`` (a partner id) in the context, the
+        serials of that customer come first (the serial dropdown of a work
+        order): two searches, the customer's then the others."""
+        partner_id = self.env.context.get("aftersales_owner_first")
+        if not partner_id or not isinstance(partner_id, int):
+            return super().name_search(name, domain, operator, limit)
+        own_domain = Domain.OR(
+            [
+                [("aftersales_warranty_ids.partner_id", "child_of", partner_id)],
+                [("aftersales_order_ids.partner_id", "child_of", partner_id)],
+            ]
+        )
+        domain = Domain(domain or Domain.TRUE)
+        own = super().name_search(name, domain & own_domain, operator, limit)
+        if limit and len(own) >= limit:
+            return own
+        others = super().name_search(
+            name,
+            domain & Domain("id", "not in", [lot_id for lot_id, _name in own]),
+            operator,
+            limit and limit - len(own),
+        )
+        return own + others
 
     @api.model
     def _aftersales_lookup(self, query):

@@ -2,7 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import AftersalesCommon
@@ -304,3 +304,103 @@ class TestDeskLookup(AftersalesCommon):
     def test_lookup_opens_as_a_dialog(self):
         action = self.env.ref("aftersales.aftersales_unit_lookup_action")
         self.assertEqual(action.target, "new")
+
+
+@tagged("post_install", "-at_install")
+class TestDeskUnitWarnings(AftersalesCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_customer = cls.env["res.partner"].create({"name": "Fatma Yıldız"})
+        wtype = cls.env["aftersales.warranty.type"].create({"name": "Desk 2y"})
+        cls.owned = cls.env["stock.lot"].create(
+            {"name": "DESK-OWNED-1", "product_id": cls.product.id}
+        )
+        cls.env["aftersales.warranty"].create(
+            {
+                "lot_id": cls.owned.id,
+                "partner_id": cls.customer.id,
+                "warranty_type_id": wtype.id,
+                "card_number": "WC-DESK-1",
+            }
+        )
+
+    def test_serial_of_another_customer_warns(self):
+        form = Form(self.env["aftersales.order"].with_user(self.user_dispatcher))
+        form.partner_id = self.other_customer
+        form.product_id = self.product
+        with self.assertLogs("odoo.tests.form.onchange", "WARNING") as logs:
+            form.lot_id = self.owned
+        self.assertIn("belongs to another customer: Test Customer", logs.output[0])
+
+    def test_serial_with_an_open_order_warns(self):
+        open_order = self._order_in_state("assigned", lot_id=self.owned.id)
+        form = Form(self.env["aftersales.order"].with_user(self.user_dispatcher))
+        form.partner_id = self.customer
+        form.product_id = self.product
+        with self.assertLogs("odoo.tests.form.onchange", "WARNING") as logs:
+            form.lot_id = self.owned
+        self.assertIn(open_order.name, logs.output[0])
+        self.assertNotIn("another customer", logs.output[0])
+
+    def test_own_serial_no_warning(self):
+        form = Form(self.env["aftersales.order"].with_user(self.user_dispatcher))
+        form.partner_id = self.customer
+        form.product_id = self.product
+        with self.assertNoLogs("odoo.tests.form.onchange", "WARNING"):
+            form.lot_id = self.owned
+
+    def test_customer_serials_first_in_the_dropdown(self):
+        Lot = self.env["stock.lot"].with_user(self.user_dispatcher)
+        domain = [("product_id", "=", self.product.id)]
+        self.env["stock.lot"].create(
+            {"name": "AAA-FIRST-BY-NAME", "product_id": self.product.id}
+        )
+        plain = [name for _id, name in Lot.name_search("", domain)]
+        self.assertNotEqual(plain[0], "DESK-OWNED-1")
+        ordered = [
+            name
+            for _id, name in Lot.with_context(
+                aftersales_owner_first=self.customer.id
+            ).name_search("", domain)
+        ]
+        self.assertEqual(ordered[0], "DESK-OWNED-1")
+        self.assertEqual(sorted(ordered), sorted(plain), "the same serials")
+
+    def _intake(self, units, **values):
+        form = Form(self.env["aftersales.order.intake"].with_user(self.user_dispatcher))
+        form.service_type_id = self.type_maintenance
+        for name, value in values.items():
+            setattr(form, name, value)
+        form.units = units
+        return form.save()
+
+    def test_register_requests_warns_of_another_owner(self):
+        wizard = self._intake("WC-DESK-1", partner_id=self.other_customer)
+        self.assertEqual(wizard.line_ids.status, "ok")
+        self.assertEqual(wizard.line_ids.warning, "Belongs to Test Customer")
+        self.assertEqual(wizard.display_name, "Register Requests")
+        mine = self._intake("WC-DESK-1", partner_id=self.customer)
+        self.assertFalse(mine.line_ids.warning)
+
+    def test_register_requests_registers_the_valid_rows(self):
+        open_order = self._order_in_state("assigned", lot_id=self.lot.id)
+        wizard = self._intake(
+            f"DESK-OWNED-1\tNoise\nNO-SUCH-9\n{self.lot.name}",
+            partner_id=self.customer,
+        )
+        self.assertTrue(wizard.register_valid_rows, "the default")
+        result = wizard.action_confirm()
+        self.assertEqual(result["tag"], "display_notification")
+        params = result["params"]
+        self.assertEqual(params["title"], "1 registered, 2 not registered")
+        self.assertIn("NO-SUCH-9: no serial number", params["message"])
+        self.assertIn(f"already open as {open_order.name}", params["message"])
+        orders = self.env["aftersales.order"].search(params["next"]["domain"])
+        self.assertEqual(orders.lot_id, self.owned)
+        self.assertEqual(params["next"]["name"], "Registered Work Orders")
+
+    def test_register_requests_all_unknown_is_refused(self):
+        wizard = self._intake("NO-SUCH-9", partner_id=self.customer)
+        with self.assertRaisesRegex(UserError, "NO-SUCH-9"):
+            wizard.action_confirm()
