@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
-from .common import AftersalesCommon
+from .common import AftersalesCommon, FieldCommon
 
 
 @tagged("post_install", "-at_install")
@@ -404,3 +404,66 @@ class TestDeskUnitWarnings(AftersalesCommon):
         wizard = self._intake("NO-SUCH-9", partner_id=self.customer)
         with self.assertRaisesRegex(UserError, "NO-SUCH-9"):
             wizard.action_confirm()
+
+
+@tagged("post_install", "-at_install")
+class TestDeskLinks(FieldCommon):
+    def test_partner_smart_buttons_as_dispatcher(self):
+        company = self.env["res.partner"].create(
+            {"name": "Desk Holding", "is_company": True}
+        )
+        self.customer.parent_id = company
+        self._create_order()
+        self._create_order()
+        other = self.env["res.partner"].create({"name": "Nobody"})
+        partners = (self.customer | company | other).with_user(self.user_dispatcher)
+        warranties = self.env["aftersales.warranty"].search_count(
+            [("partner_id", "=", self.customer.id)]
+        )
+
+        def measure(records):
+            records.invalidate_recordset(
+                ["aftersales_order_count", "aftersales_warranty_count"]
+            )
+            before = self.env.cr.sql_log_count
+            counts = [
+                (p.aftersales_order_count, p.aftersales_warranty_count) for p in records
+            ]
+            return counts, self.env.cr.sql_log_count - before
+
+        measure(partners)  # warms the caches (rules, groups)
+        _counts, one = measure(partners[:1])
+        counts, three = measure(partners)
+        self.assertEqual(one, three, "grouped counts: the same queries for 3")
+        self.assertEqual(
+            counts,
+            [(2, warranties), (2, warranties), (0, 0)],
+            "a company counts its contacts",
+        )
+        action = partners[0].action_view_aftersales_orders()
+        self.assertEqual(
+            self.env["aftersales.order"]
+            .with_user(self.user_dispatcher)
+            .search_count(action["domain"]),
+            2,
+        )
+        arch = self.env["res.partner"].get_view(
+            self.env.ref("base.view_partner_form").id
+        )["arch"]
+        self.assertIn("action_view_aftersales_orders", arch)
+        self.assertIn("action_view_aftersales_warranties", arch)
+
+    def test_invoice_lines_name_the_order_and_serial(self):
+        order = self._repair_in_progress()
+        self._add_part(order, self.part_belt, quantity=2, coverage="charged")
+        order.action_done()
+        order.with_user(self.user_dispatcher).action_create_invoices()
+        names = order.invoice_ids.invoice_line_ids.mapped("name")
+        self.assertTrue(names)
+        for name in names:
+            self.assertTrue(
+                name.startswith(
+                    f"{order.name} – {self.product.name} (serial {self.lot.name}) – "
+                ),
+                name,
+            )
