@@ -81,6 +81,9 @@
             "aftersales/static/src/technician/technician.scss",
             "aftersales/static/src/technician/app.js",
         ],
+        "web.assets_backend": [
+            "aftersales/static/src/warranty_import/*.js",
+        ],
         "web.assets_tests": [
             "aftersales/static/tests/tours/*.js",
         ],

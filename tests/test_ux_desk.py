@@ -1,6 +1,8 @@
+import base64
 from datetime import date
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
@@ -467,3 +469,68 @@ class TestDeskLinks(FieldCommon):
                 ),
                 name,
             )
+
+
+IMPORT_HEADER = "serial,product,customer,start_date,warranty_type,card_number\n"
+
+
+class DeskImportCommon(AftersalesCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product.default_code = "TWM"
+        wtype = cls.env["aftersales.warranty.type"].create(
+            {"name": "Desk Import 2y", "duration": 2}
+        )
+        cls.product.product_tmpl_id.aftersales_warranty_type_id = wtype
+
+    def _checked_import(self):
+        content = IMPORT_HEADER + (
+            "DSK-1,TWM,Test Customer,2026-01-15,,\nDSK-2,TWM,Test Customer,,,\n"
+        )
+        job = (
+            self.env["aftersales.warranty.import"]
+            .with_user(self.user_dispatcher)
+            .create({"name": "desk.csv", "file": base64.b64encode(content.encode())})
+        )
+        job.action_check()
+        return job
+
+
+@tagged("post_install", "-at_install")
+class TestDeskImportLinks(DeskImportCommon):
+    def test_import_links_to_the_warranties_it_created(self):
+        older = self.env["aftersales.warranty"].search([])
+        job = self._checked_import()
+        self.assertEqual(job.warranty_count, 0)
+        job.action_import()
+        job._import_queued(lambda processed, remaining: True)
+        created = self.env["aftersales.warranty"].search([]) - older
+        self.assertEqual(len(created), 2)
+        self.assertEqual(job.warranty_ids, created)
+        self.assertEqual(job.warranty_count, 2)
+        action = job.action_view_warranties()
+        self.assertEqual(
+            self.env["aftersales.warranty"]
+            .with_user(self.user_dispatcher)
+            .search(action["domain"]),
+            created,
+        )
+
+    def test_warranty_search_starts_with_the_serial(self):
+        view = self.env.ref("aftersales.aftersales_warranty_view_search")
+        first = etree.fromstring(view.arch).find(".//field")
+        self.assertEqual(first.get("name"), "lot_id")
+
+
+@tagged("post_install", "-at_install")
+class TestDeskImportProgressTour(HttpCase, DeskImportCommon):
+    def test_import_form_follows_the_import(self):
+        job = self._checked_import()
+        job.action_import()
+        self.assertEqual(job.state, "queued")
+        self.start_tour(
+            f"/odoo/action-aftersales.aftersales_warranty_import_action/{job.id}",
+            "desk_warranty_import_progress_tour",
+            login="admin",
+        )
