@@ -534,3 +534,13 @@ class TestDeskImportProgressTour(HttpCase, DeskImportCommon):
             "desk_warranty_import_progress_tour",
             login="admin",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestDeskLookupTour(HttpCase, AftersalesCommon):
+    def test_find_a_unit_in_the_browser(self):
+        unit = self.env["stock.lot"].create(
+            {"name": "26A00011XK", "product_id": self.product.id}
+        )
+        self._create_order(lot_id=unit.id, center_id=self.center_a1.id)
+        self.start_tour("/odoo", "desk_unit_lookup_tour", login="as_dispatcher")
