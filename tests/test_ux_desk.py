@@ -49,6 +49,11 @@ class TestDeskReject(AftersalesCommon):
         )
         self.assertEqual(groups, [(reason, 1)])
         self.assertEqual(reason.order_count, 1)
+        self.env.flush_all()
+        analysis = self.env["aftersales.order.analysis"]._read_group(
+            [("order_id", "=", order.id)], ["reject_reason_id"], ["__count"]
+        )
+        self.assertEqual(analysis, [(reason, 1)], "the analysis groups by it")
 
         # The center cannot read the order any more: the client leaves it for
         # the list (replacing the breadcrumbs) with a notification.
