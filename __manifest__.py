@@ -37,6 +37,7 @@
         "data/aftersales_order_stage_data.xml",
         "data/aftersales_sms_keyword_data.xml",
         "data/aftersales_resolution_code_data.xml",
+        "data/aftersales_reject_reason_data.xml",
         "wizard/aftersales_order_reason_views.xml",
         "wizard/aftersales_order_assign_views.xml",
         "wizard/aftersales_order_intake_views.xml",
@@ -54,6 +55,7 @@
         "views/aftersales_order_part_views.xml",
         "views/aftersales_qc_check_views.xml",
         "views/aftersales_resolution_code_views.xml",
+        "views/aftersales_reject_reason_views.xml",
         "views/aftersales_settlement_views.xml",
         "views/aftersales_sla_views.xml",
         "views/aftersales_sync_action_views.xml",
@@ -78,6 +80,9 @@
         "aftersales.assets_technician": [
             "aftersales/static/src/technician/technician.scss",
             "aftersales/static/src/technician/app.js",
+        ],
+        "web.assets_backend": [
+            "aftersales/static/src/warranty_import/*.js",
         ],
         "web.assets_tests": [
             "aftersales/static/tests/tours/*.js",

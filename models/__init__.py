@@ -35,6 +35,7 @@ from . import aftersales_order_media
 from . import aftersales_order_worklog
 from . import aftersales_order_part
 from . import aftersales_resolution_code
+from . import aftersales_reject_reason
 from . import aftersales_qc_item
 from . import aftersales_qc_check
 from . import aftersales_qc_check_line
@@ -57,3 +58,4 @@ from . import stock_picking
 from . import account_move
 from . import account_move_line
 from . import ir_actions_report
+from . import aftersales_order_unit

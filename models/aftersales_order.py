@@ -104,6 +104,7 @@ WORKFLOW_FIELDS = {
     "date_started",
     "date_done",
     "reject_reason",
+    "reject_reason_id",
     "cancel_reason",
     "return_reason",
     "rejected_center_ids",
@@ -497,6 +498,15 @@ class AftersalesOrder(models.Model):
 
     # Reasons
     reject_reason = fields.Text(readonly=True, copy=False, groups="base.group_user")
+    reject_reason_id = fields.Many2one(
+        "aftersales.reject.reason",
+        string="Reject Reason Code",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_user",
+        help="Why the last center refused the job, as a code reports group by.",
+    )
     cancel_reason = fields.Text(readonly=True, copy=False)
     return_reason = fields.Text(readonly=True, copy=False)
 
@@ -1300,11 +1310,15 @@ class AftersalesOrder(models.Model):
         self._action_accept()
         return True
 
-    def action_reject(self, reason=None):
-        """The service center refuses the orders, giving a reason."""
+    def action_reject(self, reason=None, reason_id=None):
+        """The service center refuses the orders, giving a reason (a text) and
+        optionally a reject reason code (``aftersales.reject.reason`` id)."""
+        reason_code = self.env["aftersales.reject.reason"].browse(reason_id or ())
+        if reason_code and not (reason or "").strip():
+            reason = reason_code.name
         reason = self._ensure_reason(reason)
         self._ensure_can_be_rejected()
-        self._action_reject(reason)
+        self._action_reject(reason, reason_code=reason_code)
         return True
 
     def action_start_travel(self):
@@ -1350,9 +1364,14 @@ class AftersalesOrder(models.Model):
         transition = self.env.context.get("aftersales_transition")
         if transition not in ("reject", "cancel", "return"):
             raise UserError(self.env._("Unknown work order action."))
+        titles = {
+            "reject": self.env._("Reject the job"),
+            "cancel": self.env._("Cancel the work order"),
+            "return": self.env._("Return the job"),
+        }
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Reason"),
+            "name": titles[transition],
             "res_model": "aftersales.order.reason",
             "view_mode": "form",
             "target": "new",
@@ -1892,23 +1911,32 @@ class AftersalesOrder(models.Model):
             {"state": "accepted", "date_accepted": fields.Datetime.now()}
         )
 
-    def _action_reject(self, reason):
+    def _action_reject(self, reason, reason_code=None):
+        reason_code = reason_code or self.env["aftersales.reject.reason"]
         for order in self:
             center = order.center_id
             # Post first: once the center is removed, its staff lose access.
-            order.message_post(
-                body=self.env._(
+            if reason_code and reason != reason_code.name:
+                body = self.env._(
+                    "Rejected by %(center)s (%(code)s): %(reason)s",
+                    center=center.name,
+                    code=reason_code.name,
+                    reason=reason,
+                )
+            else:
+                body = self.env._(
                     "Rejected by %(center)s: %(reason)s",
                     center=center.name,
                     reason=reason,
-                ),
-            )
+                )
+            order.message_post(body=body)
             order._workflow_write(
                 {
                     "state": "new",
                     "center_id": False,
                     "technician_id": False,
                     "reject_reason": reason,
+                    "reject_reason_id": reason_code.id,
                     "rejected_center_ids": [fields.Command.link(center.id)],
                 }
             )

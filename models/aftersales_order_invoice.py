@@ -277,6 +277,26 @@ class AftersalesOrder(models.Model):
             filter(None, [self.name, self.product_id.display_name, self.lot_id.name])
         )
 
+    def _get_invoice_line_name(self, item):
+        """The label of an invoice line: the order, the unit and its serial,
+        then the item, so each line says what it charges for on its own
+        (in reports, exports and the customer's copy)."""
+        self.ensure_one()
+        if self.lot_id:
+            return self.env._(
+                "%(order)s – %(product)s (serial %(serial)s) – %(item)s",
+                order=self.name,
+                product=self.product_id.name,
+                serial=self.lot_id.name,
+                item=item,
+            )
+        return self.env._(
+            "%(order)s – %(product)s – %(item)s",
+            order=self.name,
+            product=self.product_id.name,
+            item=item,
+        )
+
     def _prepare_invoice_line_vals(self):
         """Invoice lines of the order (extension hook). Covered items are
         listed at zero or left out, as the company chooses."""
@@ -286,7 +306,7 @@ class AftersalesOrder(models.Model):
         for item in self._get_invoiceable_items():
             if item["covered"] and not show_covered:
                 continue
-            name = item["name"]
+            name = self._get_invoice_line_name(item["name"])
             if item["covered"]:
                 name = self.env._("%(item)s (covered)", item=name)
             vals_list.append(

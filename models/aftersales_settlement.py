@@ -92,9 +92,12 @@ class AftersalesSettlement(models.Model):
     can_be_approved = fields.Boolean(compute="_compute_can_be")
     can_be_reopened = fields.Boolean(compute="_compute_can_be")
 
+    # One open settlement per center and period. Lines completed in a period
+    # already approved go to a new settlement of the current period (see
+    # _get_open_settlements), so an approved period may have a later one.
     _center_period_uniq = models.UniqueIndex(
-        "(center_id, date_from)",
-        "A center has one settlement per period.",
+        "(center_id, date_from) WHERE state = 'pending'",
+        "A center has one pending settlement per period.",
     )
 
     # ------------------------------------------------------------
@@ -220,6 +223,24 @@ class AftersalesSettlement(models.Model):
                     state=not_approved[0].state,
                 )
             )
+        later = self.search(
+            Domain.OR(
+                [
+                    ("center_id", "=", settlement.center_id.id),
+                    ("date_from", "=", settlement.date_from),
+                    ("state", "=", "pending"),
+                ]
+                for settlement in self
+            )
+        )
+        if later:
+            raise UserError(
+                self.env._(
+                    "%(names)s of the same center and period is still pending: "
+                    "approve it before reopening this one.",
+                    names=", ".join(later.mapped("name")),
+                )
+            )
         paying = self.filtered(lambda s: s.move_id.payment_state == "partial")
         if paying:
             raise UserError(
@@ -312,6 +333,29 @@ class AftersalesSettlement(models.Model):
                     reason=reason,
                 )
             )
+
+    def _get_statement_bill_info(self):
+        """What the statement prints of the vendor bill: its number, status and
+        payment, or {} when there is no bill. Center staff print their own
+        statements but may not read journal entries: the caller read the
+        settlement (record rules checked), and only these values leave."""
+        self.ensure_one()
+        # sudo: center users cannot read account.move; see the docstring.
+        bill_sudo = self.sudo().move_id
+        if not bill_sudo:
+            return {}
+        Move = self.env["account.move"]
+        selection = Move._fields["payment_state"]._description_selection(self.env)
+        return {
+            "name": bill_sudo.name,
+            "date": bill_sudo.invoice_date,
+            "state": dict(Move._fields["state"]._description_selection(self.env))[
+                bill_sudo.state
+            ],
+            "payment_state": dict(selection).get(bill_sudo.payment_state, ""),
+            "amount_residual": bill_sudo.amount_residual,
+            "currency": bill_sudo.currency_id,
+        }
 
     def _prepare_bill_vals(self):
         """The vendor bill of the settlement (extension hook): one line per
@@ -581,51 +625,65 @@ class AftersalesSettlement(models.Model):
     @api.model
     def _get_open_settlements(self, keys):
         """{(center, currency, period start): pending settlement}, created
-        where missing; an approved period sends its late lines to the next."""
-        result = {}
-        looking = {key: key for key in keys}
-        while looking:
-            candidates = set(looking.values())
-            existing = {
-                (settlement.center_id, settlement.date_from): settlement
-                for settlement in self.search(
-                    [
-                        ("center_id", "in", list({c.id for c, _cur, _s in candidates})),
-                        ("date_from", "in", list({s for _c, _cur, s in candidates})),
-                    ]
-                )
-            }
-            missing = [
-                candidate
-                for candidate in candidates
-                if (candidate[0], candidate[2]) not in existing
-            ]
-            created = self.create(
-                [
-                    {
-                        "center_id": center.id,
-                        "company_id": center.company_id.id,
-                        "currency_id": currency.id,
-                        "date_from": start,
-                        "date_to": period_end(
-                            start, center.company_id.aftersales_settlement_period
-                        ),
-                    }
-                    for center, currency, start in missing
-                ]
+        where missing. A late line of an approved period goes to the pending
+        settlement of the current period, or a new one for the current period
+        when that is approved too: never into a future period, which an
+        accountant would read as post-dated. One search for all the keys."""
+        today = fields.Date.context_today(self)
+
+        def current_start(center):
+            return period_start(today, center.company_id.aftersales_settlement_period)
+
+        centers = self.env["aftersales.center"].union(
+            *(center for center, _currency, _start in keys)
+        )
+        starts = {start for _center, _currency, start in keys}
+        starts |= {current_start(center) for center in centers}
+        pending, closed = {}, set()
+        for settlement in self.search(
+            [("center_id", "in", centers.ids), ("date_from", "in", list(starts))],
+            order="id",
+        ):
+            period_key = (settlement.center_id, settlement.date_from)
+            if settlement.state == "pending":
+                pending[period_key] = settlement
+            else:
+                closed.add(period_key)
+        targets = {}
+        for key in keys:
+            center, currency, start = key
+            if (center, start) in closed and (center, start) not in pending:
+                start = current_start(center)
+            targets[key] = (center, currency, start)
+        missing = list(
+            dict.fromkeys(
+                target
+                for target in targets.values()
+                if (target[0], target[2]) not in pending
             )
-            for (center, _currency, start), settlement in zip(
-                missing, created, strict=True
-            ):
-                existing[(center, start)] = settlement
-            next_looking = {}
-            for key, (center, currency, start) in looking.items():
-                settlement = existing[(center, start)]
-                if settlement.state == "pending":
-                    result[key] = settlement
-                else:
-                    period = center.company_id.aftersales_settlement_period
-                    next_start = period_end(start, period) + timedelta(days=1)
-                    next_looking[key] = (center, currency, next_start)
-            looking = next_looking
-        return result
+        )
+        # Two currencies of one center and period share the settlement, as
+        # before: the key of a settlement is its center and period.
+        missing = list({(c, s): (c, cur, s) for c, cur, s in missing}.values())
+        created = self.create(
+            [
+                {
+                    "center_id": center.id,
+                    "company_id": center.company_id.id,
+                    "currency_id": currency.id,
+                    "date_from": start,
+                    "date_to": period_end(
+                        start, center.company_id.aftersales_settlement_period
+                    ),
+                }
+                for center, currency, start in missing
+            ]
+        )
+        for (center, _currency, start), settlement in zip(
+            missing, created, strict=True
+        ):
+            pending[(center, start)] = settlement
+        return {
+            key: pending[(center, start)]
+            for key, (center, _currency, start) in targets.items()
+        }

@@ -75,6 +75,29 @@ class AftersalesWarrantyImport(models.Model):
     error_ids = fields.One2many(
         "aftersales.warranty.import.error", "import_id", string="Errors", readonly=True
     )
+    warranty_ids = fields.One2many(
+        "aftersales.warranty", "import_id", string="Warranties", readonly=True
+    )
+    warranty_count = fields.Integer(compute="_compute_warranty_count")
+
+    def _compute_warranty_count(self):
+        counts = dict(
+            self.env["aftersales.warranty"]._read_group(
+                [("import_id", "in", self.ids)], ["import_id"], ["__count"]
+            )
+        )
+        for job in self:
+            job.warranty_count = counts.get(job, 0)
+
+    def action_view_warranties(self):
+        """Open the warranties this import created."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aftersales.aftersales_warranty_action"
+        )
+        action["domain"] = [("import_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
 
     @api.depends("imported_count", "row_count", "error_count")
     def _compute_progress(self):
@@ -505,10 +528,10 @@ class AftersalesWarrantyImport(models.Model):
                 INSERT INTO aftersales_warranty (
                        card_number, lot_id, product_id, partner_id, warranty_type_id,
                        date_start, date_end, state, extension_months, company_id,
-                       create_uid, write_uid, create_date, write_date)
+                       import_id, create_uid, write_uid, create_date, write_date)
                 SELECT card_number, lot_id, product_id, partner_id, warranty_type_id,
                        date_start, date_end, state, 0, %(company)s,
-                       %(uid)s, %(uid)s, %(now)s, %(now)s
+                       %(import_id)s, %(uid)s, %(uid)s, %(now)s, %(now)s
                   FROM unnest(%(card_number)s::varchar[], %(lot_id)s::int[],
                               %(product_id)s::int[], %(partner_id)s::int[],
                               %(warranty_type_id)s::int[], %(date_start)s::date[],
@@ -518,6 +541,7 @@ class AftersalesWarrantyImport(models.Model):
                 RETURNING id
                 """,
                 company=company.id,
+                import_id=self.id,
                 uid=uid,
                 now=now,
                 **columns,
@@ -525,6 +549,7 @@ class AftersalesWarrantyImport(models.Model):
         )
         warranties = Warranty.browse(row[0] for row in self.env.cr.fetchall())
         Lot.invalidate_model(["aftersales_warranty_ids"])
+        self.invalidate_recordset(["warranty_ids", "warranty_count"])
         # Work orders of these serials learn their warranty.
         orders = self.env["aftersales.order"].search(
             [("lot_id", "in", columns["lot_id"])]
@@ -571,3 +596,17 @@ class AftersalesWarrantyImportError(models.Model):
     row = fields.Integer()
     serial = fields.Char()
     message = fields.Char(string="Reason")
+
+
+class AftersalesWarranty(models.Model):
+    _inherit = "aftersales.warranty"
+
+    import_id = fields.Many2one(
+        "aftersales.warranty.import",
+        string="Imported From",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The warranty import that created this warranty.",
+    )

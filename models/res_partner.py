@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import fields, models
 
 
@@ -32,17 +34,32 @@ class ResPartner(models.Model):
     )
 
     aftersales_warranty_count = fields.Integer(
-        string="Warranties", compute="_compute_aftersales_warranty_count"
+        string="Warranties", compute="_compute_aftersales_counts"
+    )
+    aftersales_order_count = fields.Integer(
+        string="Work Orders", compute="_compute_aftersales_counts"
     )
 
-    def _compute_aftersales_warranty_count(self):
-        counts = dict(
-            self.env["aftersales.warranty"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
+    def _compute_aftersales_counts(self):
+        # A company counts the work of its contacts too (as Sales does): one
+        # search for the contacts, one grouped count per model.
+        partners = self.with_context(active_test=False).search_fetch(
+            [("id", "child_of", self.ids)], ["parent_id"]
         )
-        for partner in self:
-            partner.aftersales_warranty_count = counts.get(partner, 0)
+        for fname, model in (
+            ("aftersales_warranty_count", "aftersales.warranty"),
+            ("aftersales_order_count", "aftersales.order"),
+        ):
+            counts = defaultdict(int)
+            for partner, count in self.env[model]._read_group(
+                [("partner_id", "in", partners.ids)], ["partner_id"], ["__count"]
+            ):
+                while partner:
+                    if partner in self:
+                        counts[partner] += count
+                    partner = partner.parent_id
+            for partner in self:
+                partner[fname] = counts[partner]
 
     def action_view_aftersales_warranties(self):
         """Open the warranties of this customer."""
@@ -50,6 +67,16 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "aftersales.aftersales_warranty_action"
         )
-        action["domain"] = [("partner_id", "=", self.id)]
+        action["domain"] = [("partner_id", "child_of", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def action_view_aftersales_orders(self):
+        """Open the work orders of this customer, open and closed."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aftersales.aftersales_order_action"
+        )
+        action["domain"] = [("partner_id", "child_of", self.id)]
         action["context"] = {"default_partner_id": self.id}
         return action

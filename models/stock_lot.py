@@ -1,12 +1,16 @@
+import re
 import secrets
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.fields import Domain
 
 from .phone import e164_or_none
 
 # How many units a lookup shows at most.
 LOOKUP_LIMIT = 80
+# Characters of a serial enough to search for the serials containing them.
+LOOKUP_MIN_PARTIAL = 4
 
 
 class StockLot(models.Model):
@@ -143,9 +147,37 @@ class StockLot(models.Model):
             lot.aftersales_sale_line_ids = deliveries_sudo.move_id.sale_line_id
 
     @api.model
+    def name_search(self, name="", domain=None, operator="ilike", limit=100):
+        """With ``aftersales_owner_first`` (a partner id) in the context, the
+        serials of that customer come first (the serial dropdown of a work
+        order): two searches, the customer's then the others."""
+        partner_id = self.env.context.get("aftersales_owner_first")
+        if not partner_id or not isinstance(partner_id, int):
+            return super().name_search(name, domain, operator, limit)
+        own_domain = Domain.OR(
+            [
+                [("aftersales_warranty_ids.partner_id", "child_of", partner_id)],
+                [("aftersales_order_ids.partner_id", "child_of", partner_id)],
+            ]
+        )
+        domain = Domain(domain or Domain.TRUE)
+        own = super().name_search(name, domain & own_domain, operator, limit)
+        if limit and len(own) >= limit:
+            return own
+        others = super().name_search(
+            name,
+            domain & Domain("id", "not in", [lot_id for lot_id, _name in own]),
+            operator,
+            limit and limit - len(own),
+        )
+        return own + others
+
+    @api.model
     def _aftersales_lookup(self, query):
-        """The units matching ``query``: a serial number, a warranty card number,
-        a product code, or a customer's name or phone number."""
+        """The units matching ``query``: a serial number (or at least
+        LOOKUP_MIN_PARTIAL characters of one), a warranty card number, a
+        product code, or a customer's name or phone number, in any local or
+        international format."""
         query = (query or "").strip()
         if not query:
             return self.browse()
@@ -156,13 +188,16 @@ class StockLot(models.Model):
         lots |= self.search(
             [("product_id.default_code", "=ilike", query)], limit=LOOKUP_LIMIT
         )
+        if len(query) >= LOOKUP_MIN_PARTIAL:
+            # After the exact matches: part of a serial read off a label.
+            lots |= self.search([("name", "ilike", query)], limit=LOOKUP_LIMIT)
         customers = self.env["res.partner"].search(
             [("name", "ilike", query)], limit=LOOKUP_LIMIT
         )
-        number = e164_or_none(query, self.env.company.country_id)
-        if number:
+        phone_domain = self._aftersales_phone_domain(query)
+        if phone_domain:
             customers |= self.env["res.partner"].search(
-                [("phone_sanitized", "=", number)], limit=LOOKUP_LIMIT
+                phone_domain, limit=LOOKUP_LIMIT
             )
         if customers:
             customers = customers.commercial_partner_id
@@ -174,3 +209,58 @@ class StockLot(models.Model):
                 limit=LOOKUP_LIMIT,
             ).lot_id
         return lots[:LOOKUP_LIMIT]
+
+    @api.model
+    def _aftersales_phone_domain(self, query):
+        """A partner domain for ``query`` read as a phone number, or None.
+        Numbers are stored in E.164 (``phone_sanitized``); the query is read
+        as the user's company country would write it ("0530 123 45 01"),
+        then as the country of the user; a number valid in neither is looked
+        up by its national digits, so a Turkish number typed the Turkish way
+        is found even in a company set up in another country."""
+        countries = self.env.company.country_id | self.env.user.country_id
+        numbers = {
+            number
+            for country in countries or [self.env["res.country"]]
+            if (number := e164_or_none(query, country))
+        }
+        if numbers:
+            return [("phone_sanitized", "in", list(numbers))]
+        if not re.fullmatch(r"[\d\s()+.\-/]{6,}", query):
+            return None
+        # The trunk prefix (0) is not part of the E.164 number.
+        national = re.sub(r"\D", "", query).lstrip("0")
+        if len(national) < 7:
+            return None
+        return [("phone_sanitized", "=like", f"+%{national}")]
+
+    def action_aftersales_open_unit(self):
+        """Open the unit card (read only: a card, not an edit form)."""
+        self.ensure_one()
+        card = self.env.ref("aftersales.stock_lot_view_form_aftersales")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Unit"),
+            "res_model": "stock.lot",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(card.id, "form")],
+            "target": "current",
+        }
+
+    def action_aftersales_new_order(self):
+        """A new work order for this unit, for its owner."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Work Order"),
+            "res_model": "aftersales.order",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {
+                "default_lot_id": self.id,
+                "default_product_id": self.product_id.id,
+                "default_partner_id": self.aftersales_owner_id.id,
+            },
+        }

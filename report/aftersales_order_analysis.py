@@ -19,6 +19,9 @@ class AftersalesOrderAnalysis(models.Model):
     service_type_id = fields.Many2one("aftersales.service.type", readonly=True)
     sla_policy_id = fields.Many2one("aftersales.sla.policy", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    reject_reason_id = fields.Many2one(
+        "aftersales.reject.reason", string="Last Reject Reason", readonly=True
+    )
     state = fields.Selection(
         lambda self: self.env["aftersales.order"]._fields["state"].selection,
         readonly=True,
@@ -74,6 +77,7 @@ class AftersalesOrderAnalysis(models.Model):
             o.company_id, o.center_id, o.technician_id, o.service_type_id,
             o.sla_policy_id, o.partner_id, o.state, o.sla_status,
             o.create_date AS date, o.date_closed,
+            o.reject_reason_id,
             1 AS order_count,
             CASE WHEN o.sla_policy_id IS NULL THEN NULL
                  WHEN o.sla_breached THEN 100.0 ELSE 0.0 END AS breach_rate,

@@ -253,6 +253,10 @@ class TestOrderFlow(AftersalesCommon):
                     self.env[action["res_model"]].with_context(**action["context"])
                 )
                 wizard_form.reason = f"Reason to {transition}"
+                if transition == "reject":  # a reject reason code is required
+                    wizard_form.reject_reason_id = self.env.ref(
+                        "aftersales.reject_reason_other"
+                    )
                 wizard_form.save().action_confirm()
                 self.assertEqual(order.state, expected)
                 self.assertEqual(

@@ -48,6 +48,13 @@ class AftersalesOrderIntake(models.TransientModel):
         string="Register Duplicates",
         help="Also register units that already have an open work order of this type.",
     )
+    register_valid_rows = fields.Boolean(
+        string="Register the Valid Rows",
+        default=True,
+        help="Register the units found even when other lines are unknown; the "
+        "others are returned with their reasons. Otherwise nothing is "
+        "registered until every line is found.",
+    )
     line_ids = fields.One2many(
         "aftersales.order.intake.line",
         "wizard_id",
@@ -60,7 +67,7 @@ class AftersalesOrderIntake(models.TransientModel):
     # Compute methods
     # ------------------------------------------------------------
 
-    @api.depends("units", "service_type_id")
+    @api.depends("units", "service_type_id", "partner_id")
     def _compute_line_ids(self):
         for wizard in self:
             parsed = wizard._parse_units()
@@ -113,8 +120,25 @@ class AftersalesOrderIntake(models.TransientModel):
                 vals.update(status="duplicate", duplicate_order_id=open_by_lot[lot].id)
             else:
                 vals["status"] = "ok"
+            if lot and self.partner_id:
+                vals["warning"] = self._get_owner_warning(lot)
             lines.append(vals)
         return lines
+
+    def _get_owner_warning(self, lot):
+        """A warning when ``lot`` (found by serial or warranty card) belongs
+        to a customer other than the one registering it."""
+        # sudo: the owner comes from warranties and orders the user may not
+        # read; only the owner's name is shown, to a dispatcher.
+        owner = lot.sudo().aftersales_owner_id.commercial_partner_id
+        if not owner or owner == self.partner_id.commercial_partner_id:
+            return False
+        return self.env._("Belongs to %(owner)s", owner=owner.display_name)
+
+    def _compute_display_name(self):
+        # The breadcrumb of a tool, not the technical name of a new record.
+        for wizard in self:
+            wizard.display_name = self.env._("Register Requests")
 
     # ------------------------------------------------------------
     # Actions
@@ -124,7 +148,7 @@ class AftersalesOrderIntake(models.TransientModel):
         """Register the work orders and open them."""
         self.ensure_one()
         unknown = self.line_ids.filtered(lambda line: line.status == "unknown")
-        if unknown:
+        if unknown and (not self.register_valid_rows or unknown == self.line_ids):
             raise UserError(
                 self.env._(
                     "No serial number, warranty card or product code matches: "
@@ -135,7 +159,10 @@ class AftersalesOrderIntake(models.TransientModel):
         if not self.line_ids:
             raise UserError(self.env._("Enter at least one unit."))
         lines = self.line_ids.filtered(
-            lambda line: line.status == "ok" or self.allow_duplicates
+            lambda line: (
+                line.status == "ok"
+                or (line.status == "duplicate" and self.allow_duplicates)
+            )
         )
         if not lines:
             raise UserError(
@@ -152,12 +179,31 @@ class AftersalesOrderIntake(models.TransientModel):
         orders = self.env["aftersales.order"].create(
             [line._prepare_order_vals(customer, batch) for line in lines]
         )
-        return {
+        action = {
             "type": "ir.actions.act_window",
             "name": self.env._("Registered Work Orders"),
             "res_model": "aftersales.order",
             "view_mode": "list,form",
+            "views": [(False, "list"), (False, "form")],
             "domain": [("id", "in", orders.ids)],
+        }
+        left_out = self.line_ids - lines
+        if not left_out:
+            return action
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "title": self.env._(
+                    "%(registered)s registered, %(left)s not registered",
+                    registered=len(orders),
+                    left=len(left_out),
+                ),
+                "message": "\n".join(line._get_left_out_reason() for line in left_out),
+                "next": action,
+            },
         }
 
     def _find_or_create_customer(self):
@@ -204,6 +250,21 @@ class AftersalesOrderIntakeLine(models.TransientModel):
         [("ok", "To Register"), ("duplicate", "Already Open"), ("unknown", "Unknown")]
     )
     duplicate_order_id = fields.Many2one("aftersales.order", string="Open Work Order")
+    warning = fields.Char(help="The unit belongs to another customer.")
+
+    def _get_left_out_reason(self):
+        """``key``: why this line was not registered, for the user."""
+        self.ensure_one()
+        if self.status == "duplicate":
+            return self.env._(
+                "%(key)s: already open as %(order)s",
+                key=self.key,
+                order=self.duplicate_order_id.name,
+            )
+        return self.env._(
+            "%(key)s: no serial number, warranty card or product code matches",
+            key=self.key,
+        )
 
     def _prepare_order_vals(self, customer, batch):
         """Values of the work order of this unit (extension hook)."""
