@@ -63,8 +63,10 @@ class IrHttp(models.AbstractModel):
     def _aftersales_reader_lang(cls, customer_lang=None):
         """The language of a page outside http_routing's (the approval link,
         the QR pages): the URL's prefix, else the logged-in user's choice or
-        preference, else ``customer_lang`` (whom the page is for), else
-        False (the browser's, as the session has it)."""
+        preference, else the language the visitor chose on the portal (the
+        ``frontend_lang`` cookie; http_routing turns a prefix of the default
+        language into it), else ``customer_lang`` (whom the page is for),
+        else False (the browser's, as the session has it)."""
         Lang = request.env["res.lang"]
         url_lang = getattr(request, "aftersales_url_lang", False)
         if url_lang:
@@ -72,7 +74,10 @@ class IrHttp(models.AbstractModel):
         user = request.env.user
         if user and not user._is_public():
             return request.session.get(SESSION_CHOSEN_LANG) or user.lang
-        return (customer_lang and Lang._get_data(code=customer_lang).code) or False
+        for code in (request.cookies.get("frontend_lang"), customer_lang):
+            if code and Lang._get_data(code=code).code:
+                return code
+        return False
 
     @classmethod
     def _pre_dispatch(cls, rule, args):
