@@ -185,6 +185,15 @@ class TestUxPortal(PortalCommon):
         self.assertEqual(lxml.html.fromstring(english.text).get("dir"), "ltr")
         self.assertIn("Approve the work", english.text)
 
+    def test_persian_link_lays_out_right_to_left_tour(self):
+        self._install_lang("fa_IR")
+        self.customer.lang = "fa_IR"
+        token = self.priced._portal_ensure_token()
+        self.start_tour(
+            f"/aftersales/approval/{self.priced.id}?access_token={token}",
+            "portal_rtl_tour",
+        )
+
     def test_persian_portal_user_reads_right_to_left(self):
         self._install_lang("fa_IR")
         self.user_portal.lang = "fa_IR"

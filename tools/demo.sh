@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 DB=${1:-aftersales_demo}
 HTTP_PORT=${HTTP_PORT:-8069}
 setup_all
+ensure_rtlcss
 
 echo "Creating database '$DB' with aftersales and demo data (about 2 minutes)..."
 drop_db "$DB"
