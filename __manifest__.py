@@ -79,6 +79,9 @@
             "aftersales/static/src/technician/technician.scss",
             "aftersales/static/src/technician/app.js",
         ],
+        "web.assets_frontend": [
+            "aftersales/static/src/portal/service_request_form.js",
+        ],
         "web.assets_tests": [
             "aftersales/static/tests/tours/*.js",
         ],

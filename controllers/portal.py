@@ -391,6 +391,8 @@ class AftersalesCustomerPortal(AftersalesController):
                 "page_name": "service_request",
                 "units": Order._portal_get_units(partner).sorted("name"),
                 "service_types": Order._portal_get_service_types(partner),
+                "addresses": Order._portal_get_addresses(partner),
+                "phones": Order._portal_get_phones(partner),
                 "max_photos": MAX_PORTAL_PHOTOS,
                 "form": kwargs,
             }
@@ -497,6 +499,8 @@ class AftersalesCustomerPortal(AftersalesController):
                     kwargs.get("preferred_date"), tz
                 ),
                 "description": kwargs.get("description"),
+                "address_id": kwargs.get("address_id"),
+                "phone": kwargs.get("phone"),
                 "channel": "qr" if kwargs.get("qr") else "portal",
             },
             photos,
@@ -528,6 +532,12 @@ class AftersalesCustomerPortal(AftersalesController):
         )
 
     def _qr_values(self, unit_sudo, token, **kwargs):
+        # The scanner is at the unit: most likely its owner, in their language.
+        lang = request.env["ir.http"]._aftersales_reader_lang(
+            unit_sudo.aftersales_owner_id.lang
+        )
+        if lang and lang != request.env.lang:
+            request.update_context(lang=lang)
         return {
             "unit": unit_sudo,
             "token": token,

@@ -18,6 +18,7 @@ PORTAL_OPEN_STATES = (
 )
 MAX_PORTAL_PHOTOS = 5
 MAX_DESCRIPTION = 4000
+MAX_PHONE = 32
 
 
 def text_to_html(text):
@@ -310,9 +311,16 @@ class AftersalesOrder(models.Model):
         """Values of a work order requested on the portal (extension hook)."""
         company = lot.company_id or service_type.company_id or partner.company_id
         company = company or self.env.company
+        address = self._portal_get_addresses(partner).filtered(
+            lambda a: a.id == _to_int(values.get("address_id"))
+        )
+        phone = (values.get("phone") or "").strip()[:MAX_PHONE]
         return {
             "company_id": company.id,
             "partner_id": partner.id,
+            # Only the customer's own addresses; else the computed default.
+            **({"address_id": address.id} if address else {}),
+            **({"phone": phone} if phone else {}),
             "product_id": product.id,
             "lot_id": lot.id or False,
             "service_type_id": service_type.id,
@@ -323,6 +331,36 @@ class AftersalesOrder(models.Model):
             # Nobody dispatches it yet: the company's dispatcher, if any.
             "user_id": company.aftersales_dispatcher_id.id or False,
         }
+
+    @api.model
+    def _portal_get_addresses(self, partner):
+        """The addresses a customer may ask service at: their own and their
+        company's contacts and delivery addresses that have a street or
+        city. Read as superuser: a portal user may not list their company's
+        other addresses; the domain keeps to the customer's own."""
+        commercial = partner.commercial_partner_id
+        addresses_sudo = (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [
+                    ("id", "child_of", commercial.id),
+                    ("type", "in", ("contact", "delivery", "other")),
+                    "|",
+                    ("street", "!=", False),
+                    ("city", "!=", False),
+                ],
+                order="type desc, id",
+            )
+        )
+        default = partner.address_get(["delivery"])["delivery"]
+        return addresses_sudo.sorted(lambda a: a.id != default)
+
+    @api.model
+    def _portal_get_phones(self, partner):
+        """The numbers the customer gave us, the contact's first."""
+        addresses = partner | self._portal_get_addresses(partner)
+        return list(dict.fromkeys(p for p in addresses.mapped("phone") if p))
 
     @api.model
     def _portal_get_service_types(self, partner):

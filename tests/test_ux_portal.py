@@ -270,3 +270,77 @@ class TestUxPortal(PortalCommon):
         self.assertIn("o_aftersales_appointment_requested", box.get("class"))
         self.assertIn("10:00", box.text_content())
         self.assertIn("you asked for", box.text_content())
+
+    # ------------------------------------------------------------
+    # Request form and labels
+    # ------------------------------------------------------------
+
+    def test_request_at_one_of_my_addresses_with_my_phone(self):
+        home = self.env["res.partner"].create(
+            {
+                "name": "Summer house",
+                "type": "delivery",
+                "parent_id": self.customer.id,
+                "street": "Sahil Yolu 5",
+                "city": "Bodrum",
+                "phone": "+90 532 000 00 05",
+            }
+        )
+        stranger = self.env["res.partner"].create(
+            {"name": "Not mine", "street": "Elsewhere 1", "city": "Ankara"}
+        )
+        self.authenticate("portal_customer", "portal_customer")
+        form = self.url_open("/my/service-orders/new")
+        self.assertIn("Sahil Yolu 5", form.text)
+        self.assertNotIn("Elsewhere 1", form.text)
+        self.assertIn("+90 532 000 00 05", form.text)
+        self.assertIn("o_aftersales_unit_other", form.text)
+        before = self._orders_of(self.customer)
+        values = {
+            "lot_id": str(self.my_lot.id),
+            "service_type_id": str(self.type_repair.id),
+            "description": "It leaks.",
+        }
+        self._post(
+            "/my/service-orders/new",
+            dict(values, address_id=str(home.id), phone="+90 532 111 22 33"),
+        )
+        order = self._orders_of(self.customer) - before
+        self.assertEqual(order.address_id, home)
+        self.assertEqual(order.phone, "+90 532 111 22 33")
+        # Someone else's address is not taken: the default one is.
+        self._post("/my/service-orders/new", dict(values, address_id=str(stranger.id)))
+        other = self._orders_of(self.customer) - before - order
+        self.assertEqual(len(other), 1)
+        self.assertNotEqual(other.address_id, stranger)
+
+    def test_my_products_labels_and_home_cards(self):
+        unwarranted = self.env["stock.lot"].create(
+            {"name": "TPW-0003", "product_id": self.portal_product.id}
+        )
+        self._order_in_state(
+            "done", product_id=self.portal_product.id, lot_id=unwarranted.id
+        )
+        self.authenticate("portal_customer", "portal_customer")
+        page = self.url_open("/my/service-products")
+        self.assertIn("No warranty", page.text)
+        self.assertIn("My Products", page.text)
+        unit = self.url_open(f"/my/service-products/{self.my_lot.id}")
+        crumbs = lxml.html.fromstring(unit.text).xpath(
+            "//ol[contains(@class, 'breadcrumb')]"
+        )
+        self.assertIn("My Products", crumbs[0].text_content())
+        home = self.url_open("/my/home")
+        self.assertNotIn("/aftersales/static/description/icon.png", home.text)
+        for name in ("portal_service_orders", "portal_products"):
+            self.assertIn(f"/aftersales/static/src/img/{name}.svg", home.text)
+            svg = self.url_open(f"/aftersales/static/src/img/{name}.svg")
+            self.assertEqual(svg.status_code, 200)
+            self.assertIn('width="64"', svg.text)
+
+    def test_request_form_hides_the_serial_for_my_products_tour(self):
+        self.start_tour(
+            "/my/service-orders/new",
+            "portal_request_form_tour",
+            login="portal_customer",
+        )
