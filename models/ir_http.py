@@ -40,9 +40,9 @@ class IrHttp(models.AbstractModel):
         uid = request.session.uid
         if not uid:
             return
-        # One's own language; the session's user is not authenticated yet.
-        user_sudo = request.env["res.users"].sudo().browse(uid).exists()
-        user_lang = user_sudo.lang
+        # The user's own preference, cached per user (no query per request);
+        # the session's user is checked later, by the route's authentication.
+        user_lang = request.env(user=uid)["res.users"].context_get().get("lang")
         if url_lang:
             if url_lang == user_lang:
                 request.session.pop(SESSION_CHOSEN_LANG, None)
