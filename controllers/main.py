@@ -288,7 +288,10 @@ class AftersalesController(CustomerPortal):
         env = request.env
 
         def when(value):
-            return format_datetime(env, value, tz=tz, dt_format="short")
+            # Isolated left to right: in a Persian sentence the date's parts
+            # would otherwise be reordered around the space between them.
+            date = format_datetime(env, value, tz=tz, dt_format="short")
+            return f"\u2066{date}\u2069"
 
         decision = order_sudo.approval_ids[:1]
         decided = ""

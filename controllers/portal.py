@@ -241,7 +241,7 @@ class AftersalesCustomerPortal(AftersalesController):
                 "tz": order_sudo._get_portal_tz(),
                 "zone_text": request.env._(
                     "Times are shown in the %(zone)s time zone.",
-                    zone=order_sudo._get_portal_tz(),
+                    zone=f"\u2066{order_sudo._get_portal_tz()}\u2069",
                 ),
             },
             "my_service_orders_history",
@@ -256,9 +256,11 @@ class AftersalesCustomerPortal(AftersalesController):
         kind, when = order_sudo._get_portal_appointment()
         if not kind:
             return False, env._("Not scheduled yet.")
+        # Isolated left to right, as in the approval page's sentences.
         date = format_datetime(
             env, when, tz=order_sudo._get_portal_tz(), dt_format="short"
         )
+        date = f"\u2066{date}\u2069"
         sentences = {
             "upcoming": date,
             "past": env._(
