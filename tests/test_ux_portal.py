@@ -209,6 +209,19 @@ class TestUxPortal(PortalCommon):
             html.xpath("//bdi[@dir='ltr'][normalize-space()='WO/2026/00016']")
         )
 
+    def test_service_form_in_the_customers_language_and_direction(self):
+        self._install_lang("fa_IR")
+        self.customer.lang = "fa_IR"
+        self.authenticate("portal_customer", "portal_customer")
+        # The form is laid out in the customer's language and direction.
+        report = self.url_open(f"/my/service-orders/{self.done.id}?report_type=html")
+        self.assertEqual(report.status_code, 200)
+        page = _by_class(lxml.html.fromstring(report.text), "page")[0]
+        self.assertEqual(page.get("dir"), "rtl")
+        self.assertTrue(
+            page.xpath(f".//bdi[@dir='ltr'][normalize-space()='{self.done.name}']")
+        )
+
     def test_turkish_portal_user_gets_turkish_without_prefix(self):
         self._install_lang("tr_TR")
         self.user_portal.lang = "tr_TR"
