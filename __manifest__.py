@@ -84,6 +84,9 @@
         "web.assets_backend": [
             "aftersales/static/src/warranty_import/*.js",
         ],
+        "web.assets_frontend": [
+            "aftersales/static/src/portal/service_request_form.js",
+        ],
         "web.assets_tests": [
             "aftersales/static/tests/tours/*.js",
         ],

@@ -5,6 +5,7 @@ from urllib.parse import parse_qsl
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
+from odoo.tools import format_datetime
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
@@ -256,32 +257,83 @@ class AftersalesController(CustomerPortal):
         """The error page; an expired link says whom to call, nothing more
         of the order."""
         contact = order_sudo and (order_sudo.center_id or order_sudo.company_id)
+        if order_sudo:
+            self._approval_set_lang(order_sudo)
         return request.env["ir.ui.view"]._render_template(
             "aftersales.approval_page_error",
             {
                 "error": error,
-                "contact_name": contact and contact.name,
+                "expired_text": contact
+                and request.env._(
+                    "This link has expired. Please contact %(contact)s.",
+                    contact=contact.name,
+                ),
                 "contact_phone": order_sudo and order_sudo.center_phone,
             },
         )
 
+    def _approval_set_lang(self, order_sudo):
+        """The approval page speaks the reader's language: the one in the
+        URL (/fa/aftersales/approval/...), else the logged-in user's, else
+        the order's customer's (the link is theirs), else the browser's."""
+        lang = request.env["ir.http"]._aftersales_reader_lang(
+            order_sudo.partner_id.lang
+        )
+        if lang and lang != request.env.lang:
+            request.update_context(lang=lang)
+
+    def _approval_texts(self, order_sudo, tz):
+        """Sentences with a name or a date in them, whole: each language
+        puts the value and the punctuation where its grammar wants them."""
+        env = request.env
+
+        def when(value):
+            # Isolated left to right: in a Persian sentence the date's parts
+            # would otherwise be reordered around the space between them.
+            date = format_datetime(env, value, tz=tz, dt_format="short")
+            return f"\u2066{date}\u2069"
+
+        decision = order_sudo.approval_ids[:1]
+        decided = ""
+        if decision.decision == "approved":
+            decided = env._(
+                "You approved the work on %(date)s.", date=when(decision.decision_date)
+            )
+        elif decision:
+            decided = env._(
+                "You rejected the work on %(date)s.", date=when(decision.decision_date)
+            )
+        contact = order_sudo.center_id or order_sudo.company_id
+        return {
+            "valid_until": env._(
+                "This link is valid until %(date)s.",
+                date=when(order_sudo.approval_link_expiry),
+            ),
+            "decided": decided,
+            "expired": env._(
+                "This link has expired. Please contact %(contact)s.",
+                contact=contact.name,
+            ),
+        }
+
     def _prepare_approval_page_values(self, order_sudo, access_token, **kwargs):
         expired = order_sudo.approval_link_expired
-        photos_sudo = request.env["aftersales.order.media"]
-        if order_sudo.company_id.aftersales_approval_show_photos:
-            photos_sudo = order_sudo._get_approval_page_media()[:20]
+        self._approval_set_lang(order_sudo)
+        summary = order_sudo._get_decision_summary()
+        if "photos" in kwargs:
+            summary["photos"] = kwargs.pop("photos")
+        tz = order_sudo._get_portal_tz()
         return {
             "order": order_sudo,
             "access_token": access_token,
             "expired": expired,
             "waiting": order_sudo.state == "awaiting_approval" and not expired,
             "decision": order_sudo.approval_ids[:1],
-            "photos": photos_sudo,
-            "lines": order_sudo._get_approval_page_lines(),
-            # The customer is anonymous: show times where the work is done.
-            "tz": order_sudo.center_id.resource_calendar_id.tz
-            or order_sudo.company_id.partner_id.tz
-            or "UTC",
+            "summary": summary,
+            "photos": summary["photos"],
+            "lines": summary["lines"],
+            "texts": self._approval_texts(order_sudo, tz),
+            "tz": tz,
             **kwargs,
         }
 

@@ -4,6 +4,7 @@ from urllib.parse import quote as url_quote
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
+from odoo.tools import format_datetime
 
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
@@ -232,16 +233,45 @@ class AftersalesCustomerPortal(AftersalesController):
                 and not order_sudo.approval_link_expired,
                 "link_token": link_token,
                 "can_rate": is_customer and order_sudo._can_portal_rate(),
+                "summary": order_sudo._get_decision_summary(),
+                "appointment": self._portal_appointment_text(order_sudo),
                 "message": kwargs.get("message"),
                 "error": kwargs.get("error"),
-                "tz": order_sudo.center_id.resource_calendar_id.tz
-                or request.env.user.tz
-                or "UTC",
+                # One zone for the whole page, named on it.
+                "tz": order_sudo._get_portal_tz(),
+                "zone_text": request.env._(
+                    "Times are shown in the %(zone)s time zone.",
+                    zone=f"\u2066{order_sudo._get_portal_tz()}\u2069",
+                ),
             },
             "my_service_orders_history",
             False,
         )
         return values
+
+    def _portal_appointment_text(self, order_sudo):
+        """(kind, sentence) of the appointment box, the time in the page's
+        zone, without seconds; a time gone by is never told as to come."""
+        env = request.env
+        kind, when = order_sudo._get_portal_appointment()
+        if not kind:
+            return False, env._("Not scheduled yet.")
+        # Isolated left to right, as in the approval page's sentences.
+        date = format_datetime(
+            env, when, tz=order_sudo._get_portal_tz(), dt_format="short"
+        )
+        date = f"\u2066{date}\u2069"
+        sentences = {
+            "upcoming": date,
+            "past": env._(
+                "The visit planned for %(date)s did not take place yet: your "
+                "service center will call you to agree on a new time.",
+                date=date,
+            ),
+            "visit": env._("Visit on %(date)s", date=date),
+            "requested": env._("Not scheduled yet: you asked for %(date)s.", date=date),
+        }
+        return kind, sentences[kind]
 
     @http.route(
         ["/my/service-orders/<int:order_id>/rate"],
@@ -363,6 +393,8 @@ class AftersalesCustomerPortal(AftersalesController):
                 "page_name": "service_request",
                 "units": Order._portal_get_units(partner).sorted("name"),
                 "service_types": Order._portal_get_service_types(partner),
+                "addresses": Order._portal_get_addresses(partner),
+                "phones": Order._portal_get_phones(partner),
                 "max_photos": MAX_PORTAL_PHOTOS,
                 "form": kwargs,
             }
@@ -469,6 +501,8 @@ class AftersalesCustomerPortal(AftersalesController):
                     kwargs.get("preferred_date"), tz
                 ),
                 "description": kwargs.get("description"),
+                "address_id": kwargs.get("address_id"),
+                "phone": kwargs.get("phone"),
                 "channel": "qr" if kwargs.get("qr") else "portal",
             },
             photos,
@@ -500,6 +534,12 @@ class AftersalesCustomerPortal(AftersalesController):
         )
 
     def _qr_values(self, unit_sudo, token, **kwargs):
+        # The scanner is at the unit: most likely its owner, in their language.
+        lang = request.env["ir.http"]._aftersales_reader_lang(
+            unit_sudo.aftersales_owner_id.lang
+        )
+        if lang and lang != request.env.lang:
+            request.update_context(lang=lang)
         return {
             "unit": unit_sudo,
             "token": token,

@@ -18,6 +18,7 @@ PORTAL_OPEN_STATES = (
 )
 MAX_PORTAL_PHOTOS = 5
 MAX_DESCRIPTION = 4000
+MAX_PHONE = 32
 
 
 def text_to_html(text):
@@ -73,6 +74,61 @@ class AftersalesOrder(models.Model):
         if not self.company_id.aftersales_approval_show_photos:
             return self.env["aftersales.order.media"]
         return self._get_approval_page_media()
+
+    def _get_decision_summary(self):
+        """What the customer decides on, the same wherever they decide (the
+        approval link, the portal, the technician's phone): the work done per
+        visit, the items with their prices, the total to pay and the photos
+        the company shows. Read as superuser by the callers: the customer may
+        not read parts or work logs."""
+        self.ensure_one()
+        lines = self._get_approval_page_lines()
+        total = sum(
+            item["quantity"] * item["price_unit"]
+            for item in self._get_invoiceable_items()
+            if not item["covered"]
+        )
+        visits = self.worklog_ids.filtered("work_done").sorted("date_start")
+        return {
+            "work_done": visits.mapped("work_done"),
+            "lines": lines,
+            "total": self.currency_id.format(total) if lines else False,
+            "photos": self._get_portal_media()[:20],
+        }
+
+    def _get_portal_tz(self, user=None):
+        """The zone the portal shows times in: the viewer's (a customer or
+        dealer logged in), else the customer's, else the center's calendar,
+        else the company's."""
+        self.ensure_one()
+        user = user or self.env.user
+        return (
+            (not user._is_public() and user.tz)
+            or self.partner_id.tz
+            or self.center_id.resource_calendar_id.tz
+            or self.company_id.partner_id.tz
+            or "UTC"
+        )
+
+    def _get_portal_appointment(self):
+        """(kind, datetime) of what the portal says about the visit:
+        ``upcoming`` for a future appointment, ``past`` for one whose time went
+        by before work started (never shown as to come), ``visit`` once the
+        technician came, ``requested`` for the customer's preferred time until
+        a visit is scheduled, else (False, False)."""
+        self.ensure_one()
+        scheduled = self.scheduled_date
+        if scheduled and self.state in ("in_progress", "awaiting_approval", "done"):
+            return "visit", scheduled
+        if scheduled and self.state in ("cancelled", "returned"):
+            return False, False
+        if scheduled and scheduled < fields.Datetime.now():
+            return "past", scheduled
+        if scheduled:
+            return "upcoming", scheduled
+        if self.requested_date and self.state not in ("cancelled", "returned", "done"):
+            return "requested", self.requested_date
+        return False, False
 
     def _get_report_base_filename(self):
         """The service form's file name on the portal (portal's PDF route)."""
@@ -254,9 +310,16 @@ class AftersalesOrder(models.Model):
         """Values of a work order requested on the portal (extension hook)."""
         company = lot.company_id or service_type.company_id or partner.company_id
         company = company or self.env.company
+        address = self._portal_get_addresses(partner).filtered(
+            lambda a: a.id == _to_int(values.get("address_id"))
+        )
+        phone = (values.get("phone") or "").strip()[:MAX_PHONE]
         return {
             "company_id": company.id,
             "partner_id": partner.id,
+            # Only the customer's own addresses; else the computed default.
+            **({"address_id": address.id} if address else {}),
+            **({"phone": phone} if phone else {}),
             "product_id": product.id,
             "lot_id": lot.id or False,
             "service_type_id": service_type.id,
@@ -267,6 +330,36 @@ class AftersalesOrder(models.Model):
             # Nobody dispatches it yet: the company's dispatcher, if any.
             "user_id": company.aftersales_dispatcher_id.id or False,
         }
+
+    @api.model
+    def _portal_get_addresses(self, partner):
+        """The addresses a customer may ask service at: their own and their
+        company's contacts and delivery addresses that have a street or
+        city. Read as superuser: a portal user may not list their company's
+        other addresses; the domain keeps to the customer's own."""
+        commercial = partner.commercial_partner_id
+        addresses_sudo = (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [
+                    ("id", "child_of", commercial.id),
+                    ("type", "in", ("contact", "delivery", "other")),
+                    "|",
+                    ("street", "!=", False),
+                    ("city", "!=", False),
+                ],
+                order="type desc, id",
+            )
+        )
+        default = partner.address_get(["delivery"])["delivery"]
+        return addresses_sudo.sorted(lambda a: a.id != default)
+
+    @api.model
+    def _portal_get_phones(self, partner):
+        """The numbers the customer gave us, the contact's first."""
+        addresses = partner | self._portal_get_addresses(partner)
+        return list(dict.fromkeys(p for p in addresses.mapped("phone") if p))
 
     @api.model
     def _portal_get_service_types(self, partner):

@@ -28,3 +28,4 @@ from . import test_ux_app
 from . import test_i18n
 from . import test_ux_assign
 from . import test_ux_desk
+from . import test_ux_portal

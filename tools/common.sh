@@ -59,3 +59,17 @@ setup_all() {
     install_requirements "$@"
     prepare_addons_path
 }
+
+# Persian (right-to-left) pages and PDFs need Odoo's right-to-left stylesheets,
+# which Odoo builds with the rtlcss command; without it they stay left to right.
+ensure_rtlcss() {
+    command -v rtlcss >/dev/null && return
+    if [ "$(id -u)" = 0 ] && ! command -v npm >/dev/null && command -v apt-get >/dev/null; then
+        { apt-get update -qq && apt-get install -y -qq npm; } >/dev/null 2>&1 \
+            || die "Could not install npm, needed for rtlcss (right-to-left pages)."
+    fi
+    command -v npm >/dev/null || die "rtlcss is missing: right-to-left pages need it (npm install -g rtlcss)."
+    echo "Installing rtlcss for right-to-left pages..."
+    npm install --global --silent rtlcss >/dev/null 2>&1 \
+        || die "Could not install rtlcss (npm install -g rtlcss)."
+}

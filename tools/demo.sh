@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 DB=${1:-aftersales_demo}
 HTTP_PORT=${HTTP_PORT:-8069}
 setup_all
+ensure_rtlcss
 
 SMS_SINK_PORT=${SMS_SINK_PORT:-8071}
 BASE_URL=${BASE_URL:-http://localhost:$HTTP_PORT}

@@ -9,6 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 DB=${AFTERSALES_TEST_DB:-as_test}
 LOG_DIR=$(mktemp -d)
 setup_all pytest-odoo websocket-client
+ensure_rtlcss
 
 # Browser tours need Chromium; without it Odoo skips them silently.
 if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null && ! command -v google-chrome >/dev/null; then
