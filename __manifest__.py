@@ -22,6 +22,7 @@
         "sms",
         "account",
         "base_automation",
+        "spreadsheet_dashboard",
     ],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
@@ -69,6 +70,7 @@
         "views/aftersales_portal_templates.xml",
         "views/aftersales_qr_templates.xml",
         "views/aftersales_technician_app_templates.xml",
+        "data/aftersales_dashboard_data.xml",
         "views/aftersales_menus.xml",
     ],
     "demo": [
@@ -78,6 +80,9 @@
         "aftersales.assets_technician": [
             "aftersales/static/src/technician/technician.scss",
             "aftersales/static/src/technician/app.js",
+        ],
+        "web.assets_backend": [
+            "aftersales/static/src/views/*.js",
         ],
         "web.assets_tests": [
             "aftersales/static/tests/tours/*.js",

@@ -24,3 +24,4 @@ from . import test_sec_content
 from . import test_sec_decisions
 from . import test_sec_dealer
 from . import test_sec_writes
+from . import test_ux_views
