@@ -32,7 +32,7 @@ registry.category("web_tour.tours").add("views_landing_center_tour", {
     steps: () => [
         {
             content: "The center lands on what awaits it, by status",
-            trigger: ".o_breadcrumb:contains(Our Work Orders)",
+            trigger: ".o_breadcrumb:contains(Open Work Orders)",
         },
         {
             trigger: ".o_searchview_facet:contains(Open)",
