@@ -171,10 +171,10 @@ class AftersalesOrder(models.Model):
         copy=False,
         help="The target of the last warning: one warning per deadline, again "
         "only if that deadline is planned anew.",
-        groups="base.group_no_one",  # bookkeeping of the warnings, not for grouping
+        groups="base.group_user",
     )
     sla_pause_start = fields.Datetime(
-        readonly=True, copy=False, groups="base.group_no_one"
+        readonly=True, copy=False, groups="base.group_user"
     )
     sla_paused_hours = fields.Float(
         string="SLA Paused Hours",

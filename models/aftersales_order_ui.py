@@ -21,6 +21,19 @@ KANBAN_MOVES = {
 }
 
 
+# Bookkeeping fields that mean nothing as a grouping: not offered in the
+# search's Custom Group (they stay readable and groupable by code).
+TECHNICAL_FIELDS = (
+    "access_token",
+    "sla_pause_start",
+    "sla_warned_target",
+    "sla_deadline_target",
+    "approval_code",
+    "assignment_log",
+    "message_main_attachment_id",
+)
+
+
 class AftersalesOrder(models.Model):
     _inherit = "aftersales.order"
 
@@ -118,6 +131,14 @@ class AftersalesOrder(models.Model):
         if user.has_group("aftersales.group_center_user"):
             return self._get_writable_fields_center()
         return self._get_writable_fields_technician()
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        res = super().fields_get(allfields, attributes)
+        for fname in TECHNICAL_FIELDS:
+            if "groupable" in res.get(fname, {}):
+                res[fname]["groupable"] = False
+        return res
 
     @api.model
     def get_view(self, view_id=None, view_type="form", **options):

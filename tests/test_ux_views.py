@@ -154,9 +154,11 @@ class TestPlanningViews(ViewsCommon):
 
     def test_no_technical_fields_to_group_or_measure(self):
         Order = self.env["aftersales.order"].with_user(self.user_center)
-        described = Order.fields_get(attributes=["aggregator"])
-        for fname in ("access_token", "sla_pause_start", "sla_warned_target"):
-            self.assertNotIn(fname, described, fname)
+        described = Order.fields_get(attributes=["aggregator", "groupable"])
+        self.assertNotIn("access_token", described, "dispatchers only")
+        self.assertTrue(described["center_id"]["groupable"])
+        for fname in ("sla_pause_start", "sla_warned_target"):
+            self.assertFalse(described[fname]["groupable"], fname)
         for fname in ("latitude", "longitude", "rating_last_value"):
             self.assertFalse(described[fname].get("aggregator"), fname)
         pivot = self._arch(self.user_dispatcher, "pivot")
