@@ -215,10 +215,29 @@ class TestPlanningViews(ViewsCommon):
         [tech] = arch.xpath("//field[@name='technician_id']")
         self.assertEqual(tech.get("filters"), "1")
 
+    def test_time_in_status_has_no_center_while_new(self):
+        order = self._job("new")
+        self.env.flush_all()
+        self.env.cr.flush()  # tracking starts after the creating transaction
+        order.center_id = self.center_a1
+        order.action_assign()
+        self.env.flush_all()
+        self.env.cr.flush()  # writes the tracking values
+        stays = self.env["aftersales.order.state.time"].search(
+            [("order_id", "=", order.id)]
+        )
+        by_state = {stay.stage_id.code: stay for stay in stays}
+        self.assertEqual(set(by_state), {"new", "assigned"})
+        self.assertFalse(by_state["new"].center_id, "no center while new")
+        self.assertEqual(by_state["assigned"].center_id, self.center_a1)
+
 
 @tagged("post_install", "-at_install")
 class TestLandingUi(HttpCase, ViewsCommon):
-    """Each role logs in and lands where it works (desktop)."""
+    """Each role logs in and lands where it works (desktop, the review's
+    1440 px)."""
+
+    browser_size = "1440x900"
 
     @classmethod
     def setUpClass(cls):

@@ -13,8 +13,16 @@ registry.category("web_tour.tours").add("views_landing_dispatcher_tour", {
             trigger: ".o_searchview_facet:contains(To Assign)",
         },
         {
-            content: "The new order is listed",
+            content: "The new order is listed, its reference and status not cut",
             trigger: ".o_list_view .o_data_row:contains(Landing Fridge)",
+            run() {
+                for (const name of ["name", "state"]) {
+                    const cell = document.querySelector(`.o_data_row .o_data_cell[name=${name}]`);
+                    if (!cell || cell.scrollWidth > cell.clientWidth + 1) {
+                        throw new Error(`The ${name} column is cut at ${window.innerWidth} px`);
+                    }
+                }
+            },
         },
         {
             content: "The app menu opens the same place",
@@ -78,10 +86,13 @@ registry.category("web_tour.tours").add("views_landing_manager_tour", {
     steps: () => [
         {
             content: "The manager lands on the After-Sales dashboard",
+            // The spreadsheet bundle is loaded lazily: slow on a busy machine.
             trigger: ".o_spreadsheet_dashboard_action",
+            timeout: 60000,
         },
         {
             trigger: ".o_spreadsheet_dashboard_action .o-spreadsheet .o-figure",
+            timeout: 60000,
         },
         {
             content: "Its charts and key figures render, without error",
