@@ -255,6 +255,10 @@ class TestLandingUi(HttpCase, ViewsCommon):
         self._job("done")
         self.start_tour("/odoo", "views_landing_manager_tour", login="as_manager")
 
+    def test_rates_in_percent(self):
+        self._job("done")
+        self.start_tour("/odoo", "views_rates_in_percent_tour", login="as_dispatcher")
+
     def test_kanban_drop_runs_the_step_or_says_why_not(self):
         self.start_tour(
             "/odoo/action-aftersales.aftersales_order_action_center",

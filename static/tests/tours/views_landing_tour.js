@@ -140,3 +140,14 @@ registry.category("web_tour.tours").add("views_kanban_move_tour", {
         },
     ],
 });
+
+// The performance pivot shows its rates in percent.
+registry.category("web_tour.tours").add("views_rates_in_percent_tour", {
+    url: "/odoo/action-aftersales.aftersales_order_analysis_action_performance",
+    steps: () => [
+        {
+            content: "A rate cell carries a percent sign",
+            trigger: ".o_pivot .o_pivot_cell_value:contains(%)",
+        },
+    ],
+});
