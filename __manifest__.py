@@ -22,6 +22,7 @@
         "sms",
         "account",
         "base_automation",
+        "spreadsheet_dashboard",
     ],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
@@ -71,6 +72,7 @@
         "views/aftersales_portal_templates.xml",
         "views/aftersales_qr_templates.xml",
         "views/aftersales_technician_app_templates.xml",
+        "data/aftersales_dashboard_data.xml",
         "views/aftersales_menus.xml",
     ],
     "demo": [
@@ -83,6 +85,7 @@
         ],
         "web.assets_backend": [
             "aftersales/static/src/warranty_import/*.js",
+            "aftersales/static/src/views/*.js",
         ],
         "web.assets_frontend": [
             "aftersales/static/src/portal/service_request_form.js",

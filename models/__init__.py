@@ -59,3 +59,5 @@ from . import account_move
 from . import account_move_line
 from . import ir_actions_report
 from . import aftersales_order_unit
+from . import aftersales_order_ui
+from . import res_users

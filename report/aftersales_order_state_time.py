@@ -59,8 +59,14 @@ class AftersalesOrderStateTime(models.Model):
                       FROM aftersales_order o
                      WHERE o.state NOT IN ('done', 'cancelled', 'returned')
                 )
-                SELECT s.id, s.order_id, o.company_id, o.center_id,
-                       o.technician_id, o.service_type_id, s.stage_id,
+                SELECT s.id, s.order_id, o.company_id,
+                       -- An order is at no center while new (also after a
+                       -- rejection): the stay is not the current center's.
+                       CASE WHEN st.code = 'new' THEN NULL ELSE o.center_id END
+                           AS center_id,
+                       CASE WHEN st.code = 'new' THEN NULL ELSE o.technician_id END
+                           AS technician_id,
+                       o.service_type_id, s.stage_id,
                        s.date_from, s.date_to,
                        EXTRACT(EPOCH FROM COALESCE(s.date_to, now() AT TIME ZONE 'UTC')
                            - s.date_from) / 3600 AS hours,
@@ -68,6 +74,7 @@ class AftersalesOrderStateTime(models.Model):
                            - s.date_from) / 3600 AS total_hours
                   FROM stays s
                   JOIN aftersales_order o ON o.id = s.order_id
+                  LEFT JOIN aftersales_order_stage st ON st.id = s.stage_id
                 )
                 """,
                 view=SQL.identifier(self._table),

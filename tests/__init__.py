@@ -29,3 +29,4 @@ from . import test_i18n
 from . import test_ux_assign
 from . import test_ux_desk
 from . import test_ux_portal
+from . import test_ux_views

@@ -31,7 +31,7 @@ registry.category("web_tour.tours").add("aftersales_technician_order_tour", {
         },
         {
             content: "Open the photos",
-            trigger: ".o_notebook .nav-link:contains(Photos)",
+            trigger: ".o_notebook .nav-link:contains(Problem)",
             run: "click",
         },
         {
@@ -68,7 +68,7 @@ registry.category("web_tour.tours").add("aftersales_technician_order_tour", {
         },
         {
             content: "Open the parts",
-            trigger: ".o_notebook .nav-link:contains(Parts)",
+            trigger: ".o_notebook .nav-link:contains(Work)",
             run: "click",
         },
         {
