@@ -67,9 +67,12 @@ class AftersalesOrder(models.Model):
     def action_open_landing(self):
         """Open After-Sales where the user's role works: managers on the
         dashboard, dispatchers on the orders to assign, center staff on what
-        awaits their center, technicians on their jobs."""
+        awaits their center, technicians on their jobs, accountants (who
+        have no after-sales role) on the settlements with the centers."""
         user = self.env.user
-        if user.has_group("aftersales.group_manager"):
+        if not user.has_group("aftersales.group_technician"):
+            xmlid = "aftersales.aftersales_settlement_action"
+        elif user.has_group("aftersales.group_manager"):
             xmlid = "aftersales.aftersales_dashboard_action"
         elif user.has_group("aftersales.group_dispatcher"):
             xmlid = "aftersales.aftersales_order_action_dispatch"

@@ -80,6 +80,20 @@ class TestLanding(ViewsCommon):
         root = self.env.ref("aftersales.aftersales_menu_root")
         self.assertEqual(root.action.id, self.landing.id)
 
+    def test_accountant_lands_on_settlements(self):
+        """An accountant has no after-sales role: the app opens on the
+        settlements, and My Jobs is not offered."""
+        accountant = new_test_user(
+            self.env, "as_ux_accountant", groups="account.group_account_invoice"
+        )
+        action = self.landing.with_user(accountant).run()
+        self.assertEqual(
+            action["id"], self.env.ref("aftersales.aftersales_settlement_action").id
+        )
+        menus = self.env["ir.ui.menu"].with_user(accountant)._visible_menu_ids()
+        self.assertIn(self.env.ref("aftersales.aftersales_menu_root").id, menus)
+        self.assertNotIn(self.env.ref("aftersales.aftersales_order_menu_my").id, menus)
+
     def test_my_jobs_open_first_nearest_first(self):
         now = fields.Datetime.now()
         later = self._job("accepted", scheduled_date=now + timedelta(days=3))
