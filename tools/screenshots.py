@@ -23,6 +23,13 @@ PHONE = {"width": 390, "height": 844}
 # (file name, login, path or None for the landing page, viewport, language)
 SHOTS = [
     ("dispatcher-landing", "dispatcher", None, DESKTOP, None),
+    (
+        "dispatcher-order",
+        "dispatcher",
+        "/odoo/action-aftersales.aftersales_order_action/{demo_order_16}",
+        DESKTOP,
+        None,
+    ),
     ("center-landing", "center.istanbul", None, DESKTOP, None),
     ("technician-landing", "tech.ahmet", None, DESKTOP, None),
     ("technician-app", "tech.ahmet", "/my/technician", PHONE, None),
@@ -47,6 +54,22 @@ def set_lang(url, db, login, lang):
     models.execute_kw(
         db, uid, "admin", "res.users", "write", [user_ids, {"lang": lang}]
     )
+
+
+def xmlid_to_id(url, db, name):
+    common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
+    uid = common.authenticate(db, "admin", "admin", {})
+    models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object")
+    rows = models.execute_kw(
+        db,
+        uid,
+        "admin",
+        "ir.model.data",
+        "search_read",
+        [[("module", "=", "aftersales"), ("name", "=", name)]],
+        {"fields": ["res_id"]},
+    )
+    return rows[0]["res_id"]
 
 
 def settle(page):
@@ -95,8 +118,19 @@ def main():
                 page.click("button[type=submit]")
                 settle(page)
                 if path:
+                    if "{" in path:
+                        xmlid = path[path.index("{") + 1 : path.index("}")]
+                        path = path.replace(
+                            f"{{{xmlid}}}", str(xmlid_to_id(args.url, args.db, xmlid))
+                        )
                     page.goto(args.url + path)
                     settle(page)
+                    tab = page.locator(
+                        ".o_notebook .nav-link", has_text="Why This Center"
+                    )
+                    if tab.count():
+                        tab.first.click()
+                        page.wait_for_timeout(800)
                 page.screenshot(path=str(out / f"{name}.png"))
                 sys.stdout.write(f"{name}.png: {login} at {page.url}\n")
             finally:
