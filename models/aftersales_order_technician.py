@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools import format_datetime, html2plaintext
+from odoo.tools import html2plaintext
 
 from .aftersales_order import TRANSITIONS
 from .aftersales_order_media import PHOTO_KINDS
@@ -119,29 +119,12 @@ class AftersalesOrder(models.Model):
             "close": self.env._("Close"),
         }
 
-    def _technician_app_tz(self, user):
-        """The zone the technician reads times in: theirs, else the center's
-        calendar, else the company's."""
-        self.ensure_one()
-        return (
-            user.tz
-            or self.center_id.resource_calendar_id.tz
-            or self.company_id.partner_id.tz
-            or "UTC"
-        )
-
     def _technician_app_format_datetime(self, user, value):
         """``value`` (naive UTC) as the technician reads it: their language,
-        date format and time zone."""
+        date format and time zone, the zone named where it could be ambiguous;
+        the same text as their SMS (one time everywhere)."""
         self.ensure_one()
-        if not value:
-            return ""
-        return format_datetime(
-            self.env(context=dict(self.env.context, lang=user.lang)),
-            value,
-            tz=self._technician_app_tz(user),
-            dt_format="short",
-        )
+        return self._format_datetime_for(user, value)
 
     def _technician_app_steps(self, state):
         """The steps the order's rules accept from ``state``: what the phone
