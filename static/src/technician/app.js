@@ -488,7 +488,7 @@
                         },
                         [
                             this.el("div", { class: "d-flex justify-content-between" }, [
-                                this.el("strong", { text: order.product }),
+                                this.el("strong", {}, [this.el("bdi", { text: order.product })]),
                                 this.el("span", {
                                     class: "badge text-bg-secondary o_as_state",
                                     text: order.state_label,
@@ -827,7 +827,7 @@
             ]);
             if (!line.editable) {
                 return this.el("li", { class: "o_as_part_line", "data-part-id": line.id }, [
-                    this.el("strong", { text: `${line.product} × ${num(line.quantity)}` }),
+                    this.el("strong", {}, [this.el("bdi", { text: line.product }), ` × ${num(line.quantity)}`]),
                     info,
                 ]);
             }
@@ -845,7 +845,7 @@
                 line.location_id ? { id: line.location_id, name: line.location } : null
             );
             return this.el("li", { class: "o_as_part_line o_as_card", "data-part-id": line.id }, [
-                this.el("strong", { class: "o_as_line_name", text: `${line.product} × ${num(line.quantity)}` }),
+                this.el("strong", { class: "o_as_line_name" }, [this.el("bdi", { text: line.product }), ` × ${num(line.quantity)}`]),
                 info,
                 this.el("div", { class: "d-flex gap-2 my-2" }, [quantity, location]),
                 this.el("div", { class: "d-flex gap-2" }, [
