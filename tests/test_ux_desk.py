@@ -66,8 +66,9 @@ class TestDeskReject(AftersalesCommon):
         self.assertEqual(next_action["target"], "main")
 
     def test_reject_goes_to_another_center_message(self):
-        self.company.aftersales_auto_assign = True
         order = self._order_in_state("assigned")
+        # Set after the order is assigned: creating it would already assign it.
+        self.company.aftersales_auto_assign = True
         wizard = self._reject_wizard(order, self.user_center)
         wizard.reject_reason_id = self.env.ref("aftersales.reject_reason_no_technician")
         result = wizard.save().action_confirm()
