@@ -251,7 +251,8 @@ FIGURES = [
     ),
     chart(
         "as-trend-orders",
-        "odoo_line",
+        # Bars, not a line: a month alone (a new database) still shows.
+        "odoo_bar",
         "aftersales.order.analysis",
         ["date:month"],
         "order_count",
@@ -261,7 +262,6 @@ FIGURES = [
         23,
         480,
         300,
-        fillArea=True,
     ),
     chart(
         "as-trend-breach",
