@@ -275,7 +275,14 @@ class TestUxMessageTimes(SmsCommon):
         order = self._accepted_order(NOW - timedelta(hours=2))
         [customer_sms] = self._bodies(order, self.CUSTOMER_PHONE)
         self.assertNotIn("2026/12/01", customer_sms)
-        self.assertIn("the center will confirm the time", customer_sms)
+        # In the customer's language (their partner's), as the SMS is.
+        lang = order.partner_id.lang
+        self.assertIn(
+            order.with_context(lang=lang).env._(
+                "the center will confirm the time with you"
+            ),
+            customer_sms,
+        )
         [technician_sms] = self._bodies(order, self.TECHNICIAN_MOBILE)
         self.assertIn("01.12.2026 09:00", technician_sms, "the technician knows")
 
