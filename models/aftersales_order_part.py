@@ -53,7 +53,7 @@ class AftersalesOrderPart(models.Model):
         domain="[('product_id', '=', product_id)]",
     )
     quantity = fields.Float(default=1.0, required=True, digits="Product Unit")
-    uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
+    uom_id = fields.Many2one(related="product_id.uom_id", string="Unit of Measure")
     location_id = fields.Many2one(
         "stock.location",
         string="Taken From",
