@@ -252,7 +252,7 @@ class AftersalesOrder(models.Model):
                 {"name": serial, "product_id": product.id, "company_id": company.id}
             )
             # Dealers may not write warranties in the backend; checked above.
-            warranty = (
+            warranty_sudo = (
                 self.env["aftersales.warranty"]
                 .sudo()
                 .create(
@@ -265,7 +265,8 @@ class AftersalesOrder(models.Model):
                     }
                 )
             )
-            warranty.action_activate(sale_date)
+            warranty_sudo.action_activate(sale_date)
+            warranty = warranty_sudo
         if previous:
             self._dealer_log_registered_again(dealer, lot, warranty, previous)
         return warranty
@@ -320,18 +321,15 @@ class AftersalesOrder(models.Model):
         ).commercial_partner_id
         if known - mine:
             return self.env._("the unit is known for another customer")
-        delivered = (
-            self.env["stock.move.line"]
-            .sudo()
-            .search(
-                [
-                    ("lot_id", "=", lot_sudo.id),
-                    ("state", "=", "done"),
-                    ("location_dest_id.usage", "=", "customer"),
-                ]
-            )
-            .picking_id.partner_id.commercial_partner_id
-        )
+        # Dealers cannot read stock moves: only who the unit went to is read.
+        move_lines_sudo = self.env["stock.move.line"].sudo()
+        delivered = move_lines_sudo.search(
+            [
+                ("lot_id", "=", lot_sudo.id),
+                ("state", "=", "done"),
+                ("location_dest_id.usage", "=", "customer"),
+            ]
+        ).picking_id.partner_id.commercial_partner_id
         if delivered and not (delivered & (dealer | mine)):
             return self.env._("the unit was delivered to someone else")
         return False
@@ -421,19 +419,16 @@ class AftersalesOrder(models.Model):
     @api.model
     def _dealer_create_customer(self, dealer, name, values):
         # As superuser: dealers may not create partners in the backend.
-        return (
-            self.env["res.partner"]
-            .sudo()
-            .create(
-                {
-                    "name": name[:128],
-                    "phone": (values.get("phone") or "").strip() or False,
-                    "email": (values.get("email") or "").strip().lower() or False,
-                    "street": (values.get("street") or "").strip()[:128] or False,
-                    "city": (values.get("city") or "").strip()[:64] or False,
-                    "aftersales_dealer_id": dealer.id,
-                }
-            )
+        partners_sudo = self.env["res.partner"].sudo()
+        return partners_sudo.create(
+            {
+                "name": name[:128],
+                "phone": (values.get("phone") or "").strip() or False,
+                "email": (values.get("email") or "").strip().lower() or False,
+                "street": (values.get("street") or "").strip()[:128] or False,
+                "city": (values.get("city") or "").strip()[:64] or False,
+                "aftersales_dealer_id": dealer.id,
+            }
         )
 
     @api.model

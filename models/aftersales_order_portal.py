@@ -105,9 +105,7 @@ class AftersalesOrder(models.Model):
         return (
             (not user._is_public() and user.tz)
             or self.partner_id.tz
-            or self.center_id.resource_calendar_id.tz
-            or self.company_id.partner_id.tz
-            or "UTC"
+            or self._get_place_tz()
         )
 
     def _get_portal_appointment(self):

@@ -119,13 +119,6 @@ class AftersalesOrder(models.Model):
             "close": self.env._("Close"),
         }
 
-    def _technician_app_format_datetime(self, user, value):
-        """``value`` (naive UTC) as the technician reads it: their language,
-        date format and time zone, the zone named where it could be ambiguous;
-        the same text as their SMS (one time everywhere)."""
-        self.ensure_one()
-        return self._format_datetime_for(user, value)
-
     def _technician_app_steps(self, state):
         """The steps the order's rules accept from ``state``: what the phone
         offers, offline too, once the step before it is queued."""
@@ -253,7 +246,7 @@ class AftersalesOrder(models.Model):
                     "scheduled": fields.Datetime.to_string(order.scheduled_date)
                     if order.scheduled_date
                     else "",
-                    "schedule_text": order._technician_app_format_datetime(
+                    "schedule_text": order._format_datetime_for(
                         user, order.scheduled_date
                     ),
                     "product": order.product_id.display_name,
@@ -275,9 +268,7 @@ class AftersalesOrder(models.Model):
                                 for text in (log.fault_found, log.work_done)
                                 if text
                             ),
-                            "date": order._technician_app_format_datetime(
-                                user, log.date_start
-                            ),
+                            "date": order._format_datetime_for(user, log.date_start),
                         }
                         for log in order.worklog_ids
                         if log.fault_found or log.work_done

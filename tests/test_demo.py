@@ -11,8 +11,7 @@ class TestDemo(AftersalesCommon):
     """The demo data loads on a database without any other demo data and shows
     every part of the app."""
 
-    def test_demo_data_loads(self):
-        self.company.aftersales_auto_assign = True  # the default, off in the fixtures
+    def _load_demo(self):
         convert_file(
             self.env,
             "aftersales",
@@ -21,6 +20,10 @@ class TestDemo(AftersalesCommon):
             mode="init",
             noupdate=True,
         )
+
+    def test_demo_data_loads(self):
+        self.company.aftersales_auto_assign = True  # the default, off in the fixtures
+        self._load_demo()
         centers = self.env["aftersales.center"].search(
             [("code", "in", ("IST-01", "ANK-01", "IZM-01"))]
         )
@@ -110,14 +113,7 @@ class TestDemo(AftersalesCommon):
     def test_demo_has_a_login_for_every_role(self):
         """Issue 16: the demo shows every role with data of its own; its SMS
         go to the local sink (nothing shows as failed)."""
-        convert_file(
-            self.env,
-            "aftersales",
-            "demo/aftersales_demo.xml",
-            idref={},
-            mode="init",
-            noupdate=True,
-        )
+        self._load_demo()
         user = self.env.ref
         customer = user("aftersales.demo_user_customer")
         dealer = user("aftersales.demo_user_dealer")
