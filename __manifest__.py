@@ -2,7 +2,7 @@
     "name": "After-Sales Service",
     "summary": "Run appliance after-sales service: service centers, technicians, "
     "work orders from request to customer approval",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/aftersales/aftersales",
     "author": "aftersales contributors",
@@ -29,6 +29,7 @@
         "security/aftersales_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
+        "data/stock_warehouse_data.xml",
         "data/aftersales_service_type_data.xml",
         "data/aftersales_warranty_type_data.xml",
         "data/mail_activity_type_data.xml",
