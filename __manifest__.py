@@ -67,6 +67,7 @@
         "views/aftersales_sms_inbound_views.xml",
         "views/res_config_settings_views.xml",
         "views/product_template_views.xml",
+        "views/stock_warehouse_views.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/aftersales_approval_templates.xml",
