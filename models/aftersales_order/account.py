@@ -10,6 +10,10 @@ class AftersalesOrder(models.Model):
 
     _inherit = "aftersales.order"
 
+    # ============================================================
+    # Customer invoices: parts, labour and travel
+    # ============================================================
+
     invoice_ids = fields.Many2many(
         "account.move",
         "aftersales_order_account_move_rel",
@@ -52,6 +56,10 @@ class AftersalesOrder(models.Model):
         "travel_covered",
         "service_type_id",
     )
+    def _get_workflow_fields(self):
+        # Invoices are created by the invoicing action, never linked by hand.
+        return super()._get_workflow_fields() | {"invoice_ids"}
+
     def _compute_amount_chargeable(self):
         for order in self:
             order.amount_chargeable = sum(
@@ -350,6 +358,7 @@ class AftersalesOrder(models.Model):
         )
         result = super()._action_return(reason)
         invoiced._refund_invoices(reason)
+        self._trigger_settlement()
         return result
 
     def _refund_invoices(self, reason):
@@ -432,3 +441,45 @@ class AftersalesOrder(models.Model):
                 for line in lines
             ],
         }
+
+    # ============================================================
+    # Settlement with the service center
+    # ============================================================
+
+    settlement_line_ids = fields.One2many(
+        "aftersales.settlement.line",
+        "order_id",
+        string="Settlement Lines",
+        readonly=True,
+        groups="aftersales.group_center_user,account.group_account_invoice",
+    )
+
+    def _prepare_settlement_line_row(self):
+        """Columns of the order's settlement line (extension hook)."""
+        self.ensure_one()
+        return {
+            "order_id": self.id,
+            "company_id": self.company_id.id,
+            "center_id": self.center_id.id,
+            "technician_id": self.technician_id.id or None,
+            "service_type_id": self.service_type_id.id,
+            "partner_id": self.partner_id.id,
+            "lot_id": self.lot_id.id or None,
+        }
+
+    def _trigger_settlement(self):
+        cron = self.env.ref(
+            "aftersales.ir_cron_generate_settlement_lines", raise_if_not_found=False
+        )
+        if cron:
+            cron._trigger()
+
+    def _action_done(self):
+        result = super()._action_done()
+        self._trigger_settlement()
+        return result
+
+    def _action_cancel(self, reason):
+        result = super()._action_cancel(reason)
+        self._trigger_settlement()
+        return result
