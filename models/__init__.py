@@ -9,6 +9,7 @@ from . import aftersales_warranty_type
 from . import aftersales_warranty
 from . import aftersales_warranty_import
 from . import aftersales_performance_mixin
+
 # The work order (a package: its core, then one file per dependency seam).
 from . import aftersales_order
 from . import aftersales_center

@@ -6,7 +6,9 @@ from odoo.tools import float_is_zero, float_round
 
 
 class AftersalesOrder(models.Model):
-    """Invoicing chargeable work: parts, labour and travel."""
+    """The work order in accounting (depends on ``account``): customer
+    invoices of chargeable work (parts, labour, travel), their refunds on
+    return, and the settlement of completed work with the service center."""
 
     _inherit = "aftersales.order"
 
@@ -149,6 +151,15 @@ class AftersalesOrder(models.Model):
             )
             lines.append((item["name"], f"{item['quantity']:g}", price))
         return lines
+
+    def _get_approval_page_total(self):
+        super()._get_approval_page_total()
+        total = sum(
+            item["quantity"] * item["price_unit"]
+            for item in self._get_invoiceable_items()
+            if not item["covered"]
+        )
+        return self.currency_id.format(total)
 
     # ------------------------------------------------------------
     # Invoices

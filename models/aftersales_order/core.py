@@ -44,6 +44,7 @@ OPEN_ORDER_STATES = (
     "in_progress",
     "awaiting_approval",
 )
+_OPEN_STATES_SQL = ", ".join(f"'{state}'" for state in OPEN_ORDER_STATES)
 # Not finished: what the customer sees as open.
 UNFINISHED_STATES = ("new", *OPEN_ORDER_STATES)
 CLOSED_STATES = ("done", "cancelled", "returned")
@@ -126,6 +127,7 @@ WORKFLOW_FIELDS = {
     "date_accepted",
     "date_started",
     "date_done",
+    "date_closed",
     "reject_reason",
     "reject_reason_id",
     "cancel_reason",
@@ -251,9 +253,6 @@ KANBAN_MOVES = {
 # search's Custom Group (they stay readable and groupable by code).
 TECHNICAL_FIELDS = (
     "access_token",
-    "sla_pause_start",
-    "sla_warned_target",
-    "sla_deadline_target",
     "approval_code",
     "assignment_log",
     "message_main_attachment_id",
@@ -594,6 +593,16 @@ class AftersalesOrder(models.Model):
     date_accepted = fields.Datetime(readonly=True, copy=False)
     date_started = fields.Datetime(readonly=True, copy=False)
     date_done = fields.Datetime(readonly=True, copy=False, index=True)
+    date_closed = fields.Datetime(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="When the order was completed, cancelled or returned.",
+        groups="base.group_user",
+    )
+
+    # Spare parts used (their transfers: see stock.py)
+    part_ids = fields.One2many("aftersales.order.part", "order_id", string="Parts")
 
     # Customer approval
     approval_ids = fields.One2many(
@@ -667,10 +676,7 @@ class AftersalesOrder(models.Model):
     can_be_returned = fields.Boolean(compute="_compute_can_be")
 
     # Counting a center's open orders is the engine's hottest query.
-    _center_open_idx = models.Index(
-        "(center_id) WHERE state IN (%s)"
-        % ", ".join(f"'{state}'" for state in OPEN_ORDER_STATES)
-    )
+    _center_open_idx = models.Index(f"(center_id) WHERE state IN ({_OPEN_STATES_SQL})")
 
     # ------------------------------------------------------------
     # Constrains
@@ -1130,6 +1136,10 @@ class AftersalesOrder(models.Model):
         # the _ensure_* guards, which checked the user's right to write the
         # orders, and write them as superuser. A context flag would not do:
         # any RPC caller can send one.
+        if vals.get("state") in CLOSED_STATES:
+            vals = dict(vals, date_closed=fields.Datetime.now())
+        elif vals.get("state"):
+            vals = dict(vals, date_closed=False)
         orders_sudo = self.sudo()
         return orders_sudo.write(vals)
 
@@ -2328,6 +2338,12 @@ class AftersalesOrder(models.Model):
         self.ensure_one()
         return []
 
+    def _get_approval_page_total(self):
+        """The amount the customer pays, formatted, or False where nothing
+        prices the work (the account seam does)."""
+        self.ensure_one()
+        return False
+
     def _rating_get_operator(self):
         # The technician is the one rated, or else the center.
         return self.technician_id.user_id.partner_id or self.center_id.partner_id
@@ -2468,9 +2484,14 @@ class AftersalesOrder(models.Model):
         return self._get_writable_fields_technician()
 
     @api.model
+    def _get_technical_fields(self):
+        """Bookkeeping fields not offered as a grouping (extension hook)."""
+        return set(TECHNICAL_FIELDS)
+
+    @api.model
     def fields_get(self, allfields=None, attributes=None):
         res = super().fields_get(allfields, attributes)
-        for fname in TECHNICAL_FIELDS:
+        for fname in self._get_technical_fields():
             if "groupable" in res.get(fname, {}):
                 res[fname]["groupable"] = False
         return res

@@ -60,22 +60,23 @@ APP_STEP_TARGETS = {
 
 
 class AftersalesOrder(models.Model):
-    """The work order as its customer sees it on the portal: the timeline, the
-    photos the company shows, and service requests made there."""
+    """The work order on the portal (depends on ``portal``): as its customer
+    sees it (timeline, photos, decisions, service requests), as dealers
+    request it, and as the technician's phone app shows it."""
 
     _inherit = "aftersales.order"
 
-    # ============================================================
-    # Customer portal: timeline, photos, decisions, requests
-    # ============================================================
-
     # ------------------------------------------------------------
-    # Portal pages
+    # Overrides
     # ------------------------------------------------------------
 
     def _get_workflow_fields(self):
         # Set by the portal when a dealer requests service, never by hand.
         return super()._get_workflow_fields() | {"dealer_id"}
+
+    # ============================================================
+    # Customer portal: timeline, photos, decisions, requests
+    # ============================================================
 
     def _get_portal_timeline(self):
         """[(label, datetime or False, reached)] of the order's milestones."""
@@ -114,16 +115,11 @@ class AftersalesOrder(models.Model):
         not read parts or work logs."""
         self.ensure_one()
         lines = self._get_approval_page_lines()
-        total = sum(
-            item["quantity"] * item["price_unit"]
-            for item in self._get_invoiceable_items()
-            if not item["covered"]
-        )
         visits = self.worklog_ids.filtered("work_done").sorted("date_start")
         return {
             "work_done": visits.mapped("work_done"),
             "lines": lines,
-            "total": self.currency_id.format(total) if lines else False,
+            "total": self._get_approval_page_total() if lines else False,
             "photos": self._get_portal_media()[:20],
         }
 

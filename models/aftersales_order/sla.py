@@ -60,7 +60,6 @@ SLA_SMS_EVENTS = {
 
 
 METRIC_FIELDS = {
-    "date_closed",
     "approval_outcome",
     "first_time_fix",
     "service_duration",
@@ -342,12 +341,15 @@ class AftersalesOrder(models.Model):
     def _get_sms_events(self):
         return super()._get_sms_events() | SLA_SMS_EVENTS
 
+    @api.model
+    def _get_technical_fields(self):
+        return super()._get_technical_fields() | {
+            "sla_pause_start",
+            "sla_warned_target",
+            "sla_deadline_target",
+        }
+
     def _workflow_write(self, vals):
-        # The closing date of the metrics follows the state.
-        if vals.get("state") in CLOSED_STATES:
-            vals = dict(vals, date_closed=fields.Datetime.now())
-        elif vals.get("state"):
-            vals = dict(vals, date_closed=False)
         if "state" not in vals:
             return super()._workflow_write(vals)
         previous = {order.id: order.state for order in self}
@@ -718,13 +720,6 @@ class AftersalesOrder(models.Model):
     # Metrics: what each closed order says about its center
     # ============================================================
 
-    date_closed = fields.Datetime(
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
-        help="When the order was completed, cancelled or returned.",
-        groups="base.group_user",
-    )
     approval_outcome = fields.Selection(
         [
             ("first_time", "Approved First Time"),

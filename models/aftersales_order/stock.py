@@ -10,7 +10,6 @@ class AftersalesOrder(models.Model):
     _inherit = "aftersales.order"
 
     # Parts
-    part_ids = fields.One2many("aftersales.order.part", "order_id", string="Parts")
     # Computed as superuser: bills of materials are not readable by
     # technicians, their components are only listed.
     suggested_part_ids = fields.Many2many(
