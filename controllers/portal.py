@@ -8,8 +8,8 @@ from odoo.tools import format_datetime
 
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-from ..models.aftersales_order.core import UNFINISHED_STATES
 from ..models.aftersales_order.portal import MAX_PORTAL_PHOTOS
+from ..models.aftersales_order.states import UNFINISHED_STATES
 from ..models.aftersales_qr_verification import CodeQuotaError
 from .main import AftersalesController
 

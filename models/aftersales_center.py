@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from .aftersales_order.core import OPEN_ORDER_STATES
+from .aftersales_order.states import OPEN_ORDER_STATES
 
 # How many of the centers that do not even compete (other areas, archived, not
 # allowed by the rule) an order's candidates name, with their total count.

@@ -15,6 +15,7 @@ from ..tools.mimetype import (
     make_preview,
     verify_image,
 )
+from .aftersales_order.states import CLOSED_STATES
 
 MEDIA_KINDS = [
     ("before", "Before"),
@@ -215,9 +216,7 @@ class AftersalesOrderMedia(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed_order(self):
-        closed = self.filtered(
-            lambda m: m.order_id.state in ("done", "cancelled", "returned")
-        )
+        closed = self.filtered(lambda m: m.order_id.state in CLOSED_STATES)
         if closed and not self.env.user.has_group("aftersales.group_manager"):
             raise UserError(
                 self.env._(

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
-from ..models.aftersales_order.core import UNFINISHED_STATES
+from ..models.aftersales_order.states import UNFINISHED_STATES
 from ..tools.phone import format_e164
 
 

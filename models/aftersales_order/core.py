@@ -22,37 +22,15 @@ from ...tools.sequence import number_new_records
 from ..aftersales_approval import CHANNEL_EVIDENCE, CUSTOMER_CHANNELS
 from ..aftersales_order_media import PHOTO_KINDS
 from ..ir_actions_report import neutralise_fragment
-
-ORDER_STATES = [
-    ("new", "New"),
-    ("assigned", "Assigned"),
-    ("accepted", "Accepted"),
-    ("on_the_way", "On the Way"),
-    ("in_progress", "In Progress"),
-    ("awaiting_approval", "Awaiting Approval"),
-    ("done", "Done"),
-    ("cancelled", "Cancelled"),
-    ("returned", "Returned"),
-]
-# State groups, each defined once here: the code, the partial index below and
-# the technician app read them (the app through the server).
-# In a center's hands: these hold a slot of the center's capacity.
-OPEN_ORDER_STATES = (
-    "assigned",
-    "accepted",
-    "on_the_way",
-    "in_progress",
-    "awaiting_approval",
+from .states import (
+    CENTER_STATES,
+    CLOSED_STATES,
+    EXECUTION_STATES,
+    OPEN_ORDER_STATES,
+    ORDER_STATES,
+    UNFINISHED_STATES,
+    WORK_STARTED_STATES,
 )
-_OPEN_STATES_SQL = ", ".join(f"'{state}'" for state in OPEN_ORDER_STATES)
-# Not finished: what the customer sees as open.
-UNFINISHED_STATES = ("new", *OPEN_ORDER_STATES)
-CLOSED_STATES = ("done", "cancelled", "returned")
-# From acceptance to the end of the work: parts and visits are still recorded.
-EXECUTION_STATES = ("accepted", "on_the_way", "in_progress", "awaiting_approval")
-# The technician holds the job (and hears of its changes).
-TECHNICIAN_STATES = ("assigned", "accepted", "on_the_way", "in_progress")
-
 
 # One table for the state machine: the states a transition starts from, the
 # lowest group allowed to run it and its UI flag. Buttons, can_be_* flags and
@@ -100,14 +78,7 @@ TRANSITIONS = {
     },
     "cancel": {
         "flag": "can_be_cancelled",
-        "from": (
-            "new",
-            "assigned",
-            "accepted",
-            "on_the_way",
-            "in_progress",
-            "awaiting_approval",
-        ),
+        "from": UNFINISHED_STATES,
         "group": "aftersales.group_dispatcher",
     },
     "return": {
@@ -157,22 +128,6 @@ WORKFLOW_FIELDS = {
     "visit_count",
     "resolution_code_id",
 }
-
-
-# States in which the order is in a center's hands and needs one.
-CENTER_STATES = (*OPEN_ORDER_STATES, "done")
-
-
-# From work start on, what the tariff, the settlement and the on-time score
-# read stops changing for users below dispatcher; once the order is closed,
-# for every user (only the state machine, as superuser, still writes them).
-WORK_STARTED_STATES = (
-    "in_progress",
-    "awaiting_approval",
-    "done",
-    "cancelled",
-    "returned",
-)
 
 
 _lt = LazyTranslate(__name__)
@@ -282,6 +237,9 @@ def zone_label(tz_name, utc_dt):
     sign = "+" if minutes >= 0 else "-"
     hours, minutes = divmod(abs(minutes), 60)
     return f"GMT{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+
+
+_OPEN_STATES_SQL = ", ".join(f"'{state}'" for state in OPEN_ORDER_STATES)
 
 
 class AftersalesOrder(models.Model):

@@ -10,7 +10,13 @@ from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
 from ..aftersales_order_media import PHOTO_KINDS
-from .core import OPEN_ORDER_STATES, TRANSITIONS, UNFINISHED_STATES
+from .core import TRANSITIONS
+from .states import (
+    CLOSED_STATES,
+    OPEN_ORDER_STATES,
+    STOPPED_STATES,
+    UNFINISHED_STATES,
+)
 
 # Open states as the customer reads them on the portal.
 
@@ -145,13 +151,13 @@ class AftersalesOrder(models.Model):
         scheduled = self.scheduled_date
         if scheduled and self.state in ("in_progress", "awaiting_approval", "done"):
             return "visit", scheduled
-        if scheduled and self.state in ("cancelled", "returned"):
+        if scheduled and self.state in STOPPED_STATES:
             return False, False
         if scheduled and scheduled < fields.Datetime.now():
             return "past", scheduled
         if scheduled:
             return "upcoming", scheduled
-        if self.requested_date and self.state not in ("cancelled", "returned", "done"):
+        if self.requested_date and self.state not in CLOSED_STATES:
             return "requested", self.requested_date
         return False, False
 

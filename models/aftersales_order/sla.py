@@ -9,7 +9,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..aftersales_sla_policy import SLA_TARGETS
-from .core import CLOSED_STATES
+from .states import CLOSED_STATES
 
 SLA_TARGET_SELECTION = [
     ("accept", "Acceptance"),

@@ -7,7 +7,8 @@ from odoo import models
 
 from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
 
-from .core import AUDIENCE_KEY, RECIPIENT_KEY, TECHNICIAN_STATES
+from .core import AUDIENCE_KEY, RECIPIENT_KEY
+from .states import TECHNICIAN_STATES
 
 _logger = logging.getLogger(__name__)
 
