@@ -243,13 +243,31 @@ _OPEN_STATES_SQL = ", ".join(f"'{state}'" for state in OPEN_ORDER_STATES)
 
 
 class AftersalesOrder(models.Model):
-    _name = "aftersales.order"
+    """A work order: one product (serial) at one customer's address, from
+    its request to its completion, cancellation or return.
 
-    # ============================================================
-    # core.py  (was core.py)
-    # ============================================================
+    The state machine is ``TRANSITIONS``: each public ``action_*`` runs its
+    ``_ensure_*`` guard, then its private ``_action_*`` worker, which writes
+    through ``_workflow_write()`` (the only way to change the fields of
+    ``_get_workflow_fields()``). Each other file of this package extends the
+    order with what one dependency brings (see ``__init__.py`` for the order
+    of the override chains); this file calls none of them.
+
+    Mixins: ``mail.thread`` (through ``rating.mixin``) and
+    ``mail.activity.mixin`` for the chatter; ``portal.mixin`` for the
+    customer's link; ``rating.mixin`` for the customer's rating;
+    ``mail.tracking.duration.mixin`` for the time spent in each state (through
+    ``stage_id``, a mirror of ``state``)."""
+
+    _name = "aftersales.order"
     _description = "After-Sales Work Order"
-    _inherit = ["portal.mixin", "rating.mixin", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "rating.mixin",
+        "mail.activity.mixin",
+        "mail.tracking.duration.mixin",
+    ]
+    _track_duration_field = "stage_id"
     _order = "priority desc, scheduled_date, id desc"
     _check_company_auto = True
 
