@@ -46,6 +46,7 @@ from . import sale_order_line
 from . import stock_move
 from . import stock_location
 from . import stock_picking
+from . import stock_warehouse
 from . import account_move
 from . import account_move_line
 from . import ir_actions_report

@@ -350,18 +350,20 @@ class AftersalesCenter(models.Model):
     # ------------------------------------------------------------
 
     def _create_stock_location(self):
-        """Give each center its own parts stock, under the company's service
-        centers location."""
+        """Give each center its own parts stock, under the service centers
+        location of its company's warehouse."""
         for center in self:
-            if not center.company_id._aftersales_has_warehouse():
+            warehouse_sudo = center.company_id._aftersales_get_warehouse()
+            if not warehouse_sudo:
                 # A company without stock yet: its centers get their location
                 # from the button on the center once it has a warehouse.
                 continue
-            setup = center.company_id._aftersales_get_stock_setup()
             # Managers configure centers without stock rights.
             locations_sudo = self.env["stock.location"].sudo()
             center.stock_location_id = locations_sudo.create(
-                center._prepare_stock_location_vals(setup["centers_location"])
+                center._prepare_stock_location_vals(
+                    warehouse_sudo.aftersales_centers_location_id
+                )
             )
 
     def action_create_stock_location(self):
@@ -369,8 +371,8 @@ class AftersalesCenter(models.Model):
         company had a warehouse)."""
         self.check_access("write")
         missing = self.filtered(lambda c: not c.stock_location_id)
-        for center in missing:
-            center.company_id._aftersales_get_stock_setup()  # clear error if none
+        for company in missing.company_id:
+            company._aftersales_ensure_warehouse()  # clear error if none
         missing._create_stock_location()
         return True
 

@@ -196,8 +196,7 @@ class AftersalesOrderPart(models.Model):
             center_stock = part.order_id.center_id.stock_location_id
             location = part.location_id
             if location.usage != "internal" or (
-                center_stock
-                and not location.parent_path.startswith(center_stock.parent_path)
+                center_stock and not location._child_of(center_stock)
             ):
                 raise ValidationError(
                     self.env._(
@@ -376,69 +375,65 @@ class AftersalesOrderPart(models.Model):
         # and the order's own checks decided what may move.
         parts_sudo = parts.sudo()
         for order in parts_sudo.order_id:
-            setup = order.company_id._aftersales_get_stock_setup()
             order_parts = parts_sudo.filtered(lambda p, o=order: p.order_id == o)
-            groups = defaultdict(lambda: parts_sudo.browse())
+            customer = order._get_parts_destination()
+            consumed = defaultdict(lambda: parts_sudo.browse())
+            defective = defaultdict(lambda: parts_sudo.browse())
             for part in order_parts:
+                warehouse = part._get_warehouse()
                 picking_type = (
-                    setup["warranty_type"]
+                    warehouse.aftersales_warranty_consume_type_id
                     if part.coverage == "covered"
-                    else setup["consume_type"]
+                    else warehouse.aftersales_consume_type_id
                 )
-                groups[(picking_type, part.location_id)] |= part
-            for (picking_type, location), group in groups.items():
-                group._create_consumption_picking(order, picking_type, location)
-            defective = order_parts.filtered("defective_return")
-            if defective:
-                defective._create_defective_receipt(order, setup)
+                consumed[(picking_type, part.location_id)] |= part
+                if part.defective_return:
+                    defective[warehouse.aftersales_defective_type_id] |= part
+            for (picking_type, location), group in consumed.items():
+                group._create_parts_picking(
+                    order, picking_type, location, customer, "move_id"
+                )
+            for picking_type, group in defective.items():
+                group._create_parts_picking(
+                    order,
+                    picking_type,
+                    customer,
+                    order.company_id.aftersales_defective_location_id,
+                    "defective_move_id",
+                    lots=[part._get_defective_lot() for part in group],
+                )
         parts_sudo.write({"state": "done"})
         parts_sudo._ensure_no_negative_stock()
 
-    def _create_consumption_picking(self, order, picking_type, location):
-        destination = order._get_parts_destination()
+    def _get_warehouse(self):
+        """The warehouse whose operation types move this part: the one holding
+        the stock it is taken from, else its company's first."""
+        self.ensure_one()
+        return (
+            self.location_id.warehouse_id
+            or self.company_id._aftersales_ensure_warehouse()
+        )
+
+    def _create_parts_picking(
+        self, order, picking_type, source, destination, move_field, lots=None
+    ):
+        """Move these parts of ``order`` from ``source`` to ``destination`` in
+        one done transfer of ``picking_type``. Each part keeps its move in
+        ``move_field`` and moves the lot at its place in ``lots`` (by default
+        its own)."""
+        if lots is None:
+            lots = [part.lot_id for part in self]
         picking = self.env["stock.picking"].create(
-            order._prepare_parts_picking_vals(picking_type, location, destination, self)
+            order._prepare_parts_picking_vals(picking_type, source, destination, self)
         )
         # Not merged: two serials of the same part are two lines, two moves.
         moves = picking.move_ids.sorted("id")
         moves._action_confirm(merge=False)
-        for part, move in zip(self, moves, strict=True):
-            part.move_id = move
+        line_vals = []
+        for part, move, lot in zip(self, moves, lots, strict=True):
+            part[move_field] = move
             move.move_line_ids.unlink()
-            self.env["stock.move.line"].create(
-                {
-                    "move_id": move.id,
-                    "picking_id": picking.id,
-                    "product_id": part.product_id.id,
-                    "product_uom_id": part.uom_id.id,
-                    "location_id": location.id,
-                    "location_dest_id": destination.id,
-                    "lot_id": part.lot_id.id,
-                    "quantity": part.quantity,
-                }
-            )
-        picking.move_ids.picked = True
-        picking._action_done()
-        return picking
-
-    def _create_defective_receipt(self, order, setup):
-        source = order._get_parts_destination()
-        destination = setup["defective_location"]
-        picking = self.env["stock.picking"].create(
-            order._prepare_parts_picking_vals(
-                setup["defective_type"], source, destination, self
-            )
-        )
-        moves = picking.move_ids.sorted("id")
-        moves._action_confirm(merge=False)
-        Lot = self.env["stock.lot"]
-        for part, move in zip(self, moves, strict=True):
-            part.defective_move_id = move
-            lot = Lot
-            if part.tracking != "none":
-                lot = part._get_defective_lot()
-            move.move_line_ids.unlink()
-            self.env["stock.move.line"].create(
+            line_vals.append(
                 {
                     "move_id": move.id,
                     "picking_id": picking.id,
@@ -450,12 +445,17 @@ class AftersalesOrderPart(models.Model):
                     "quantity": part.quantity,
                 }
             )
+        self.env["stock.move.line"].create(line_vals)
         picking.move_ids.picked = True
         picking._action_done()
         return picking
 
     def _get_defective_lot(self):
+        """The serial or lot of the defective part taken back (none when the
+        part has none), created when it is not known yet."""
         self.ensure_one()
+        if self.tracking == "none":
+            return self.env["stock.lot"]
         name = (self.defective_lot_name or "").strip()
         if not name:
             raise UserError(

@@ -234,8 +234,7 @@ class AftersalesTechnician(models.Model):
             center_stock = technician.center_id.stock_location_id
             van = technician.van_location_id
             if van.usage != "internal" or (
-                center_stock
-                and not van.parent_path.startswith(center_stock.parent_path)
+                center_stock and not van._child_of(center_stock)
             ):
                 raise ValidationError(
                     self.env._(

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.sms_http_api import SmsApiAftersalesHttp
@@ -189,33 +189,12 @@ class ResCompany(models.Model):
         help="How many files a work order may hold (archived ones not counted).",
     )
 
-    # Stock of the service centers (created on first use)
-    aftersales_centers_location_id = fields.Many2one(
-        "stock.location",
-        string="Service Centers Location",
-        help="Parent of the stock locations of the centers and vans.",
-    )
+    # Stock (the operation types and centers location are the warehouse's)
     aftersales_defective_location_id = fields.Many2one(
         "stock.location",
         string="Defective Parts Location",
         help="Where the defective parts technicians take back are received, "
         "waiting to go back to the manufacturer.",
-    )
-    aftersales_consume_type_id = fields.Many2one(
-        "stock.picking.type",
-        string="Charged Parts Operation",
-        help="Operation type of the parts consumed and charged to the customer.",
-    )
-    aftersales_warranty_consume_type_id = fields.Many2one(
-        "stock.picking.type",
-        string="Warranty Parts Operation",
-        help="Operation type of the parts consumed under warranty or contract, "
-        "kept apart to be reported and claimed separately.",
-    )
-    aftersales_defective_type_id = fields.Many2one(
-        "stock.picking.type",
-        string="Defective Parts Receipt",
-        help="Operation type of the defective parts taken back from customers.",
     )
 
     # Invoicing
@@ -270,42 +249,45 @@ class ResCompany(models.Model):
     # Stock
     # ------------------------------------------------------------
 
-    def _aftersales_get_stock_setup(self):
-        """The locations and operation types of after-sales parts, created on
-        first use for companies that have none yet."""
-        self.ensure_one()
-        if not (
-            self.aftersales_centers_location_id
-            and self.aftersales_defective_location_id
-            and self.aftersales_consume_type_id
-            and self.aftersales_warranty_consume_type_id
-            and self.aftersales_defective_type_id
-        ):
-            # Center staff and technicians trigger this without stock rights.
-            company_sudo = self.sudo()
-            company_sudo._aftersales_create_stock_setup()
-        return {
-            "centers_location": self.aftersales_centers_location_id,
-            "defective_location": self.aftersales_defective_location_id,
-            "consume_type": self.aftersales_consume_type_id,
-            "warranty_type": self.aftersales_warranty_consume_type_id,
-            "defective_type": self.aftersales_defective_type_id,
-        }
+    def _create_per_company_locations(self):
+        super()._create_per_company_locations()
+        self._create_aftersales_locations()
 
-    def _aftersales_has_warehouse(self):
+    @api.model
+    def _create_missing_aftersales_locations(self):
+        """Give the companies that existed before the addon their after-sales
+        locations, as stock's ``create_missing_scrap_location`` does."""
+        self.search(
+            [("aftersales_defective_location_id", "=", False)]
+        )._create_aftersales_locations()
+
+    def _create_aftersales_locations(self):
+        for company in self:
+            # A virtual location without parent, like Odoo's scrap: the parts
+            # are counted (quants) but neither valued nor on hand in stock.
+            company.aftersales_defective_location_id = self.env[
+                "stock.location"
+            ].create(
+                {
+                    "name": self.env._("Defective Parts"),
+                    "usage": "inventory",
+                    "company_id": company.id,
+                }
+            )
+
+    def _aftersales_get_warehouse(self):
+        """The warehouse of the company's after-sales stock (its first one),
+        as superuser: center staff and technicians have no stock rights."""
         self.ensure_one()
-        # Centers are created by managers without stock rights.
-        warehouses_sudo = self.env["stock.warehouse"].sudo()
-        return bool(
-            warehouses_sudo.search_count([("company_id", "=", self.id)], limit=1)
+        return (
+            self.env["stock.warehouse"]
+            .sudo()
+            .search([("company_id", "=", self.id)], limit=1)
         )
 
-    def _aftersales_create_stock_setup(self):
-        self.ensure_one()
-        warehouse = self.env["stock.warehouse"].search(
-            [("company_id", "=", self.id)], order="sequence, id", limit=1
-        )
-        if not warehouse:
+    def _aftersales_ensure_warehouse(self):
+        warehouse_sudo = self._aftersales_get_warehouse()
+        if not warehouse_sudo:
             raise UserError(
                 self.env._(
                     "%(company)s has no warehouse: create one before recording "
@@ -313,63 +295,7 @@ class ResCompany(models.Model):
                     company=self.name,
                 )
             )
-        Location = self.env["stock.location"].with_company(self)
-        customers = self.env.ref("stock.stock_location_customers")
-        vals = {}
-        if not self.aftersales_centers_location_id:
-            vals["aftersales_centers_location_id"] = Location.create(
-                {
-                    "name": self.env._("Service Centers"),
-                    "usage": "view",
-                    "location_id": warehouse.view_location_id.id,
-                    "company_id": self.id,
-                }
-            ).id
-        if not self.aftersales_defective_location_id:
-            # A virtual location without parent, like Odoo's scrap: the parts
-            # are counted (quants) but neither valued nor on hand in stock.
-            vals["aftersales_defective_location_id"] = Location.create(
-                {
-                    "name": self.env._("Defective Parts"),
-                    "usage": "inventory",
-                    "company_id": self.id,
-                }
-            ).id
-        self.write(vals)
-        PickingType = self.env["stock.picking.type"].with_company(self)
-        types = {
-            "aftersales_consume_type_id": {
-                "name": self.env._("Service Parts"),
-                "code": "outgoing",
-                "sequence_code": "SVP",
-                "default_location_src_id": warehouse.lot_stock_id.id,
-                "default_location_dest_id": customers.id,
-            },
-            "aftersales_warranty_consume_type_id": {
-                "name": self.env._("Warranty Parts"),
-                "code": "outgoing",
-                "sequence_code": "SVW",
-                "default_location_src_id": warehouse.lot_stock_id.id,
-                "default_location_dest_id": customers.id,
-            },
-            "aftersales_defective_type_id": {
-                "name": self.env._("Defective Parts Receipts"),
-                "code": "incoming",
-                "sequence_code": "SVD",
-                "default_location_src_id": customers.id,
-                "default_location_dest_id": self.aftersales_defective_location_id.id,
-            },
-        }
-        for fname, type_vals in types.items():
-            if not self[fname]:
-                self[fname] = PickingType.create(
-                    {
-                        **type_vals,
-                        "warehouse_id": warehouse.id,
-                        "company_id": self.id,
-                        "sequence": 90,
-                    }
-                )
+        return warehouse_sudo
 
     # ------------------------------------------------------------
     # SMS

@@ -37,7 +37,7 @@ class TestParts(FieldCommon):
         picking = board.move_id.picking_id
         self.assertEqual(picking, belt.move_id.picking_id, "one transfer per type")
         self.assertEqual(
-            picking.picking_type_id, self.company.aftersales_consume_type_id
+            picking.picking_type_id, self.warehouse.aftersales_consume_type_id
         )
         self.assertEqual(picking.aftersales_order_id, order)
         self.assertEqual(picking.partner_id, order.address_id)
@@ -134,12 +134,12 @@ class TestParts(FieldCommon):
 
         order.action_done()
 
-        company = self.company
+        warehouse = self.warehouse
         self.assertEqual(
-            board.move_id.picking_type_id, company.aftersales_warranty_consume_type_id
+            board.move_id.picking_type_id, warehouse.aftersales_warranty_consume_type_id
         )
         self.assertEqual(
-            belt.move_id.picking_type_id, company.aftersales_consume_type_id
+            belt.move_id.picking_type_id, warehouse.aftersales_consume_type_id
         )
         self.assertNotEqual(board.picking_id, belt.picking_id)
         warranty_moves = self.env["stock.move"].search(
@@ -147,7 +147,7 @@ class TestParts(FieldCommon):
                 (
                     "picking_type_id",
                     "=",
-                    company.aftersales_warranty_consume_type_id.id,
+                    warehouse.aftersales_warranty_consume_type_id.id,
                 ),
                 ("state", "=", "done"),
             ]
@@ -165,17 +165,20 @@ class TestParts(FieldCommon):
         self._add_part(
             order,
             self.part_board,
+            user=self.user_technician,
             lot_id=self.board_lots[0].id,
             defective_return=True,
             defective_lot_name="CB-OLD-77",
         )
-        order.action_done()
+        board = self.part_board.with_context(warehouse_id=self.warehouse.id)
+        self.assertEqual(board.qty_available, 3)
+        order.with_user(self.user_technician).action_done()
         part = order.part_ids
         receipt = part.defective_move_id
         self.assertEqual(receipt.state, "done")
         self.assertEqual(
             receipt.picking_id.picking_type_id,
-            self.company.aftersales_defective_type_id,
+            self.warehouse.aftersales_defective_type_id,
         )
         self.assertEqual(
             receipt.location_dest_id, self.company.aftersales_defective_location_id
@@ -190,6 +193,12 @@ class TestParts(FieldCommon):
             1,
         )
         self.assertEqual(len(order.picking_ids), 2)
+        self.assertEqual(
+            sorted(name[:7] for name in order.picking_ids.mapped("name")),
+            ["WH/SVD/", "WH/SVP/"],
+        )
+        board.invalidate_recordset(["qty_available"])
+        self.assertEqual(board.qty_available, 2, "one used, the old one not on hand")
 
     def test_defective_serial_is_required(self):
         order = self._repair_in_progress()
@@ -325,7 +334,7 @@ class TestParts(FieldCommon):
         self.assertEqual(location.usage, "internal")
         self.assertEqual(location.aftersales_center_id, center)
         self.assertEqual(
-            location.location_id, self.company.aftersales_centers_location_id
+            location.location_id, self.warehouse.aftersales_centers_location_id
         )
         self.assertEqual(
             self.center_b.stock_location_id.company_id, self.company_b, "per company"
