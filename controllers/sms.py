@@ -4,7 +4,7 @@ from urllib.parse import parse_qsl
 from odoo import http
 from odoo.http import request
 
-from ..models.untrusted import is_storable_text, json_loads
+from ..tools.untrusted import is_storable_text, json_loads
 from .common import RateLimitMixin, json_response
 
 _logger = logging.getLogger(__name__)
