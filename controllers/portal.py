@@ -446,23 +446,22 @@ class AftersalesCustomerPortal(AftersalesPortalCommon):
                 raise UserError(
                     request.env._("This QR code is not valid: scan it again.")
                 )
-        # A refused photo must not leave the order behind.
-        with request.env.cr.savepoint():
-            return Order._portal_create_request(
-                partner,
-                {
-                    "unit": unit_sudo,
-                    "lot_id": None if unit_sudo else kwargs.get("lot_id") or None,
-                    "serial": None if unit_sudo else kwargs.get("serial"),
-                    "product_code": kwargs.get("product_code"),
-                    "service_type_id": kwargs.get("service_type_id"),
-                    "preferred_date": Order._portal_parse_preferred_date(
-                        kwargs.get("preferred_date"), tz
-                    ),
-                    "description": kwargs.get("description"),
-                    "address_id": kwargs.get("address_id"),
-                    "phone": kwargs.get("phone"),
-                    "channel": "qr" if kwargs.get("qr") else "portal",
-                },
-                photos,
-            )
+        # The model keeps a refused photo from leaving the order behind.
+        return Order._portal_create_request(
+            partner,
+            {
+                "unit": unit_sudo,
+                "lot_id": None if unit_sudo else kwargs.get("lot_id") or None,
+                "serial": None if unit_sudo else kwargs.get("serial"),
+                "product_code": kwargs.get("product_code"),
+                "service_type_id": kwargs.get("service_type_id"),
+                "preferred_date": Order._portal_parse_preferred_date(
+                    kwargs.get("preferred_date"), tz
+                ),
+                "description": kwargs.get("description"),
+                "address_id": kwargs.get("address_id"),
+                "phone": kwargs.get("phone"),
+                "channel": "qr" if kwargs.get("qr") else "portal",
+            },
+            photos,
+        )
