@@ -18,9 +18,6 @@ from .states import (
     UNFINISHED_STATES,
 )
 
-# Open states as the customer reads them on the portal.
-
-
 MAX_PORTAL_PHOTOS = 5
 
 
