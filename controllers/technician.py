@@ -9,6 +9,7 @@ from odoo.http import request
 from odoo.tools.misc import file_path
 
 from ..tools.untrusted import json_loads
+from .common import RateLimitMixin, json_response
 
 _logger = logging.getLogger(__name__)
 
@@ -21,11 +22,24 @@ MAX_SYNC_DEPTH = 8
 LIMIT_SYNC_PER_USER = (600, 3600)
 
 
-def _json(status, **values):
-    return request.make_json_response(values, status=status)
+class AftersalesTechnicianController(RateLimitMixin, http.Controller):
+    """The technician's phone app: its page, its jobs and its sync route."""
 
+    def _check_sync_request(self):
+        """None for a technician's sync request within its limits, else the
+        error response. The ``X-CSRF-Token`` header must hold the page's CSRF
+        token (checked here: Odoo's check reads form fields, not a JSON
+        body)."""
+        if not request.validate_csrf(request.httprequest.headers.get("X-CSRF-Token")):
+            return json_response(400, error="bad_csrf_token")
+        user = request.env.user
+        if not user.has_group("aftersales.group_technician"):
+            return json_response(403, error="not_a_technician")
+        if self._count_attempt(f"sync:{user.id}", LIMIT_SYNC_PER_USER):
+            # The phone keeps its queue and tries again later.
+            return json_response(429, error="too_many_requests")
+        return None
 
-class AftersalesTechnicianController(http.Controller):
     @http.route(
         "/aftersales/technician/sync",
         type="http",
@@ -40,45 +54,34 @@ class AftersalesTechnicianController(http.Controller):
         """Apply the actions a technician's phone queued, possibly offline.
 
         The body is JSON ``{"actions": [{"id", "order_id", "kind", "at",
-        "data"}]}``; the session authenticates and the ``X-CSRF-Token`` header
-        must hold the page's CSRF token (checked here: Odoo's check reads form
-        fields, not a JSON body). Answers 200 with one result per action (a
-        malformed action is a conflict), 400 for a malformed body (nothing
+        "data"}]}``; the session authenticates, the ``X-CSRF-Token`` header
+        carries the page's CSRF token. Answers 200 with one result per action
+        (a malformed action is a conflict), 400 for a malformed body (nothing
         applied), 403 for someone else's order or a user who is no technician
         (nothing applied).
         """
-        if not request.validate_csrf(request.httprequest.headers.get("X-CSRF-Token")):
-            return _json(400, error="bad_csrf_token")
-        user = request.env.user
-        if not user.has_group("aftersales.group_technician"):
-            return _json(403, error="not_a_technician")
-        attempts, window = LIMIT_SYNC_PER_USER
-        if (
-            request.env["aftersales.rate.limit"]._hit(f"sync:{user.id}", window)
-            > attempts
-        ):
-            # The phone keeps its queue and tries again later.
-            return _json(429, error="too_many_requests")
+        refused = self._check_sync_request()
+        if refused:
+            return refused
         try:
             body = json_loads(request.httprequest.get_data() or b"null", MAX_SYNC_DEPTH)
         except ValueError:
-            return _json(400, error="bad_json")
+            return json_response(400, error="bad_json")
         if not isinstance(body, dict):
-            return _json(
-                400, error="bad_payload", message=request.env._("Send a JSON object.")
-            )
+            message = request.env._("Send a JSON object.")
+            return json_response(400, error="bad_payload", message=message)
+        user = request.env.user
         try:
+            # All or nothing: a refused batch applies none of its actions.
             results = request.env["aftersales.sync.action"]._sync(
                 user, body.get("actions")
             )
         except ValidationError as error:
-            request.env.cr.rollback()
-            return _json(400, error="bad_payload", message=error.args[0])
+            return json_response(400, error="bad_payload", message=error.args[0])
         except AccessError as error:
-            request.env.cr.rollback()
             _logger.warning("Sync refused for user %s: %s", user.id, error.args[0])
-            return _json(403, error="not_your_order", message=error.args[0])
-        return _json(200, results=results)
+            return json_response(403, error="not_your_order", message=error.args[0])
+        return json_response(200, results=results)
 
     # ------------------------------------------------------------
     # The technician's phone app (installable web app)
@@ -145,7 +148,7 @@ class AftersalesTechnicianController(http.Controller):
         # Labels of states and kinds in the technician's language.
         request.update_context(lang=user.lang or "en_US")
         orders = request.env["aftersales.order"]._technician_app_orders(user)
-        return _json(
+        return json_response(
             200,
             orders=orders._technician_app_values(user),
             server_time=fields.Datetime.to_string(fields.Datetime.now()),

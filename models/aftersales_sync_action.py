@@ -308,6 +308,13 @@ class AftersalesSyncAction(models.Model):
         action names an order that is not the user's: nothing is applied. A
         malformed action is a conflict, and the others still apply.
         """
+        # All or nothing: a batch refused midway leaves none of its actions
+        # applied, and the caller still answers (and commits its counts).
+        with self.env.cr.savepoint():
+            return self._sync_batch(user, actions)
+
+    @api.model
+    def _sync_batch(self, user, actions):
         parsed = self._parse_batch(actions)
         Order = self.env["aftersales.order"].with_user(user)
         order_ids = {action["order_id"] for action in parsed if action["order_id"]}

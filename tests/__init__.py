@@ -30,5 +30,6 @@ from . import test_ux_assign
 from . import test_ux_desk
 from . import test_ux_portal
 from . import test_ux_views
+from . import test_controllers_shape
 from . import test_state_groups
 from . import test_stock_setup

@@ -1,6 +1,7 @@
 import base64
 
 from odoo import Command, http
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import PIXEL_PNG, AftersalesCommon
@@ -229,6 +230,28 @@ class TestServiceRequest(PortalCommon):
             files={"photos": ("leak.png", b"#!/bin/sh\necho hi\n", "image/png")}
         )
         self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.env["aftersales.order"].search_count([]), before)
+
+    def test_a_refused_photo_leaves_no_order_in_the_model(self):
+        """The model keeps the request whole on its own: no caller needs a
+        savepoint so that a refused photo does not leave the order behind."""
+        Order = self.env["aftersales.order"].with_user(self.user_portal)
+        before = self.env["aftersales.order"].search_count([])
+        # Not assertRaises: Odoo's rolls back to a savepoint of its own.
+        refused = None
+        try:
+            Order._portal_create_request(
+                self.customer,
+                {
+                    "lot_id": self.my_lot.id,
+                    "service_type_id": self.type_repair.id,
+                    "description": "It leaks.",
+                },
+                [("leak.png", b"#!/bin/sh\necho hi\n")],
+            )
+        except (UserError, ValidationError) as error:
+            refused = error
+        self.assertTrue(refused)
         self.assertEqual(self.env["aftersales.order"].search_count([]), before)
 
     def test_writes_need_the_csrf_token(self):

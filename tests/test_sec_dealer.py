@@ -14,7 +14,7 @@ from datetime import date
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from ..controllers.portal import (
+from ..controllers.dealer import (
     LIMIT_DEALER_BULK_PER_USER,
     LIMIT_DEALER_SALES_PER_USER,
 )

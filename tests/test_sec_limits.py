@@ -236,7 +236,7 @@ class TestAddressLimitsLetTokenHoldersIn(LimitsCommon):
         self.assertEqual(response.status_code, 200, response.text[-800:])
 
     def test_ipv6_clients_are_limited_per_network(self):
-        from ..controllers.main import limit_address  # noqa: PLC0415 - new
+        from ..controllers.common import limit_address  # noqa: PLC0415 - new
 
         self.assertEqual(limit_address("203.0.113.7"), "203.0.113.7")
         self.assertEqual(

@@ -1,8 +1,10 @@
 import base64
 import json
 import uuid
+from unittest.mock import patch
 
 from odoo import http
+from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
 from ..controllers.technician import LIMIT_SYNC_PER_USER
@@ -116,6 +118,34 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         self.assertEqual(self.other_order.state, "accepted")
         missing = self._sync([self._action("start", self.order.browse(999999))])
         self.assertEqual(missing.status_code, 403)
+
+    def test_a_batch_refused_midway_applies_nothing(self):
+        """The model keeps the batch whole: when a later action raises what
+        refuses the batch, the earlier ones are undone with it (no route
+        rolls back by hand)."""
+        SyncAction = self.env["aftersales.sync.action"]
+        apply = type(SyncAction)._apply
+        calls = []
+
+        def apply_then_refuse(records, user, order, action):
+            calls.append(action["client_id"])
+            if len(calls) == 2:
+                raise ValidationError("refused midway")
+            return apply(records, user, order, action)
+
+        before = self._counts()
+        actions = [self._action("start"), self._photo()]
+        # Not assertRaises: Odoo's rolls back to a savepoint of its own.
+        refused = None
+        with patch.object(type(SyncAction), "_apply", apply_then_refuse):
+            try:
+                SyncAction._sync(self.user_technician, actions)
+            except ValidationError as error:
+                refused = error
+        self.assertTrue(refused)
+        self.assertEqual(len(calls), 2, "the first action was applied, then undone")
+        self.env.invalidate_all()
+        self.assertEqual(self._counts(), before)
 
     def test_malformed_payloads_apply_nothing(self):
         before = self._counts()

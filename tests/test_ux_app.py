@@ -8,6 +8,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools.misc import ReadonlyDict
 from odoo.tools.translate import code_translations
 
+from ..models.aftersales_order.core import TRANSITIONS
 from .common import PIXEL_PNG, FieldCommon
 
 SYNC_URL = "/aftersales/technician/sync"
@@ -218,6 +219,23 @@ class TestTechnicianAppUx(HttpCase, FieldCommon):
         self.assertEqual(job["steps_by_state"]["in_progress"], ["request_approval"])
         self.assertEqual(job["steps_by_state"]["awaiting_approval"], [])
         self.assertFalse(job["waiting_center"])
+
+    def test_step_targets_are_where_the_steps_lead(self):
+        """The phone shows a step's state at once, offline too: the server's
+        table must say where the order's own workers lead."""
+        labels = self.env["aftersales.order"]._technician_app_labels()
+        self.assertEqual(set(labels["stock_steps"]) - set(labels["steps"]), set())
+        self.authenticate("as_tech_a1", "as_tech_a1")
+        for step, target in labels["step_targets"].items():
+            with self.subTest(step=step):
+                order = self._order_in_state(
+                    TRANSITIONS[step]["from"][0], service_type_id=self.type_repair.id
+                )
+                self.assertIn(step, self._job(order)["steps"])
+                result = self._sync([self._action(step, order)]).json()["results"][0]
+                self.assertEqual(result["state"], "applied", result)
+                self.assertEqual(result["order_state"], target)
+                self.assertIn(target, labels["states"])
 
     def test_job_not_accepted_says_so(self):
         assigned = self._order_in_state("assigned", service_type_id=self.type_repair.id)

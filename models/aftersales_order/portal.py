@@ -18,9 +18,6 @@ from .states import (
     UNFINISHED_STATES,
 )
 
-# Open states as the customer reads them on the portal.
-
-
 MAX_PORTAL_PHOTOS = 5
 
 
@@ -52,17 +49,22 @@ MAX_BULK_ROWS = 500
 MAX_BULK_XLSX_UNPACKED = 8 * 1024 * 1024
 
 
-# The steps the technician's phone offers, in the order of the work, and the
-# state each leads to (the app shows it at once, offline included).
-APP_STEPS = ("start_travel", "start", "request_approval", "done")
-
-
-APP_STEP_TARGETS = {
-    "start_travel": "on_the_way",
-    "start": "in_progress",
-    "request_approval": "awaiting_approval",
-    "done": "done",
+# The steps the technician's phone offers, in the order of the work (which
+# of them an order accepts is TRANSITIONS' rule, see _technician_app_steps):
+# the state each leads to, which the app shows at once, offline included; and
+# whether it ends the work, taking the parts used out of stock (see the stock
+# seam's _action_request_approval and _action_done), which the phone refuses
+# while a part is short where it is taken from.
+APP_STEPS = {
+    "start_travel": {"to": "on_the_way", "takes_parts": False},
+    "start": {"to": "in_progress", "takes_parts": False},
+    "request_approval": {"to": "awaiting_approval", "takes_parts": True},
+    "done": {"to": "done", "takes_parts": True},
 }
+# What the phone tells once an action that may close the work is applied, by
+# the state it left the order in (keys of the texts in _technician_app_labels).
+APP_NOTICES = {"done": "completed", "awaiting_approval": "awaiting"}
+APP_NOTICE_KINDS = ("done", "approval")
 
 
 class AftersalesOrder(models.Model):
@@ -314,24 +316,26 @@ class AftersalesOrder(models.Model):
             text_to_html(description[:MAX_DESCRIPTION]),
             values,
         )
-        # The customer may not create work orders in the backend; the request
-        # was validated above and the order is theirs.
-        order_sudo = self.sudo().with_company(vals["company_id"]).create(vals)
-        if photos:
-            # Same reason as the order: the photos were checked by the media
-            # model's constraints, which run under sudo too.
-            self.env["aftersales.order.media"].sudo().create(
-                [
-                    {
-                        "order_id": order_sudo.id,
-                        "kind": "fault",
-                        "name": name or "photo.jpg",
-                        "file": base64.b64encode(content),
-                        "visible_to_customer": True,
-                    }
-                    for name, content in photos
-                ]
-            )
+        # A photo the media model refuses must not leave the order behind.
+        with self.env.cr.savepoint():
+            # The customer may not create work orders in the backend; the
+            # request was validated above and the order is theirs.
+            order_sudo = self.sudo().with_company(vals["company_id"]).create(vals)
+            if photos:
+                # Same reason as the order: the photos are checked by the
+                # media model's constraints, which run under sudo too.
+                self.env["aftersales.order.media"].sudo().create(
+                    [
+                        {
+                            "order_id": order_sudo.id,
+                            "kind": "fault",
+                            "name": name or "photo.jpg",
+                            "file": base64.b64encode(content),
+                            "visible_to_customer": True,
+                        }
+                        for name, content in photos
+                    ]
+                )
         # Assigned by create() when the company assigns automatically.
         return order_sudo
 
@@ -868,7 +872,14 @@ class AftersalesOrder(models.Model):
                 "request_approval": self.env._("Ask approval"),
                 "done": self.env._("Complete"),
             },
-            "step_targets": APP_STEP_TARGETS,
+            # The state machine as far as the phone needs it, so that app.js
+            # names no state: where each step leads, the steps that take the
+            # parts out of stock, and what to tell after a closing action.
+            "step_targets": {step: spec["to"] for step, spec in APP_STEPS.items()},
+            "stock_steps": [
+                step for step, spec in APP_STEPS.items() if spec["takes_parts"]
+            ],
+            "notices": dict.fromkeys(APP_NOTICE_KINDS, APP_NOTICES),
             "photo_kinds": [
                 [key, label]
                 for key, label in self.env["aftersales.order.media"]
@@ -974,7 +985,7 @@ class AftersalesOrder(models.Model):
                     # What the phone offers after a step queued offline.
                     "steps_by_state": {
                         state: order._technician_app_steps(state)
-                        for state in set(APP_STEP_TARGETS.values())
+                        for state in {spec["to"] for spec in APP_STEPS.values()}
                     },
                     "waiting_center": order.state == "assigned",
                     "customer": order.partner_id.name,

@@ -376,17 +376,21 @@
             return null;
         }
 
-        /** What the technician is told once a closing action is applied. */
+        /**
+         * What the technician is told once a closing action is applied: the
+         * server names the text per action and the state it left the order
+         * in (L.notices); a decision the customer rejected says so.
+         */
         confirm(action, result) {
-            const params = { order: action.order_name || "" };
-            if (action.kind === "approval" || action.kind === "done") {
-                if (result.order_state === "done") {
-                    this.flash = t("completed", params);
-                } else if (action.kind === "approval" && action.data.decision === "rejected") {
-                    this.flash = t("rejected", params);
-                } else if (result.order_state === "awaiting_approval") {
-                    this.flash = t("awaiting", params);
-                }
+            const notices = (L.notices || {})[action.kind];
+            if (!notices) {
+                return;
+            }
+            const notice =
+                notices[result.order_state] ||
+                ((action.data || {}).decision === "rejected" ? "rejected" : null);
+            if (notice) {
+                this.flash = t(notice, { order: action.order_name || "" });
             }
         }
 
@@ -583,7 +587,8 @@
 
         renderSteps(order) {
             const short = this.shortLines(order).length > 0;
-            const blocked = (step) => short && (step === "request_approval" || step === "done");
+            // The steps that take the parts out of stock, as the server says.
+            const blocked = (step) => short && (L.stock_steps || []).includes(step);
             return [
                 short
                     ? this.el("div", { class: "o_as_alert o_as_alert_warning o_as_parts_short", text: t("parts_short") })
