@@ -1,7 +1,7 @@
 """Benchmark: placing a work order against Odoo's own repair order (issue 17).
 
 Runs on ONE database with aftersales' demo data and Odoo's ``repair`` installed
-beside it (``BENCH=placement tools/bench.sh`` builds one; ``repair`` is never a
+beside it (``BENCH=placement scripts/bench.sh`` builds one; ``repair`` is never a
 dependency of the addon), in one process, the two sides interleaved round by
 round (their order alternating), and prints the median time and SQL queries of:
 
@@ -241,7 +241,7 @@ def main():
         if "repair.order" not in env:
             raise SystemExit(
                 f"{args.database} has no repair.order: build it with "
-                "BENCH=placement tools/bench.sh"
+                "BENCH=placement scripts/bench.sh"
             )
         bench = Placement(env, args)
         measures = {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the benchmarks in bench/ on a fresh database (as_bench), printing their figures.
-# Usage: [BENCH="assignment warranty_import sms"] tools/bench.sh [extra arguments]
+# Usage: [BENCH="assignment warranty_import sms"] scripts/bench.sh [extra arguments]
 # BENCH=placement runs on a database of its own (as_bench_placement): aftersales
 # with its demo data and Odoo's repair beside it, installed in that database only
 # (repair is no dependency of the addon).
@@ -21,7 +21,7 @@ fi
 if [[ " $BENCHES " == *" placement "* ]]; then
     drop_db "$PLACEMENT_DB"
     echo "Creating database '$PLACEMENT_DB' with aftersales, its demo data and repair..."
-    # A Turkish company, as in tools/demo.sh (the demo's customers and centers are there).
+    # A Turkish company, as in scripts/demo.sh (the demo's customers and centers are there).
     odoo_init "$PLACEMENT_DB" -i base --with-demo || die "Creating '$PLACEMENT_DB' failed."
     "${ODOO_BIN[@]}" shell "${ODOO_DB_ARGS[@]}" --addons-path="$ADDONS_PATH" -d "$PLACEMENT_DB" \
         --no-http --log-level=warn >/dev/null <<'PY' || die "Setting the company's country failed."
