@@ -255,16 +255,17 @@ def main():
         batch = run_rounds(bench, measures, args.batch, args.batch_rounds)
 
     lines = []
-    for label, results, count, peer_names in (
-        ("single placement", single, 1, ["peer create+validate"]),
+    for label, results, count, rounds, peer_names in (
+        ("single placement", single, 1, args.rounds, ["peer create+validate"]),
         (
             f"batch of {args.batch}",
             batch,
             args.batch,
+            args.batch_rounds,
             ["peer create+validate", "peer create+confirm (batch)"],
         ),
     ):
-        lines.append(f"== {label} (median of {len(results) and 'rounds'})")
+        lines.append(f"== {label} (median of {rounds} rounds)")
         for name, (ms, queries) in results.items():
             per = f" ({ms / count:.2f} ms, {queries / count:.1f} queries each)"
             lines.append(
