@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models, tools
 
 from .aftersales_order.states import ORDER_STATES
 
@@ -16,3 +16,25 @@ class AftersalesOrderStage(models.Model):
     sequence = fields.Integer(default=10)
 
     _code_unique = models.Constraint("UNIQUE(code)", "One stage per order state.")
+
+    @api.model
+    @tools.ormcache()
+    def _get_stage_ids_by_code(self):
+        """{state: stage id}, cached: every order created or changing state
+        looks its stage up, and the stages change only with the module."""
+        stages_sudo = self.sudo().search([])
+        return {stage.code: stage.id for stage in stages_sudo}
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "code" in vals:
+            self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from pytz import utc
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -10,6 +12,9 @@ SLA_TARGETS = (
     ("arrival", "arrival_hours", "sla_arrival_deadline", "sla_arrival_breached"),
     ("resolve", "resolve_hours", "sla_resolve_deadline", "sla_resolve_breached"),
 )
+
+# The window resource.calendar.plan_hours reads the work intervals in.
+PLAN_WINDOW = timedelta(days=14)
 
 # Dimensions that narrow a policy: the more of them it sets, the more specific.
 SCOPE_FIELDS = (
@@ -200,12 +205,39 @@ class AftersalesSlaPolicy(models.Model):
     # Clock
     # ------------------------------------------------------------
 
-    def _add_hours(self, calendar, start, hours):
-        """``start`` + ``hours`` of the policy's time (naive UTC in and out)."""
+    def _add_hours(self, calendar, start, hours, intervals_cache=None):
+        """``start`` + ``hours`` of the policy's time (naive UTC in and out).
+
+        ``intervals_cache`` (a dict the caller keeps for a batch) holds the
+        calendar's work intervals read for each start: the deadlines planned
+        from one start (arrival, completion; the orders created or assigned
+        together) read the calendar once instead of once each."""
         self.ensure_one()
         if self.time_basis == "calendar" or not calendar:
             return start + timedelta(hours=hours)
-        # Public holidays count: plan_hours ignores them unless told.
+        if intervals_cache is None or start.tzinfo or hours < 0:
+            # Public holidays count: plan_hours ignores them unless told.
+            return calendar.plan_hours(hours, start, compute_leaves=True)
+        key = (calendar.id, start)
+        if key not in intervals_cache:
+            # plan_hours' first window, read the way it reads it.
+            window_start = start.replace(tzinfo=utc)
+            intervals_cache[key] = list(
+                calendar._work_intervals_batch(
+                    window_start,
+                    window_start + PLAN_WINDOW,
+                    resources=self.env["resource.resource"],
+                )[False]
+            )
+        # plan_hours' own walk over that window, step for step.
+        remaining = hours
+        for interval_start, interval_stop, _meta in intervals_cache[key]:
+            interval_hours = (interval_stop - interval_start).total_seconds() / 3600
+            if remaining <= interval_hours:
+                moment = interval_start + timedelta(hours=remaining)
+                return moment.astimezone(utc).replace(tzinfo=None)
+            remaining -= interval_hours
+        # Beyond the first window: plan_hours reads the next ones.
         return calendar.plan_hours(hours, start, compute_leaves=True)
 
     def _count_hours(self, calendar, start, end):

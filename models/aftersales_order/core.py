@@ -821,11 +821,11 @@ class AftersalesOrder(models.Model):
 
     @api.depends("state")
     def _compute_stage_id(self):
-        stages = {
-            stage.code: stage for stage in self.env["aftersales.order.stage"].search([])
-        }
+        # A cached lookup: every order created or changing state needs it.
+        Stage = self.env["aftersales.order.stage"]
+        stage_ids = Stage._get_stage_ids_by_code()
         for order in self:
-            order.stage_id = stages.get(order.state)
+            order.stage_id = Stage.browse(stage_ids.get(order.state))
 
     @api.depends("assignment_log")
     def _compute_assignment_explanation(self):

@@ -75,6 +75,9 @@ SCORE_WEIGHTS = {
     "completion_rate": "aftersales_score_weight_completion",
 }
 
+# Transaction cache key of the orders each running _action_assign assigned.
+SLA_ASSIGNED_KEY = "aftersales_sla_assigned"
+
 
 class _DeadlinePlanner:
     """Memoised deadlines: the orders of one batch share their start time and
@@ -82,11 +85,16 @@ class _DeadlinePlanner:
 
     def __init__(self):
         self._cache = {}
+        # The calendars' work intervals read per start, for every deadline
+        # planned from it (see _add_hours).
+        self._intervals = {}
 
     def add(self, policy, calendar, start, hours):
         key = (policy.time_basis, calendar.id, start, hours)
         if key not in self._cache:
-            self._cache[key] = policy._add_hours(calendar, start, hours)
+            self._cache[key] = policy._add_hours(
+                calendar, start, hours, intervals_cache=self._intervals
+            )
         return self._cache[key]
 
 
@@ -328,10 +336,29 @@ class AftersalesOrder(models.Model):
         orders._sla_apply_policy()
         return orders
 
+    def _action_assign(self):
+        # The orders this call assigns get their deadlines together at its
+        # end (one policy search, one plan per calendar and start, one cron
+        # trigger), not one by one as the engine places them.
+        batches = self.env.cr.cache.setdefault(SLA_ASSIGNED_KEY, [])
+        batches.append(set())
+        try:
+            left = super()._action_assign()
+            assigned = self.browse(sorted(batches[-1]))
+        finally:
+            batches.pop()
+        assigned._sla_apply_policy()
+        return left
+
     def _write_assignment(self, center, log, rule=None, scheduled_date=None):
         result = super()._write_assignment(center, log, rule, scheduled_date)
-        # A new center brings its own calendar and acceptance clock.
-        self._sla_apply_policy()
+        # A new center brings its own calendar and acceptance clock: planned
+        # at the end of the assignment call under way, else now.
+        batches = self.env.cr.cache.get(SLA_ASSIGNED_KEY)
+        if batches:
+            batches[-1].update(self.ids)
+        else:
+            self._sla_apply_policy()
         return result
 
     def _get_workflow_fields(self):
@@ -508,10 +535,16 @@ class AftersalesOrder(models.Model):
             for moment in (order.sla_warning_date, order.sla_deadline)
             if moment
         ]
-        cron = self.env.ref("aftersales.ir_cron_check_sla", raise_if_not_found=False)
-        if moments and cron:
+        if not moments:
+            return
+        # The cached xml id, without env.ref's existence query: unlinking the
+        # cron would have removed it.
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "aftersales.ir_cron_check_sla", raise_if_not_found=False
+        )
+        if cron_id:
             # Waking the cron is the addon's business, not the user's right.
-            cron_sudo = cron.sudo()
+            cron_sudo = self.env["ir.cron"].sudo().browse(cron_id)
             cron_sudo._trigger(at=max(min(moments), fields.Datetime.now()))
 
     @api.model
