@@ -1,8 +1,11 @@
 from datetime import timedelta
 
+from pytz import utc
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.intervals import Intervals
 
 # Orders in these states hold a slot of the center's capacity.
 OPEN_ORDER_STATES = (
@@ -17,9 +20,12 @@ OPEN_ORDER_STATES = (
 # allowed by the rule) an order's candidates name, with their total count.
 LEFT_OUT_LIMIT = 50
 
-# Every active center of a company that covers an address, with the first hard
-# filter it fails, and up to LEFT_OUT_LIMIT of those that do not compete, with
-# why. Parameters: see AftersalesCenter._get_assignment_candidates.
+# Every active center of a company that covers an address, with the first
+# filter about the order it fails (rejection, competence), its open work orders
+# and its working calendar; and up to LEFT_OUT_LIMIT of those that do not
+# compete, with why. Opening hours and holidays are not here: they come from
+# resource.calendar (AftersalesCenter._get_calendar_openings). Parameters: see
+# AftersalesCenter._get_assignment_candidates.
 CANDIDATES_QUERY = """
 WITH pre AS (
     -- Every center of the company, and the centers a rule allows: those that
@@ -47,112 +53,51 @@ WITH pre AS (
       FROM aftersales_center c
      WHERE c.company_id = %(company)s
         OR c.id = ANY(COALESCE(%(restrict)s::int[], '{}'::int[]))
-), covering AS (
-    SELECT * FROM pre WHERE pre_reason IS NULL
-), checked AS (
-    SELECT cv.*, tz.tz,
-           (SELECT count(*) FROM aftersales_order o
-             WHERE o.center_id = cv.id AND o.id != %(order)s
-               AND o.state IN %(open_states)s) AS open_count,
-           CASE
-             WHEN cv.id = ANY(%(rejected)s::int[]) THEN 'rejected'
-             WHEN NOT EXISTS (
-                  SELECT 1 FROM aftersales_center_service_type_rel r
-                   WHERE r.center_id = cv.id
-                     AND r.service_type_id = %(service_type)s)
-               THEN 'service_type'
-             WHEN EXISTS (
-                  SELECT 1 FROM aftersales_center_product_category_rel r
-                   WHERE r.center_id = cv.id)
-              AND NOT EXISTS (
-                  SELECT 1 FROM aftersales_center_product_category_rel r
-                   WHERE r.center_id = cv.id
-                     AND r.categ_id = ANY(%(categs)s::int[]))
-               THEN 'product_category'
-             WHEN %(at)s::timestamp IS NOT NULL AND EXISTS (
-                  SELECT 1 FROM resource_calendar_leaves l
-                   WHERE l.resource_id IS NULL
-                     AND (l.calendar_id = cv.resource_calendar_id
-                          OR (l.calendar_id IS NULL
-                              AND l.company_id = %(company)s))
-                     AND l.date_from <= %(at)s::timestamp
-                     AND l.date_to > %(at)s::timestamp)
-               THEN 'holiday'
-             WHEN %(at)s::timestamp IS NOT NULL AND NOT EXISTS (
-                  SELECT 1 FROM resource_calendar_attendance att
-                   WHERE att.calendar_id = cv.resource_calendar_id
-                     AND att.display_type IS NULL
-                     AND att.day_period != 'lunch'
-                     AND att.dayofweek::int = local_at.dow
-                     AND att.hour_from <= local_at.hour
-                     AND att.hour_to > local_at.hour)
-               THEN 'closed'
-           END AS reason
-      FROM covering cv
-      JOIN LATERAL (
-           SELECT COALESCE(cal.tz, 'UTC') AS tz FROM resource_calendar cal
-            WHERE cal.id = cv.resource_calendar_id) tz ON TRUE
-      LEFT JOIN LATERAL (
-           SELECT EXTRACT(ISODOW FROM ts)::int - 1 AS dow,
-                  EXTRACT(HOUR FROM ts) + EXTRACT(MINUTE FROM ts) / 60.0 AS hour
-             FROM (SELECT (%(at)s::timestamp AT TIME ZONE 'UTC')
-                          AT TIME ZONE tz.tz AS ts) local_ts) local_at ON TRUE
-), slots AS (
-    -- Without a requested time: the first opening of each calendar in the
-    -- window that no public holiday overlaps.
-    SELECT cal.calendar_id,
-           min(GREATEST(slot.start_utc, %(now)s::timestamp)) AS next_slot
-      FROM (SELECT DISTINCT resource_calendar_id AS calendar_id, tz
-              FROM checked
-             WHERE reason IS NULL AND %(at)s::timestamp IS NULL) cal
-     CROSS JOIN generate_series(0, %(window_days)s) AS day(n)
-      JOIN resource_calendar_attendance att
-        ON att.calendar_id = cal.calendar_id AND att.display_type IS NULL
-       AND att.day_period != 'lunch'
-     CROSS JOIN LATERAL (
-           SELECT date_trunc('day', (%(now)s::timestamp AT TIME ZONE 'UTC')
-                                    AT TIME ZONE cal.tz)
-                  + make_interval(days => day.n) AS local_day) d
-     CROSS JOIN LATERAL (
-           SELECT ((d.local_day + att.hour_from * INTERVAL '1 hour')
-                   AT TIME ZONE cal.tz) AT TIME ZONE 'UTC' AS start_utc,
-                  ((d.local_day + att.hour_to * INTERVAL '1 hour')
-                   AT TIME ZONE cal.tz) AT TIME ZONE 'UTC' AS end_utc) slot
-     WHERE att.dayofweek::int = EXTRACT(ISODOW FROM d.local_day)::int - 1
-       AND slot.end_utc > %(now)s::timestamp
-       AND GREATEST(slot.start_utc, %(now)s::timestamp)
-           <= %(window_end)s::timestamp
-       AND NOT EXISTS (
-           SELECT 1 FROM resource_calendar_leaves l
-            WHERE l.resource_id IS NULL
-              AND (l.calendar_id = cal.calendar_id
-                   OR (l.calendar_id IS NULL AND l.company_id = %(company)s))
-              AND l.date_from < slot.end_utc
-              AND l.date_to > GREATEST(slot.start_utc, %(now)s::timestamp))
-     GROUP BY cal.calendar_id
 )
-SELECT ch.id, ch.name, ch.kind, ch.capacity, ch.latitude, ch.longitude,
-       ch.date_last_assigned, ch.open_count, s.next_slot,
+SELECT cv.id, cv.name, cv.kind, cv.capacity, cv.latitude, cv.longitude,
+       cv.date_last_assigned,
+       (SELECT count(*) FROM aftersales_order o
+         WHERE o.center_id = cv.id AND o.id != %(order)s
+           AND o.state IN %(open_states)s) AS open_count,
+       NULL::timestamp AS next_slot,
        CASE
-         WHEN ch.reason IS NOT NULL THEN ch.reason
-         WHEN %(at)s::timestamp IS NULL AND s.next_slot IS NULL THEN 'closed'
-         WHEN ch.open_count >= ch.capacity THEN 'capacity'
+         WHEN cv.id = ANY(%(rejected)s::int[]) THEN 'rejected'
+         WHEN NOT EXISTS (
+              SELECT 1 FROM aftersales_center_service_type_rel r
+               WHERE r.center_id = cv.id
+                 AND r.service_type_id = %(service_type)s)
+           THEN 'service_type'
+         WHEN EXISTS (
+              SELECT 1 FROM aftersales_center_product_category_rel r
+               WHERE r.center_id = cv.id)
+          AND NOT EXISTS (
+              SELECT 1 FROM aftersales_center_product_category_rel r
+               WHERE r.center_id = cv.id
+                 AND r.categ_id = ANY(%(categs)s::int[]))
+           THEN 'product_category'
        END AS reason,
-       NULL::bigint AS left_out_count
-  FROM checked ch
-  LEFT JOIN slots s ON s.calendar_id = ch.resource_calendar_id
+       NULL::bigint AS left_out_count,
+       cv.resource_calendar_id
+  FROM pre cv
+ WHERE cv.pre_reason IS NULL
 UNION ALL
 SELECT * FROM (
     -- Those of the order's state first: the ones a dispatcher would expect.
     SELECT p.id, p.name, p.kind, p.capacity, p.latitude, p.longitude,
            p.date_last_assigned, 0::bigint, NULL::timestamp, p.pre_reason,
-           (SELECT count(*) FROM pre WHERE pre_reason IS NOT NULL)
+           (SELECT count(*) FROM pre WHERE pre_reason IS NOT NULL),
+           NULL::int
       FROM pre p
      WHERE p.pre_reason IS NOT NULL
      ORDER BY p.state_id IS NOT DISTINCT FROM %(state)s DESC, p.name, p.id
      LIMIT %(left_out_limit)s) left_out
  ORDER BY id
 """
+
+
+def _covers(intervals, moment):
+    """Whether one of ``intervals`` (start, stop, records) holds ``moment``."""
+    return any(start <= moment < stop for start, stop, _records in intervals)
 
 
 class AftersalesCenter(models.Model):
@@ -434,13 +379,14 @@ class AftersalesCenter(models.Model):
         passes), its open work orders and, when the order has no requested
         time, its next open slot.
 
-        One SQL statement whatever the number of centers: coverage, competence,
-        capacity, opening hours and public holidays are all filtered in the
-        database (indexes on areas, the competence tables and open orders).
+        One SQL statement whatever the number of centers filters coverage,
+        competence and rejections, and counts open orders (indexes on areas,
+        the competence tables and open orders); opening hours and holidays
+        come from the working calendars, computed once per distinct calendar
+        (see _get_calendar_openings).
         """
-        search_from = max(
-            fields.Datetime.now(), order.requested_date or fields.Datetime.now()
-        )
+        now = fields.Datetime.now()
+        search_from = max(now, order.requested_date or now)
         window_end = search_from + timedelta(
             hours=order.company_id.aftersales_scheduling_window or 72
         )
@@ -465,20 +411,116 @@ class AftersalesCenter(models.Model):
             rejected=order.rejected_center_ids.ids,
             service_type=order.service_type_id.id,
             categs=categ_ids,
-            at=at,
-            now=search_from,
-            window_end=window_end,
-            window_days=int((window_end - search_from).total_seconds() // 86400) + 1,
         )
         # Raw SQL: the filters above must run in the database to stay
         # independent of the number of centers (see bench/assignment.py).
         self.flush_model()
         self.env["aftersales.center.area"].flush_model()
         self.env["aftersales.order"].flush_model(["center_id", "state"])
-        self.env["resource.calendar.leaves"].flush_model()
-        self.env["resource.calendar.attendance"].flush_model()
         self.env.cr.execute(query)
-        return self.env.cr.dictfetchall()
+        rows = self.env.cr.dictfetchall()
+        for row in rows:
+            row["calendar_id"] = row.pop("resource_calendar_id")
+        # Only the centers that passed the filters above are asked about
+        # their hours, so that each excluded center gives its first reason.
+        openings = self._get_calendar_openings(
+            {row["calendar_id"] for row in rows if not row["reason"]},
+            order.company_id,
+            at=at,
+            start=search_from,
+            end=window_end,
+        )
+        for row in rows:
+            calendar_id = row.pop("calendar_id")
+            if row["left_out_count"] is not None or row["reason"]:
+                continue
+            row["reason"], row["next_slot"] = openings[calendar_id]
+            if not row["reason"] and row["open_count"] >= row["capacity"]:
+                row["reason"] = "capacity"
+        return rows
+
+    @api.model
+    def _get_calendar_openings(
+        self, calendar_ids, company, at=None, start=None, end=None
+    ):
+        """``(reason, next_slot)`` by id of the working calendars: with a time
+        ``at``, reason "holiday" when a time off of the calendar or a public
+        holiday of ``company`` covers it, "closed" when the calendar does not
+        work then, else None; without one, the first moment of work between
+        ``start`` and ``end`` (naive UTC), with reason "closed" when there is
+        none.
+
+        resource.calendar decides what working time is (time zones, breaks,
+        two-week and flexible calendars), as for the SLA; each calendar is
+        computed once, whatever the number of its centers.
+        """
+        if not calendar_ids:
+            return {}
+        # Opening hours and holidays are the same whoever assigns: read them,
+        # as the filters of CANDIDATES_QUERY, without record rules.
+        calendars = self.env["resource.calendar"].sudo().browse(sorted(calendar_ids))
+        if at:
+            start, end = at, at + timedelta(minutes=1)
+        else:
+            # A slot that opens at the very end of the window still counts.
+            end += timedelta(seconds=1)
+        start_dt, end_dt = utc.localize(start), utc.localize(end)
+        # The time off resource.calendar counts, less the public holidays of
+        # other companies (it keeps those when asked without a resource).
+        leave_domain = [
+            ("time_type", "=", "leave"),
+            "|",
+            ("calendar_id", "!=", False),
+            ("company_id", "=", company.id),
+        ]
+        # One query tells which calendars have time off in the window at all
+        # (usually none), and reads it for _leave_intervals_batch.
+        leaves = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search_fetch(
+                [
+                    *leave_domain,
+                    ("calendar_id", "in", [False, *calendars.ids]),
+                    ("resource_id", "=", False),
+                    ("date_from", "<=", end),
+                    ("date_to", ">=", start),
+                ],
+                ["calendar_id", "company_id", "resource_id", "date_from", "date_to"],
+            )
+        )
+        if len(calendars) > 1:
+            # Read the attendances of every calendar in one query.
+            self.env["resource.calendar.attendance"].sudo().search_fetch(
+                [("calendar_id", "in", calendars.ids)],
+                ["calendar_id", "dayofweek", "hour_from", "hour_to", "week_type"],
+            )
+        openings = {}
+        for calendar in calendars:
+            # _work_intervals_batch, taken apart to tell a holiday from
+            # closing time and to skip the time-off query where there is none.
+            attendances = calendar._attendance_intervals_batch(start_dt, end_dt)[False]
+            time_off = Intervals()
+            if any(
+                not leave.calendar_id or leave.calendar_id == calendar
+                for leave in leaves
+            ):
+                time_off = calendar._leave_intervals_batch(
+                    start_dt, end_dt, domain=leave_domain
+                )[False]
+            if at and _covers(time_off, start_dt):
+                openings[calendar.id] = ("holiday", None)
+            elif at:
+                open_then = _covers(attendances, start_dt)
+                openings[calendar.id] = (None if open_then else "closed", None)
+            else:
+                first = next(iter(attendances - time_off), None)
+                openings[calendar.id] = (
+                    (None, first[0].astimezone(utc).replace(tzinfo=None))
+                    if first
+                    else ("closed", None)
+                )
+        return openings
 
     def _get_assignment_quality(self):
         """Known quality terms of the centers, between 0 and 1, by center id.
