@@ -71,9 +71,12 @@ SELECT cv.id, cv.name, cv.kind, cv.capacity, cv.latitude, cv.longitude,
               SELECT 1 FROM aftersales_center_product_category_rel r
                WHERE r.center_id = cv.id)
           AND NOT EXISTS (
+              -- The order's category or one of its parents.
               SELECT 1 FROM aftersales_center_product_category_rel r
+                JOIN product_category competent ON competent.id = r.categ_id
+                JOIN product_category asked ON asked.id = %(categ)s
                WHERE r.center_id = cv.id
-                 AND r.categ_id = ANY(%(categs)s::int[]))
+                 AND asked.parent_path LIKE competent.parent_path || '%%')
            THEN 'product_category'
        END AS reason,
        NULL::bigint AS left_out_count,
@@ -390,9 +393,6 @@ class AftersalesCenter(models.Model):
         window_end = search_from + timedelta(
             hours=order.company_id.aftersales_scheduling_window or 72
         )
-        categ_ids = [
-            int(i) for i in (order.product_categ_id.parent_path or "").split("/") if i
-        ]
         at = order.scheduled_date or None
         query = SQL(
             CANDIDATES_QUERY,
@@ -410,13 +410,14 @@ class AftersalesCenter(models.Model):
             open_states=OPEN_ORDER_STATES,
             rejected=order.rejected_center_ids.ids,
             service_type=order.service_type_id.id,
-            categs=categ_ids,
+            categ=order.product_categ_id.id or 0,
         )
         # Raw SQL: the filters above must run in the database to stay
         # independent of the number of centers (see bench/assignment.py).
         self.flush_model()
         self.env["aftersales.center.area"].flush_model()
         self.env["aftersales.order"].flush_model(["center_id", "state"])
+        self.env["product.category"].flush_model(["parent_path"])
         self.env.cr.execute(query)
         rows = self.env.cr.dictfetchall()
         for row in rows:
