@@ -20,11 +20,29 @@ OPEN_ORDER_STATES = (
 # allowed by the rule) an order's candidates name, with their total count.
 LEFT_OUT_LIMIT = 50
 
+# How often the technicians of some centers came on time: of the work orders
+# each center finished in the last 180 days, how many were started no later
+# than 30 minutes after their scheduled time. Parameters: centers (an array of
+# ids, or SQL that makes one), since.
+ON_TIME_COUNTS = """
+SELECT center_id, count(*) AS done_count,
+       count(*) FILTER (
+           WHERE date_started <= scheduled_date + INTERVAL '30 minutes'
+       ) AS on_time_count
+  FROM aftersales_order
+ WHERE center_id = ANY(%(centers)s) AND state = 'done' AND date_done >= %(since)s
+   AND scheduled_date IS NOT NULL AND date_started IS NOT NULL
+ GROUP BY center_id
+"""
+# From how many finished orders on the on-time rate is known.
+ON_TIME_MIN_ORDERS = 5
+
 # Every active center of a company that covers an address, with the first
-# filter about the order it fails (rejection, competence), its open work orders
-# and its working calendar; and up to LEFT_OUT_LIMIT of those that do not
-# compete, with why. Opening hours and holidays are not here: they come from
-# resource.calendar (AftersalesCenter._get_calendar_openings). Parameters: see
+# filter about the order it fails (rejection, competence), its open work
+# orders, its on-time counts (ON_TIME_COUNTS) and its working calendar; and up
+# to LEFT_OUT_LIMIT of those that do not compete, with why. Opening hours and
+# holidays are not here: they come from resource.calendar
+# (AftersalesCenter._get_calendar_openings). Parameters: see
 # AftersalesCenter._get_assignment_candidates.
 CANDIDATES_QUERY = """
 WITH pre AS (
@@ -53,6 +71,8 @@ WITH pre AS (
       FROM aftersales_center c
      WHERE c.company_id = %(company)s
         OR c.id = ANY(COALESCE(%(restrict)s::int[], '{}'::int[]))
+), on_time AS (
+    %(on_time)s
 )
 SELECT cv.id, cv.name, cv.kind, cv.capacity, cv.latitude, cv.longitude,
        cv.date_last_assigned,
@@ -61,7 +81,10 @@ SELECT cv.id, cv.name, cv.kind, cv.capacity, cv.latitude, cv.longitude,
            AND o.state IN %(open_states)s) AS open_count,
        NULL::timestamp AS next_slot,
        CASE
-         WHEN cv.id = ANY(%(rejected)s::int[]) THEN 'rejected'
+         WHEN EXISTS (
+              SELECT 1 FROM aftersales_order_rejected_center_rel rej
+               WHERE rej.order_id = %(order)s AND rej.center_id = cv.id)
+           THEN 'rejected'
          WHEN NOT EXISTS (
               SELECT 1 FROM aftersales_center_service_type_rel r
                WHERE r.center_id = cv.id
@@ -80,8 +103,11 @@ SELECT cv.id, cv.name, cv.kind, cv.capacity, cv.latitude, cv.longitude,
            THEN 'product_category'
        END AS reason,
        NULL::bigint AS left_out_count,
-       cv.resource_calendar_id
+       cv.resource_calendar_id,
+       COALESCE(q.done_count, 0) AS done_count,
+       COALESCE(q.on_time_count, 0) AS on_time_count
   FROM pre cv
+  LEFT JOIN on_time q ON q.center_id = cv.id
  WHERE cv.pre_reason IS NULL
 UNION ALL
 SELECT * FROM (
@@ -89,7 +115,7 @@ SELECT * FROM (
     SELECT p.id, p.name, p.kind, p.capacity, p.latitude, p.longitude,
            p.date_last_assigned, 0::bigint, NULL::timestamp, p.pre_reason,
            (SELECT count(*) FROM pre WHERE pre_reason IS NOT NULL),
-           NULL::int
+           NULL::int, 0::bigint, 0::bigint
       FROM pre p
      WHERE p.pre_reason IS NOT NULL
      ORDER BY p.state_id IS NOT DISTINCT FROM %(state)s DESC, p.name, p.id
@@ -408,7 +434,11 @@ class AftersalesCenter(models.Model):
             left_out_limit=LEFT_OUT_LIMIT,
             zip=(order.zip or "").strip(),
             open_states=OPEN_ORDER_STATES,
-            rejected=order.rejected_center_ids.ids,
+            on_time=SQL(
+                ON_TIME_COUNTS,
+                centers=SQL("ARRAY(SELECT id FROM pre WHERE pre_reason IS NULL)"),
+                since=now - timedelta(days=180),
+            ),
             service_type=order.service_type_id.id,
             categ=order.product_categ_id.id or 0,
         )
@@ -416,12 +446,24 @@ class AftersalesCenter(models.Model):
         # independent of the number of centers (see bench/assignment.py).
         self.flush_model()
         self.env["aftersales.center.area"].flush_model()
-        self.env["aftersales.order"].flush_model(["center_id", "state"])
+        self.env["aftersales.order"].flush_model(
+            [
+                "center_id",
+                "state",
+                "rejected_center_ids",
+                "date_done",
+                "date_started",
+                "scheduled_date",
+            ]
+        )
         self.env["product.category"].flush_model(["parent_path"])
         self.env.cr.execute(query)
         rows = self.env.cr.dictfetchall()
         for row in rows:
             row["calendar_id"] = row.pop("resource_calendar_id")
+            row["quality"] = self._get_quality_terms(
+                row.pop("done_count"), row.pop("on_time_count")
+            )
         # Only the centers that passed the filters above are asked about
         # their hours, so that each excluded center gives its first reason.
         openings = self._get_calendar_openings(
@@ -524,12 +566,8 @@ class AftersalesCenter(models.Model):
         return openings
 
     def _get_assignment_quality(self):
-        """Known quality terms of the centers, between 0 and 1, by center id.
-
-        On-time rate: share of the work orders done in the last 180 days whose
-        technician started no later than 30 minutes after the scheduled time;
-        known from 5 such orders on.
-        """
+        """Known quality terms of the centers, between 0 and 1, by center id
+        (the engine reads them with the candidates, see ON_TIME_COUNTS)."""
         if not self:
             return {}
         self.env["aftersales.order"].flush_model(
@@ -538,24 +576,24 @@ class AftersalesCenter(models.Model):
         # Raw SQL: _read_group cannot compare two columns of a row.
         self.env.cr.execute(
             SQL(
-                """
-                SELECT center_id, count(*) AS total,
-                       count(*) FILTER (
-                           WHERE date_started <= scheduled_date + INTERVAL '30 minutes')
-                  FROM aftersales_order
-                 WHERE center_id IN %s AND state = 'done' AND date_done >= %s
-                   AND scheduled_date IS NOT NULL AND date_started IS NOT NULL
-                 GROUP BY center_id
-                """,
-                tuple(self.ids),
-                fields.Datetime.now() - timedelta(days=180),
+                ON_TIME_COUNTS,
+                centers=self.ids,
+                since=fields.Datetime.now() - timedelta(days=180),
             )
         )
         return {
-            center_id: {"on_time": on_time / total}
-            for center_id, total, on_time in self.env.cr.fetchall()
-            if total >= 5
+            center_id: terms
+            for center_id, done_count, on_time_count in self.env.cr.fetchall()
+            if (terms := self._get_quality_terms(done_count, on_time_count))
         }
+
+    @api.model
+    def _get_quality_terms(self, done_count, on_time_count):
+        """Quality terms known from the counts of ON_TIME_COUNTS: the on-time
+        rate, from ON_TIME_MIN_ORDERS finished orders on."""
+        if done_count < ON_TIME_MIN_ORDERS:
+            return {}
+        return {"on_time": on_time_count / done_count}
 
     def _reserve_capacity(self):
         """Lock the center for this transaction and tell whether it can take one
