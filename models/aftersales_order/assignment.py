@@ -81,6 +81,7 @@ class AftersalesOrder(models.Model):
         sanitize=False,
         groups="base.group_user",
     )
+
     # ------------------------------------------------------------
     # Compute methods
     # ------------------------------------------------------------
