@@ -1556,7 +1556,8 @@ class AftersalesOrder(models.Model):
         )
 
     def _close_dispatch_activities(self):
-        self.activity_unlink(["aftersales.mail_activity_type_dispatch"])
+        if self:  # activity_unlink() queries even for no record
+            self.activity_unlink(["aftersales.mail_activity_type_dispatch"])
 
     # ------------------------------------------------------------
     # Customer decisions
