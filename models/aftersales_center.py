@@ -1,8 +1,11 @@
 from datetime import timedelta
 
+from pytz import utc
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.intervals import Intervals
 
 from .aftersales_order.states import OPEN_ORDER_STATES
 
@@ -10,9 +13,30 @@ from .aftersales_order.states import OPEN_ORDER_STATES
 # allowed by the rule) an order's candidates name, with their total count.
 LEFT_OUT_LIMIT = 50
 
-# Every active center of a company that covers an address, with the first hard
-# filter it fails, and up to LEFT_OUT_LIMIT of those that do not compete, with
-# why. Parameters: see AftersalesCenter._get_assignment_candidates.
+# How often the technicians of some centers came on time: of the work orders
+# each center finished in the last 180 days, how many were started no later
+# than 30 minutes after their scheduled time. Parameters: centers (an array of
+# ids, or SQL that makes one), since.
+ON_TIME_COUNTS = """
+SELECT center_id, count(*) AS done_count,
+       count(*) FILTER (
+           WHERE date_started <= scheduled_date + INTERVAL '30 minutes'
+       ) AS on_time_count
+  FROM aftersales_order
+ WHERE center_id = ANY(%(centers)s) AND state = 'done' AND date_done >= %(since)s
+   AND scheduled_date IS NOT NULL AND date_started IS NOT NULL
+ GROUP BY center_id
+"""
+# From how many finished orders on the on-time rate is known.
+ON_TIME_MIN_ORDERS = 5
+
+# Every active center of a company that covers an address, with the first
+# filter about the order it fails (rejection, competence), its open work
+# orders, its on-time counts (ON_TIME_COUNTS) and its working calendar; and up
+# to LEFT_OUT_LIMIT of those that do not compete, with why. Opening hours and
+# holidays are not here: they come from resource.calendar
+# (AftersalesCenter._get_calendar_openings). Parameters: see
+# AftersalesCenter._get_assignment_candidates.
 CANDIDATES_QUERY = """
 WITH pre AS (
     -- Every center of the company, and the centers a rule allows: those that
@@ -40,112 +64,62 @@ WITH pre AS (
       FROM aftersales_center c
      WHERE c.company_id = %(company)s
         OR c.id = ANY(COALESCE(%(restrict)s::int[], '{}'::int[]))
-), covering AS (
-    SELECT * FROM pre WHERE pre_reason IS NULL
-), checked AS (
-    SELECT cv.*, tz.tz,
-           (SELECT count(*) FROM aftersales_order o
-             WHERE o.center_id = cv.id AND o.id != %(order)s
-               AND o.state IN %(open_states)s) AS open_count,
-           CASE
-             WHEN cv.id = ANY(%(rejected)s::int[]) THEN 'rejected'
-             WHEN NOT EXISTS (
-                  SELECT 1 FROM aftersales_center_service_type_rel r
-                   WHERE r.center_id = cv.id
-                     AND r.service_type_id = %(service_type)s)
-               THEN 'service_type'
-             WHEN EXISTS (
-                  SELECT 1 FROM aftersales_center_product_category_rel r
-                   WHERE r.center_id = cv.id)
-              AND NOT EXISTS (
-                  SELECT 1 FROM aftersales_center_product_category_rel r
-                   WHERE r.center_id = cv.id
-                     AND r.categ_id = ANY(%(categs)s::int[]))
-               THEN 'product_category'
-             WHEN %(at)s::timestamp IS NOT NULL AND EXISTS (
-                  SELECT 1 FROM resource_calendar_leaves l
-                   WHERE l.resource_id IS NULL
-                     AND (l.calendar_id = cv.resource_calendar_id
-                          OR (l.calendar_id IS NULL
-                              AND l.company_id = %(company)s))
-                     AND l.date_from <= %(at)s::timestamp
-                     AND l.date_to > %(at)s::timestamp)
-               THEN 'holiday'
-             WHEN %(at)s::timestamp IS NOT NULL AND NOT EXISTS (
-                  SELECT 1 FROM resource_calendar_attendance att
-                   WHERE att.calendar_id = cv.resource_calendar_id
-                     AND att.display_type IS NULL
-                     AND att.day_period != 'lunch'
-                     AND att.dayofweek::int = local_at.dow
-                     AND att.hour_from <= local_at.hour
-                     AND att.hour_to > local_at.hour)
-               THEN 'closed'
-           END AS reason
-      FROM covering cv
-      JOIN LATERAL (
-           SELECT COALESCE(cal.tz, 'UTC') AS tz FROM resource_calendar cal
-            WHERE cal.id = cv.resource_calendar_id) tz ON TRUE
-      LEFT JOIN LATERAL (
-           SELECT EXTRACT(ISODOW FROM ts)::int - 1 AS dow,
-                  EXTRACT(HOUR FROM ts) + EXTRACT(MINUTE FROM ts) / 60.0 AS hour
-             FROM (SELECT (%(at)s::timestamp AT TIME ZONE 'UTC')
-                          AT TIME ZONE tz.tz AS ts) local_ts) local_at ON TRUE
-), slots AS (
-    -- Without a requested time: the first opening of each calendar in the
-    -- window that no public holiday overlaps.
-    SELECT cal.calendar_id,
-           min(GREATEST(slot.start_utc, %(now)s::timestamp)) AS next_slot
-      FROM (SELECT DISTINCT resource_calendar_id AS calendar_id, tz
-              FROM checked
-             WHERE reason IS NULL AND %(at)s::timestamp IS NULL) cal
-     CROSS JOIN generate_series(0, %(window_days)s) AS day(n)
-      JOIN resource_calendar_attendance att
-        ON att.calendar_id = cal.calendar_id AND att.display_type IS NULL
-       AND att.day_period != 'lunch'
-     CROSS JOIN LATERAL (
-           SELECT date_trunc('day', (%(now)s::timestamp AT TIME ZONE 'UTC')
-                                    AT TIME ZONE cal.tz)
-                  + make_interval(days => day.n) AS local_day) d
-     CROSS JOIN LATERAL (
-           SELECT ((d.local_day + att.hour_from * INTERVAL '1 hour')
-                   AT TIME ZONE cal.tz) AT TIME ZONE 'UTC' AS start_utc,
-                  ((d.local_day + att.hour_to * INTERVAL '1 hour')
-                   AT TIME ZONE cal.tz) AT TIME ZONE 'UTC' AS end_utc) slot
-     WHERE att.dayofweek::int = EXTRACT(ISODOW FROM d.local_day)::int - 1
-       AND slot.end_utc > %(now)s::timestamp
-       AND GREATEST(slot.start_utc, %(now)s::timestamp)
-           <= %(window_end)s::timestamp
-       AND NOT EXISTS (
-           SELECT 1 FROM resource_calendar_leaves l
-            WHERE l.resource_id IS NULL
-              AND (l.calendar_id = cal.calendar_id
-                   OR (l.calendar_id IS NULL AND l.company_id = %(company)s))
-              AND l.date_from < slot.end_utc
-              AND l.date_to > GREATEST(slot.start_utc, %(now)s::timestamp))
-     GROUP BY cal.calendar_id
+), on_time AS (
+    %(on_time)s
 )
-SELECT ch.id, ch.name, ch.kind, ch.capacity, ch.latitude, ch.longitude,
-       ch.date_last_assigned, ch.open_count, s.next_slot,
+SELECT cv.id, cv.name, cv.kind, cv.capacity, cv.latitude, cv.longitude,
+       cv.date_last_assigned,
+       (SELECT count(*) FROM aftersales_order o
+         WHERE o.center_id = cv.id AND o.id != %(order)s
+           AND o.state IN %(open_states)s) AS open_count,
+       NULL::timestamp AS next_slot,
        CASE
-         WHEN ch.reason IS NOT NULL THEN ch.reason
-         WHEN %(at)s::timestamp IS NULL AND s.next_slot IS NULL THEN 'closed'
-         WHEN ch.open_count >= ch.capacity THEN 'capacity'
+         WHEN EXISTS (
+              SELECT 1 FROM aftersales_order_rejected_center_rel rej
+               WHERE rej.order_id = %(order)s AND rej.center_id = cv.id)
+           THEN 'rejected'
+         WHEN NOT EXISTS (
+              SELECT 1 FROM aftersales_center_service_type_rel r
+               WHERE r.center_id = cv.id
+                 AND r.service_type_id = %(service_type)s)
+           THEN 'service_type'
+         WHEN EXISTS (
+              SELECT 1 FROM aftersales_center_product_category_rel r
+               WHERE r.center_id = cv.id)
+          AND NOT EXISTS (
+              -- The order's category or one of its parents.
+              SELECT 1 FROM aftersales_center_product_category_rel r
+                JOIN product_category competent ON competent.id = r.categ_id
+                JOIN product_category asked ON asked.id = %(categ)s
+               WHERE r.center_id = cv.id
+                 AND asked.parent_path LIKE competent.parent_path || '%%')
+           THEN 'product_category'
        END AS reason,
-       NULL::bigint AS left_out_count
-  FROM checked ch
-  LEFT JOIN slots s ON s.calendar_id = ch.resource_calendar_id
+       NULL::bigint AS left_out_count,
+       cv.resource_calendar_id,
+       COALESCE(q.done_count, 0) AS done_count,
+       COALESCE(q.on_time_count, 0) AS on_time_count
+  FROM pre cv
+  LEFT JOIN on_time q ON q.center_id = cv.id
+ WHERE cv.pre_reason IS NULL
 UNION ALL
 SELECT * FROM (
     -- Those of the order's state first: the ones a dispatcher would expect.
     SELECT p.id, p.name, p.kind, p.capacity, p.latitude, p.longitude,
            p.date_last_assigned, 0::bigint, NULL::timestamp, p.pre_reason,
-           (SELECT count(*) FROM pre WHERE pre_reason IS NOT NULL)
+           (SELECT count(*) FROM pre WHERE pre_reason IS NOT NULL),
+           NULL::int, 0::bigint, 0::bigint
       FROM pre p
      WHERE p.pre_reason IS NOT NULL
      ORDER BY p.state_id IS NOT DISTINCT FROM %(state)s DESC, p.name, p.id
      LIMIT %(left_out_limit)s) left_out
  ORDER BY id
 """
+
+
+def _covers(intervals, moment):
+    """Whether one of ``intervals`` (start, stop, records) holds ``moment``."""
+    return any(start <= moment < stop for start, stop, _records in intervals)
 
 
 class AftersalesCenter(models.Model):
@@ -429,19 +403,17 @@ class AftersalesCenter(models.Model):
         passes), its open work orders and, when the order has no requested
         time, its next open slot.
 
-        One SQL statement whatever the number of centers: coverage, competence,
-        capacity, opening hours and public holidays are all filtered in the
-        database (indexes on areas, the competence tables and open orders).
+        One SQL statement whatever the number of centers filters coverage,
+        competence and rejections, and counts open orders (indexes on areas,
+        the competence tables and open orders); opening hours and holidays
+        come from the working calendars, computed once per distinct calendar
+        (see _get_calendar_openings).
         """
-        search_from = max(
-            fields.Datetime.now(), order.requested_date or fields.Datetime.now()
-        )
+        now = fields.Datetime.now()
+        search_from = max(now, order.requested_date or now)
         window_end = search_from + timedelta(
             hours=order.company_id.aftersales_scheduling_window or 72
         )
-        categ_ids = [
-            int(i) for i in (order.product_categ_id.parent_path or "").split("/") if i
-        ]
         at = order.scheduled_date or None
         query = SQL(
             CANDIDATES_QUERY,
@@ -457,31 +429,140 @@ class AftersalesCenter(models.Model):
             left_out_limit=LEFT_OUT_LIMIT,
             zip=(order.zip or "").strip(),
             open_states=OPEN_ORDER_STATES,
-            rejected=order.rejected_center_ids.ids,
+            on_time=SQL(
+                ON_TIME_COUNTS,
+                centers=SQL("ARRAY(SELECT id FROM pre WHERE pre_reason IS NULL)"),
+                since=now - timedelta(days=180),
+            ),
             service_type=order.service_type_id.id,
-            categs=categ_ids,
-            at=at,
-            now=search_from,
-            window_end=window_end,
-            window_days=int((window_end - search_from).total_seconds() // 86400) + 1,
+            categ=order.product_categ_id.id or 0,
         )
         # Raw SQL: the filters above must run in the database to stay
         # independent of the number of centers (see bench/assignment.py).
         self.flush_model()
         self.env["aftersales.center.area"].flush_model()
-        self.env["aftersales.order"].flush_model(["center_id", "state"])
-        self.env["resource.calendar.leaves"].flush_model()
-        self.env["resource.calendar.attendance"].flush_model()
+        self.env["aftersales.order"].flush_model(
+            [
+                "center_id",
+                "state",
+                "rejected_center_ids",
+                "date_done",
+                "date_started",
+                "scheduled_date",
+            ]
+        )
+        self.env["product.category"].flush_model(["parent_path"])
         self.env.cr.execute(query)
-        return self.env.cr.dictfetchall()
+        rows = self.env.cr.dictfetchall()
+        for row in rows:
+            row["calendar_id"] = row.pop("resource_calendar_id")
+            row["quality"] = self._get_quality_terms(
+                row.pop("done_count"), row.pop("on_time_count")
+            )
+        # Only the centers that passed the filters above are asked about
+        # their hours, so that each excluded center gives its first reason.
+        openings = self._get_calendar_openings(
+            {row["calendar_id"] for row in rows if not row["reason"]},
+            order.company_id,
+            at=at,
+            start=search_from,
+            end=window_end,
+        )
+        for row in rows:
+            calendar_id = row.pop("calendar_id")
+            if row["left_out_count"] is not None or row["reason"]:
+                continue
+            row["reason"], row["next_slot"] = openings[calendar_id]
+            if not row["reason"] and row["open_count"] >= row["capacity"]:
+                row["reason"] = "capacity"
+        return rows
+
+    @api.model
+    def _get_calendar_openings(
+        self, calendar_ids, company, at=None, start=None, end=None
+    ):
+        """``(reason, next_slot)`` by id of the working calendars: with a time
+        ``at``, reason "holiday" when a time off of the calendar or a public
+        holiday of ``company`` covers it, "closed" when the calendar does not
+        work then, else None; without one, the first moment of work between
+        ``start`` and ``end`` (naive UTC), with reason "closed" when there is
+        none.
+
+        resource.calendar decides what working time is (time zones, breaks,
+        two-week and flexible calendars), as for the SLA; each calendar is
+        computed once, whatever the number of its centers.
+        """
+        if not calendar_ids:
+            return {}
+        # Opening hours and holidays are the same whoever assigns: read them,
+        # as the filters of CANDIDATES_QUERY, without record rules.
+        calendars = self.env["resource.calendar"].sudo().browse(sorted(calendar_ids))
+        if at:
+            start, end = at, at + timedelta(minutes=1)
+        else:
+            # A slot that opens at the very end of the window still counts.
+            end += timedelta(seconds=1)
+        start_dt, end_dt = utc.localize(start), utc.localize(end)
+        # The time off resource.calendar counts, less the public holidays of
+        # other companies (it keeps those when asked without a resource).
+        leave_domain = [
+            ("time_type", "=", "leave"),
+            "|",
+            ("calendar_id", "!=", False),
+            ("company_id", "=", company.id),
+        ]
+        # One query tells which calendars have time off in the window at all
+        # (usually none), and reads it for _leave_intervals_batch.
+        leaves = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search_fetch(
+                [
+                    *leave_domain,
+                    ("calendar_id", "in", [False, *calendars.ids]),
+                    ("resource_id", "=", False),
+                    ("date_from", "<=", end),
+                    ("date_to", ">=", start),
+                ],
+                ["calendar_id", "company_id", "resource_id", "date_from", "date_to"],
+            )
+        )
+        if len(calendars) > 1:
+            # Read the attendances of every calendar in one query.
+            self.env["resource.calendar.attendance"].sudo().search_fetch(
+                [("calendar_id", "in", calendars.ids)],
+                ["calendar_id", "dayofweek", "hour_from", "hour_to", "week_type"],
+            )
+        openings = {}
+        for calendar in calendars:
+            # _work_intervals_batch, taken apart to tell a holiday from
+            # closing time and to skip the time-off query where there is none.
+            attendances = calendar._attendance_intervals_batch(start_dt, end_dt)[False]
+            time_off = Intervals()
+            if any(
+                not leave.calendar_id or leave.calendar_id == calendar
+                for leave in leaves
+            ):
+                time_off = calendar._leave_intervals_batch(
+                    start_dt, end_dt, domain=leave_domain
+                )[False]
+            if at and _covers(time_off, start_dt):
+                openings[calendar.id] = ("holiday", None)
+            elif at:
+                open_then = _covers(attendances, start_dt)
+                openings[calendar.id] = (None if open_then else "closed", None)
+            else:
+                first = next(iter(attendances - time_off), None)
+                openings[calendar.id] = (
+                    (None, first[0].astimezone(utc).replace(tzinfo=None))
+                    if first
+                    else ("closed", None)
+                )
+        return openings
 
     def _get_assignment_quality(self):
-        """Known quality terms of the centers, between 0 and 1, by center id.
-
-        On-time rate: share of the work orders done in the last 180 days whose
-        technician started no later than 30 minutes after the scheduled time;
-        known from 5 such orders on.
-        """
+        """Known quality terms of the centers, between 0 and 1, by center id
+        (the engine reads them with the candidates, see ON_TIME_COUNTS)."""
         if not self:
             return {}
         self.env["aftersales.order"].flush_model(
@@ -490,24 +571,24 @@ class AftersalesCenter(models.Model):
         # Raw SQL: _read_group cannot compare two columns of a row.
         self.env.cr.execute(
             SQL(
-                """
-                SELECT center_id, count(*) AS total,
-                       count(*) FILTER (
-                           WHERE date_started <= scheduled_date + INTERVAL '30 minutes')
-                  FROM aftersales_order
-                 WHERE center_id IN %s AND state = 'done' AND date_done >= %s
-                   AND scheduled_date IS NOT NULL AND date_started IS NOT NULL
-                 GROUP BY center_id
-                """,
-                tuple(self.ids),
-                fields.Datetime.now() - timedelta(days=180),
+                ON_TIME_COUNTS,
+                centers=self.ids,
+                since=fields.Datetime.now() - timedelta(days=180),
             )
         )
         return {
-            center_id: {"on_time": on_time / total}
-            for center_id, total, on_time in self.env.cr.fetchall()
-            if total >= 5
+            center_id: terms
+            for center_id, done_count, on_time_count in self.env.cr.fetchall()
+            if (terms := self._get_quality_terms(done_count, on_time_count))
         }
+
+    @api.model
+    def _get_quality_terms(self, done_count, on_time_count):
+        """Quality terms known from the counts of ON_TIME_COUNTS: the on-time
+        rate, from ON_TIME_MIN_ORDERS finished orders on."""
+        if done_count < ON_TIME_MIN_ORDERS:
+            return {}
+        return {"on_time": on_time_count / done_count}
 
     def _reserve_capacity(self):
         """Lock the center for this transaction and tell whether it can take one

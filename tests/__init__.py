@@ -6,6 +6,7 @@ from . import test_security
 from . import test_multicompany
 from . import test_demo
 from . import test_assignment
+from . import test_assignment_calendar
 from . import test_sale
 from . import test_concurrency
 from . import test_warranty

@@ -35,6 +35,45 @@ def calendar_vals(name, tz="UTC", days=range(7), hour_from=0.0, hour_to=24.0):
     }
 
 
+def two_weeks_calendar_vals(name, tz, first_week, second_week, hour_from, hour_to):
+    """Values of a calendar in two-week mode, open from ``hour_from`` to
+    ``hour_to`` on the days ``first_week`` of the weeks resource.calendar calls
+    first (week type "0") and on ``second_week`` of the others."""
+    return {
+        "name": name,
+        "tz": tz,
+        "two_weeks_calendar": True,
+        "attendance_ids": [Command.clear()]
+        + [
+            Command.create(
+                {
+                    "name": f"{week_type}-{day}",
+                    "dayofweek": str(day),
+                    "week_type": week_type,
+                    "hour_from": hour_from,
+                    "hour_to": hour_to,
+                    "day_period": "full_day",
+                }
+            )
+            for week_type, days in (("0", first_week), ("1", second_week))
+            for day in days
+        ],
+    }
+
+
+def flexible_calendar_vals(name, tz, hours_per_day=8.0, hours_per_week=40.0):
+    """Values of a flexible-hours calendar: hours to work, no fixed times."""
+    return {
+        "name": name,
+        "tz": tz,
+        "flexible_hours": True,
+        "hours_per_day": hours_per_day,
+        "hours_per_week": hours_per_week,
+        "full_time_required_hours": hours_per_week,
+        "attendance_ids": [Command.clear()],
+    }
+
+
 SMS_EVENTS_OFF = {
     "aftersales_sms_technician_assigned": False,
     "aftersales_sms_technician_changed": False,

@@ -14,6 +14,7 @@ it adds through the core's hooks (``_get_workflow_fields()``,
 """
 
 from . import core  # mail, portal, rating, resource, product, stock.lot
+from . import assignment  # which center gets an order, and when it is routed again
 from . import stock  # spare parts and their transfers
 from . import account  # customer invoices and the center's settlement
 from . import sms  # texts to customers and technicians
