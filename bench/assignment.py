@@ -11,7 +11,7 @@ then prints:
    automatic assignment against the same sales of products without a service
    type (target: at most 2.0).
 
-Run it with ``tools/bench.sh`` (fresh database ``as_bench``).
+Run it with ``scripts/bench.sh`` (fresh database ``as_bench``).
 """
 
 # pylint: disable=invalid-commit,print-used

@@ -16,7 +16,7 @@ Baselines in the same run and under the same load: Odoo's own portal home
 (``/my/home``) for the pages, and Odoo's ``/web/health`` for the floor of a
 request that does nothing.
 
-Run it with ``BENCH=portal tools/bench.sh`` (fresh database ``as_bench``).
+Run it with ``BENCH=portal scripts/bench.sh`` (fresh database ``as_bench``).
 """
 
 # pylint: disable=invalid-commit,print-used

@@ -9,7 +9,7 @@ queries per center that do not grow with the center's number of orders).
 Baseline in the same run: the same 200 centers with ten times fewer orders
 (1,000): the queries per center must be the same, the time about a tenth.
 
-Run it with ``BENCH=settlement tools/bench.sh`` (fresh database ``as_bench``).
+Run it with ``BENCH=settlement scripts/bench.sh`` (fresh database ``as_bench``).
 """
 
 # pylint: disable=invalid-commit,print-used

@@ -12,7 +12,7 @@ Baseline in the same run: the same check over ten times fewer open orders
 (10,000, same spread): the time and the queries follow the orders that are
 due, in batches, not the open ones one by one.
 
-Run it with ``BENCH=sla tools/bench.sh`` (fresh database ``as_bench``).
+Run it with ``BENCH=sla scripts/bench.sh`` (fresh database ``as_bench``).
 """
 
 # pylint: disable=invalid-commit,print-used

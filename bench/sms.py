@@ -25,7 +25,7 @@ reply to send, and 20,000 other work orders; then prints:
 Exits non-zero when the webhook answers anything but 202 or a reply is not applied
 as expected, or when an SMS is sent twice, not sent, or left in the queue.
 
-Run it with ``tools/bench.sh`` (``BENCH=sms``; fresh database ``as_bench``, or
+Run it with ``scripts/bench.sh`` (``BENCH=sms``; fresh database ``as_bench``, or
 ``AFTERSALES_BENCH_DB``); ``--only webhook`` or ``--only queue`` runs one part.
 """
 
@@ -588,7 +588,7 @@ def cron_worker(name, database, odoo_args, ready, go, results, leave):
     logging.getLogger("odoo.sql_db").setLevel(logging.CRITICAL)
     registry = Registry(database)
     # pylint: disable=import-outside-toplevel
-    from odoo.addons.aftersales.models.sms_http_api import SmsApiAftersalesHttp
+    from odoo.addons.aftersales.tools.sms_http_api import SmsApiAftersalesHttp
 
     stats = {"name": name, "batches": 0, "sms": 0, "empty": 0, "conflicts": 0}
     stats["spans"] = []

@@ -8,7 +8,7 @@
    that commit) and prints its time (target: under 20 s), against one plain SQL
    UPDATE of the same rows in the same run.
 
-Run it with ``tools/bench.sh`` (fresh database ``as_bench``).
+Run it with ``scripts/bench.sh`` (fresh database ``as_bench``).
 """
 
 # pylint: disable=invalid-commit,print-used

@@ -9,7 +9,7 @@ from odoo.tools import format_datetime
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..models.untrusted import is_storable_text, json_loads
+from ..tools.untrusted import is_storable_text, json_loads
 
 _logger = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from odoo.tools import format_datetime
 
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-from ..models.aftersales_order_portal import MAX_PORTAL_PHOTOS, PORTAL_OPEN_STATES
+from ..models.aftersales_order.portal import MAX_PORTAL_PHOTOS
+from ..models.aftersales_order.states import UNFINISHED_STATES
 from ..models.aftersales_qr_verification import CodeQuotaError
 from .main import AftersalesController
 
@@ -77,7 +78,7 @@ class AftersalesCustomerPortal(AftersalesController):
             "all": {"label": env._("All"), "domain": []},
             "open": {
                 "label": env._("In progress"),
-                "domain": [("state", "in", PORTAL_OPEN_STATES)],
+                "domain": [("state", "in", UNFINISHED_STATES)],
             },
             "approval": {
                 "label": env._("Awaiting my approval"),

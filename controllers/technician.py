@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.http import request
 from odoo.tools.misc import file_path
 
-from ..models.untrusted import json_loads
+from ..tools.untrusted import json_loads
 
 _logger = logging.getLogger(__name__)
 

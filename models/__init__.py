@@ -9,28 +9,19 @@ from . import aftersales_warranty_type
 from . import aftersales_warranty
 from . import aftersales_warranty_import
 from . import aftersales_performance_mixin
+
+# The work order (a package: its core, then one file per dependency seam).
+from . import aftersales_order
 from . import aftersales_center
 from . import aftersales_center_area
 from . import aftersales_technician
 from . import aftersales_assignment_rule
 from . import aftersales_approval
-from . import aftersales_order
 from . import aftersales_order_stage
 from . import aftersales_sla_policy
-from . import aftersales_order_sms
-from . import aftersales_order_clash
-from . import aftersales_order_sla
-from . import aftersales_order_rating
 from . import rating_rating
-from . import aftersales_order_metrics
-from . import aftersales_order_portal
-from . import aftersales_order_dealer
 from . import aftersales_qr_verification
 from . import aftersales_sync_action
-from . import aftersales_order_technician
-from . import aftersales_order_execution
-from . import aftersales_order_invoice
-from . import aftersales_order_settlement
 from . import aftersales_order_media
 from . import aftersales_order_worklog
 from . import aftersales_order_part
@@ -58,6 +49,4 @@ from . import stock_picking
 from . import account_move
 from . import account_move_line
 from . import ir_actions_report
-from . import aftersales_order_unit
-from . import aftersales_order_ui
 from . import res_users

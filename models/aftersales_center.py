@@ -4,14 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-# Orders in these states hold a slot of the center's capacity.
-OPEN_ORDER_STATES = (
-    "assigned",
-    "accepted",
-    "on_the_way",
-    "in_progress",
-    "awaiting_approval",
-)
+from .aftersales_order.states import OPEN_ORDER_STATES
 
 # How many of the centers that do not even compete (other areas, archived, not
 # allowed by the rule) an order's candidates name, with their total count.

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .aftersales_order import ORDER_STATES
+from .aftersales_order.states import ORDER_STATES
 
 
 class AftersalesOrderStage(models.Model):

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .aftersales_order_execution import EXECUTION_STATES
+from .aftersales_order.states import EXECUTION_STATES
 
 
 class AftersalesOrderWorklog(models.Model):

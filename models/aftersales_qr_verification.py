@@ -9,7 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, consteq
 from odoo.tools.misc import hmac
 
-from .phone import e164_or_none
+from ..tools.phone import e164_or_none
 
 _logger = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .sequence import number_new_records
+from ..tools.sequence import number_new_records
+from .aftersales_order.states import STOPPED_STATES
 
 # Fields only the settlement's actions change.
 SETTLEMENT_WORKFLOW_FIELDS = {
@@ -429,7 +430,7 @@ class AftersalesSettlement(models.Model):
         """Settled work cancelled or returned afterwards, not reversed yet."""
         return Domain(
             [
-                ("state", "in", ("cancelled", "returned")),
+                ("state", "in", STOPPED_STATES),
                 ("settlement_line_ids", "any", [("kind", "=", "order")]),
                 ("settlement_line_ids", "not any", [("kind", "=", "reversal")]),
             ]

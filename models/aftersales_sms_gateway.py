@@ -13,7 +13,12 @@ import requests
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from .sms_http_api import RESULT_AUTH, RESULT_REFUSED, RESULT_RETRY, RESULT_SUCCESS
+from ..tools.sms_http_api import (
+    RESULT_AUTH,
+    RESULT_REFUSED,
+    RESULT_RETRY,
+    RESULT_SUCCESS,
+)
 
 _logger = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .phone import e164_or_none
-from .sms_text import tokenize
+from ..tools.phone import e164_or_none
+from ..tools.sms_text import tokenize
 
 _logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from odoo import api, fields, models, tools
 
-from .sms_text import normalize_word
+from ..tools.sms_text import normalize_word
 
 
 class AftersalesSmsKeyword(models.Model):

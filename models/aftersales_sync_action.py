@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_datetime
 
-from .untrusted import is_storable_text
+from ..tools.untrusted import is_storable_text
 
 _logger = logging.getLogger(__name__)
 

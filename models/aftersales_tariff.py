@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .aftersales_order import great_circle_km
+from ..tools.distance import great_circle_km
 
 # The dimensions a tariff may restrict, from the order's point of view.
 TARIFF_DIMENSIONS = {

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from .phone import format_e164
+from ..tools.phone import format_e164
 
 # Technician fields stored on the linked resource.resource.
 RESOURCE_FIELDS = {

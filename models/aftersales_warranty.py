@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .labels import field_labels
-from .sequence import number_new_records
+from ..tools.labels import field_labels
+from ..tools.sequence import number_new_records
 
 # Fields only the warranty's actions (and the code paths that create
 # warranties: deliveries, dealers, imports) set; users cannot, not even

@@ -9,8 +9,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .phone import e164_or_none
-from .sequence import draw_sequence_numbers
+from ..tools.phone import e164_or_none
+from ..tools.sequence import draw_sequence_numbers
 
 COLUMNS = (
     "serial",

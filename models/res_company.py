@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from .sms_http_api import SmsApiAftersalesHttp
+from ..tools.sms_http_api import SmsApiAftersalesHttp
 
 
 class ResCompany(models.Model):

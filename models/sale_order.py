@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .aftersales_order import TRANSITIONS
+from .aftersales_order.core import TRANSITIONS
 
 
 class SaleOrder(models.Model):

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .sms_http_api import RESULT_RETRY
+from ..tools.sms_http_api import RESULT_RETRY
 
 _logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
-from .phone import e164_or_none
+from ..tools.phone import e164_or_none
 
 # How many units a lookup shows at most.
 LOOKUP_LIMIT = 80

@@ -1,6 +1,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.aftersales_order.states import CLOSED_STATES
+
 
 class AftersalesOrderStateTime(models.Model):
     """Time each work order spent in each status, read from the stage
@@ -57,7 +59,7 @@ class AftersalesOrderStateTime(models.Model):
                                       WHERE c.order_id = o.id), o.create_date),
                            NULL
                       FROM aftersales_order o
-                     WHERE o.state NOT IN ('done', 'cancelled', 'returned')
+                     WHERE o.state NOT IN %(closed)s
                 )
                 SELECT s.id, s.order_id, o.company_id,
                        -- An order is at no center while new (also after a
@@ -78,5 +80,6 @@ class AftersalesOrderStateTime(models.Model):
                 )
                 """,
                 view=SQL.identifier(self._table),
+                closed=CLOSED_STATES,
             )
         )

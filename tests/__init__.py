@@ -30,3 +30,4 @@ from . import test_ux_assign
 from . import test_ux_desk
 from . import test_ux_portal
 from . import test_ux_views
+from . import test_state_groups

@@ -7,6 +7,11 @@ import uuid
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.aftersales.models.aftersales_order.core import (
+    KANBAN_MOVES,
+    TRANSITIONS,
+)
+
 
 def calendar_vals(name, tz="UTC", days=range(7), hour_from=0.0, hour_to=24.0):
     """Values of a working calendar open from ``hour_from`` to ``hour_to`` on
@@ -39,6 +44,28 @@ SMS_EVENTS_OFF = {
     "aftersales_sms_customer_approval": False,
     "aftersales_sms_customer_rating": False,
 }
+
+
+# Reasons given where a transition needs one.
+STEP_REASONS = {"cancel": "Customer cancelled", "return": "Unit taken to the workshop"}
+
+
+def shortest_paths():
+    """{state: the transitions from a new order to it}, the shortest, read off
+    TRANSITIONS (where each starts) and KANBAN_MOVES (where each leads): a
+    copy of the state machine in the tests would drift from it."""
+    leads_to = {transition: state for state, (transition, _m) in KANBAN_MOVES.items()}
+    paths = {"new": []}
+    queue = ["new"]
+    while queue:
+        state = queue.pop(0)
+        for name, transition in TRANSITIONS.items():
+            target = leads_to.get(name)
+            if target and target not in paths and state in transition["from"]:
+                step = (name, STEP_REASONS[name]) if name in STEP_REASONS else name
+                paths[target] = [*paths[state], step]
+                queue.append(target)
+    return paths
 
 
 class AftersalesCommon(TransactionCase):
@@ -245,18 +272,9 @@ class AftersalesCommon(TransactionCase):
             )
         )
 
-    # The path a work order takes to reach each state, as superuser.
-    PATHS = {
-        "new": [],
-        "assigned": ["assign"],
-        "accepted": ["assign", "accept"],
-        "on_the_way": ["assign", "accept", "start_travel"],
-        "in_progress": ["assign", "accept", "start"],
-        "awaiting_approval": ["assign", "accept", "start", "request_approval"],
-        "done": ["assign", "accept", "start", "done"],
-        "cancelled": [("cancel", "Customer cancelled")],
-        "returned": ["assign", "accept", ("return", "Unit taken to the workshop")],
-    }
+    # The path a work order takes to reach each state, as superuser (derived
+    # from the state machine itself, not a copy of it).
+    PATHS = shortest_paths()
 
     @classmethod
     def _order_in_state(cls, state, center=None, technician=None, **vals):

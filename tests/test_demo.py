@@ -1,7 +1,7 @@
 from odoo.tests import tagged
 from odoo.tools import convert_file
 
-from odoo.addons.aftersales.models.aftersales_order import ORDER_STATES
+from odoo.addons.aftersales.models.aftersales_order.states import ORDER_STATES
 
 from .common import AftersalesCommon
 

@@ -1,7 +1,8 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.aftersales.models.aftersales_order import ORDER_STATES, TRANSITIONS
+from odoo.addons.aftersales.models.aftersales_order.core import TRANSITIONS
+from odoo.addons.aftersales.models.aftersales_order.states import ORDER_STATES
 
 from .common import AftersalesCommon
 

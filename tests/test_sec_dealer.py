@@ -18,7 +18,7 @@ from ..controllers.portal import (
     LIMIT_DEALER_BULK_PER_USER,
     LIMIT_DEALER_SALES_PER_USER,
 )
-from ..models.aftersales_order_dealer import MAX_BULK_ROWS
+from ..models.aftersales_order.portal import MAX_BULK_ROWS
 from .test_portal import PortalCommon
 
 # What a customer, a dealer or a QR requester might type (report F5).

@@ -4,8 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
-from ..models.aftersales_center import OPEN_ORDER_STATES
-from ..models.phone import format_e164
+from ..models.aftersales_order.states import UNFINISHED_STATES
+from ..tools.phone import format_e164
 
 
 class AftersalesOrderIntake(models.TransientModel):
@@ -99,7 +99,7 @@ class AftersalesOrderIntake(models.TransientModel):
             [
                 ("lot_id", "in", found_lots.ids),
                 ("service_type_id", "=", self.service_type_id.id),
-                ("state", "in", ("new", *OPEN_ORDER_STATES)),
+                ("state", "in", UNFINISHED_STATES),
             ]
         )
         open_by_lot = {order.lot_id: order for order in open_orders}

@@ -2,7 +2,7 @@
 """A local SMS gateway for the demo: it accepts what aftersales sends, keeps it
 and shows it, so that the demo's SMS are "sent" instead of failed.
 
-    python3 tools/sms_sink.py [--port 8071] [--log FILE]
+    python3 scripts/sms_sink.py [--port 8071] [--log FILE]
 
 - ``POST /send`` with the demo gateway's JSON body ``{"to", "text", "ref"}``
   answers ``{"id": "sink-<n>"}`` (the gateway's success pattern reads it);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the benchmarks in bench/ on a fresh database (as_bench), printing their figures.
-# Usage: [BENCH="assignment warranty_import sms"] tools/bench.sh [extra arguments]
+# Usage: [BENCH="assignment warranty_import sms"] scripts/bench.sh [extra arguments]
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 DB=${AFTERSALES_BENCH_DB:-as_bench}

@@ -1,21 +1,22 @@
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from markupsafe import escape
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .aftersales_order import WORKFLOW_FIELDS
-from .aftersales_order_sms import SMS_EVENTS
-from .aftersales_sla_policy import SLA_TARGETS
+from ..aftersales_sla_policy import SLA_TARGETS
+from .states import CLOSED_STATES
 
 SLA_TARGET_SELECTION = [
     ("accept", "Acceptance"),
     ("arrival", "Arrival"),
     ("resolve", "Completion"),
 ]
+
 
 # When each target is reached: the states from which it counts as met and the
 # date field that records the moment.
@@ -27,7 +28,7 @@ TARGET_REACHED = {
     "arrival": (("in_progress", "awaiting_approval", "done"), "date_started"),
     "resolve": (("done",), "date_done"),
 }
-SLA_CLOSED_STATES = ("done", "cancelled", "returned")
+
 
 SLA_FIELDS = {
     "sla_policy_id",
@@ -41,42 +42,63 @@ SLA_FIELDS = {
     "sla_paused_hours",
     "sla_pause_start",
     "sla_warned_target",
-    "stage_id",
     "sla_breached",
     "sla_deadline",
     "sla_deadline_target",
     "sla_warning_date",
     "sla_status",
 }
-# Only the state machine and the SLA check write them, never a user.
-WORKFLOW_FIELDS.update(SLA_FIELDS)
-SMS_EVENTS["technician_sla_warning"] = (
-    "aftersales_sms_sla_warning",
-    "aftersales.sms_template_technician_sla_warning",
-    "technician",
-)
+
+# The SMS the SLA check may send, added to the order's SMS events.
+SLA_SMS_EVENTS = {
+    "technician_sla_warning": (
+        "aftersales_sms_sla_warning",
+        "aftersales.sms_template_technician_sla_warning",
+        "technician",
+    ),
+}
+
+
+METRIC_FIELDS = {
+    "approval_outcome",
+    "first_time_fix",
+    "service_duration",
+}
+
+
+# The rates that make the score, with the company weight of each.
+SCORE_WEIGHTS = {
+    "on_time_rate": "aftersales_score_weight_on_time",
+    "first_time_approval_rate": "aftersales_score_weight_approval",
+    "rating_rate": "aftersales_score_weight_rating",
+    "first_time_fix_rate": "aftersales_score_weight_first_fix",
+    "completion_rate": "aftersales_score_weight_completion",
+}
+
+
+class _DeadlinePlanner:
+    """Memoised deadlines: the orders of one batch share their start time and
+    calendar, and planning working hours is the costly part."""
+
+    def __init__(self):
+        self._cache = {}
+
+    def add(self, policy, calendar, start, hours):
+        key = (policy.time_basis, calendar.id, start, hours)
+        if key not in self._cache:
+            self._cache[key] = policy._add_hours(calendar, start, hours)
+        return self._cache[key]
 
 
 class AftersalesOrder(models.Model):
-    """Service-level targets of the work order: deadlines, warnings, breaches
-    and the time spent in each state."""
+    """Service-level targets of the work order (deadlines, warnings,
+    breaches), the metrics of closed orders and the customers' ratings."""
 
-    _name = "aftersales.order"
-    _inherit = ["aftersales.order", "mail.tracking.duration.mixin"]
-    _track_duration_field = "stage_id"
+    _inherit = "aftersales.order"
 
-    # Time in state (tracking-duration mixin)
-    stage_id = fields.Many2one(
-        "aftersales.order.stage",
-        compute="_compute_stage_id",
-        store=True,
-        index=True,
-        tracking=True,
-        readonly=True,
-        help="Mirror of the status, tracked so that the time spent in each "
-        "status is known.",
-    )
-
+    # ============================================================
+    # Service-level targets: deadlines, warnings, breaches
+    # ============================================================
     # Policy and deadlines
     sla_policy_id = fields.Many2one(
         "aftersales.sla.policy",
@@ -208,14 +230,6 @@ class AftersalesOrder(models.Model):
     # Computes
     # ------------------------------------------------------------
 
-    @api.depends("state")
-    def _compute_stage_id(self):
-        stages = {
-            stage.code: stage for stage in self.env["aftersales.order.stage"].search([])
-        }
-        for order in self:
-            order.stage_id = stages.get(order.state)
-
     @api.depends("sla_deadline", "center_id")
     @api.depends_context("lang", "uid", "aftersales_recipient")
     def _compute_sla_deadline_text(self):
@@ -276,7 +290,7 @@ class AftersalesOrder(models.Model):
                 order.sla_status = "breached"
             elif order.state == "done":
                 order.sla_status = "met"
-            elif order.state in SLA_CLOSED_STATES:
+            elif order.state in CLOSED_STATES:
                 order.sla_status = False
             elif (
                 order.sla_deadline_target
@@ -290,7 +304,7 @@ class AftersalesOrder(models.Model):
         """{target: deadline} of the targets still to meet and not breached;
         the completion clock counts nothing while paused."""
         self.ensure_one()
-        if self.state in SLA_CLOSED_STATES:
+        if self.state in CLOSED_STATES:
             return {}
         deadlines = {}
         for target, _hours, deadline_field, breached_field in SLA_TARGETS:
@@ -314,16 +328,26 @@ class AftersalesOrder(models.Model):
         orders._sla_apply_policy()
         return orders
 
-    def _track_filter_for_display(self, tracking_values):
-        # The stage mirrors the status: showing both would say it twice.
-        values = super()._track_filter_for_display(tracking_values)
-        return values.filtered(lambda v: v.field_id.name != "stage_id")
-
     def _write_assignment(self, center, log, rule=None, scheduled_date=None):
         result = super()._write_assignment(center, log, rule, scheduled_date)
         # A new center brings its own calendar and acceptance clock.
         self._sla_apply_policy()
         return result
+
+    def _get_workflow_fields(self):
+        # Only the state machine and the SLA check write them, never a user.
+        return super()._get_workflow_fields() | SLA_FIELDS | METRIC_FIELDS
+
+    def _get_sms_events(self):
+        return super()._get_sms_events() | SLA_SMS_EVENTS
+
+    @api.model
+    def _get_technical_fields(self):
+        return super()._get_technical_fields() | {
+            "sla_pause_start",
+            "sla_warned_target",
+            "sla_deadline_target",
+        }
 
     def _workflow_write(self, vals):
         if "state" not in vals:
@@ -346,7 +370,7 @@ class AftersalesOrder(models.Model):
 
     def _sla_apply_policy(self):
         """Choose each order's policy and store its deadlines."""
-        open_orders = self.filtered(lambda o: o.state not in SLA_CLOSED_STATES)
+        open_orders = self.filtered(lambda o: o.state not in CLOSED_STATES)
         if not open_orders:
             return
         # Whoever creates the order (a salesperson confirming a sale, a
@@ -692,16 +716,285 @@ class AftersalesOrder(models.Model):
             ("resolve", self.env._("completion")),
         ]
 
+    # ============================================================
+    # Metrics: what each closed order says about its center
+    # ============================================================
 
-class _DeadlinePlanner:
-    """Memoised deadlines: the orders of one batch share their start time and
-    calendar, and planning working hours is the costly part."""
+    approval_outcome = fields.Selection(
+        [
+            ("first_time", "Approved First Time"),
+            ("after_rejection", "Approved After Rejection"),
+            ("rejected", "Rejected"),
+        ],
+        compute="_compute_approval_outcome",
+        store=True,
+        help="The customer's decisions on the work, once there is one.",
+        groups="base.group_user",
+    )
+    first_time_fix = fields.Boolean(
+        string="First-Time Fix",
+        compute="_compute_first_time_fix",
+        store=True,
+        help="Completed in a single visit, without the customer or quality "
+        "control sending it back.",
+        groups="base.group_user",
+    )
+    service_duration = fields.Float(
+        string="Service Duration (h)",
+        compute="_compute_service_duration",
+        store=True,
+        aggregator="avg",
+        help="Hours of work logged, or else from start to completion.",
+        groups="base.group_user",
+    )
 
-    def __init__(self):
-        self._cache = {}
+    # ------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------
 
-    def add(self, policy, calendar, start, hours):
-        key = (policy.time_basis, calendar.id, start, hours)
-        if key not in self._cache:
-            self._cache[key] = policy._add_hours(calendar, start, hours)
-        return self._cache[key]
+    @api.depends("approval_ids.decision")
+    def _compute_approval_outcome(self):
+        for order in self:
+            decisions = order.approval_ids.sorted("id").mapped("decision")
+            if not decisions:
+                order.approval_outcome = False
+            elif decisions[-1] == "rejected":
+                order.approval_outcome = "rejected"
+            elif "rejected" in decisions:
+                order.approval_outcome = "after_rejection"
+            else:
+                order.approval_outcome = "first_time"
+
+    @api.depends("state", "visit_count", "approval_outcome", "qc_returned")
+    def _compute_first_time_fix(self):
+        for order in self:
+            order.first_time_fix = (
+                order.state == "done"
+                and order.visit_count <= 1
+                and order.approval_outcome != "after_rejection"
+                and not order.qc_returned
+            )
+
+    @api.depends("state", "worked_hours", "date_started", "date_done")
+    def _compute_service_duration(self):
+        for order in self:
+            if order.state != "done":
+                order.service_duration = 0.0
+            elif order.worked_hours:
+                order.service_duration = order.worked_hours
+            elif order.date_started and order.date_done:
+                order.service_duration = (
+                    order.date_done - order.date_started
+                ).total_seconds() / 3600
+            else:
+                order.service_duration = 0.0
+
+    # ------------------------------------------------------------
+    # Overrides
+    # ------------------------------------------------------------
+
+    # ------------------------------------------------------------
+    # Metrics
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_performance_period(self):
+        """[from, to) of the metrics: the context's, else the last 90 days,
+        today included."""
+        date_to = self.env.context.get("aftersales_date_to") or (
+            datetime.combine(fields.Date.today() + timedelta(days=1), time.min)
+        )
+        date_from = self.env.context.get("aftersales_date_from") or (
+            fields.Datetime.to_datetime(date_to) - timedelta(days=90)
+        )
+        return fields.Datetime.to_datetime(date_from), fields.Datetime.to_datetime(
+            date_to
+        )
+
+    @api.model
+    def _get_performance(self, group_field, records, date_from, date_to):
+        """Metrics of the orders closed in [date_from, date_to), by
+        ``group_field`` value (a center or a technician): two grouped queries
+        whatever the number of records.
+
+        Rates are between 0 and 1 (None where nothing was measured):
+        on_time_rate (completed orders with an SLA, none breached),
+        first_time_approval_rate (orders the customer decided on, approved
+        at the first decision), cancel_rate and return_rate (of all closed),
+        first_time_fix_rate (of completed), rating_avg (1-5) and
+        avg_duration (hours per completed order).
+        """
+        domain = [
+            (group_field, "in", records.ids),
+            ("date_closed", ">=", date_from),
+            ("date_closed", "<", date_to),
+        ]
+        counts = defaultdict(lambda: defaultdict(float))
+        for key, state, sla_status, outcome, ftf, count, duration in self._read_group(
+            domain,
+            [group_field, "state", "sla_status", "approval_outcome", "first_time_fix"],
+            ["__count", "service_duration:sum"],
+        ):
+            c = counts[key.id]
+            c["closed"] += count
+            c[state] += count
+            if state == "done":
+                c["duration"] += duration
+                c["ftf"] += count if ftf else 0
+                if sla_status in ("met", "breached"):
+                    c["sla"] += count
+                    c["on_time"] += count if sla_status == "met" else 0
+            if outcome:
+                c["decided"] += count
+                c["first_time"] += count if outcome == "first_time" else 0
+        ratings = {
+            key.id: (avg, count)
+            for key, avg, count in self._read_group(
+                [*domain, ("rating_last_value", ">", 0)],
+                [group_field],
+                ["rating_last_value:avg", "__count"],
+            )
+        }
+
+        def rate(part, whole):
+            return part / whole if whole else None
+
+        result = {}
+        for record in records:
+            c = counts[record.id]
+            rating_avg, rating_count = ratings.get(record.id, (None, 0))
+            result[record.id] = {
+                "closed_count": int(c["closed"]),
+                "done_count": int(c["done"]),
+                "sla_count": int(c["sla"]),
+                "decided_count": int(c["decided"]),
+                "on_time_rate": rate(c["on_time"], c["sla"]),
+                "first_time_approval_rate": rate(c["first_time"], c["decided"]),
+                "cancel_rate": rate(c["cancelled"], c["closed"]),
+                "return_rate": rate(c["returned"], c["closed"]),
+                "completion_rate": rate(c["done"], c["closed"]),
+                "first_time_fix_rate": rate(c["ftf"], c["done"]),
+                "rating_avg": rating_avg,
+                "rating_count": rating_count,
+                "rating_rate": (rating_avg - 1) / 4 if rating_avg else None,
+                "avg_duration": rate(c["duration"], c["done"]),
+            }
+        return result
+
+    @api.model
+    def _get_performance_score(self, metrics, company):
+        """0-100: the weighted mean of the rates measured; None when none."""
+        total = weight_sum = 0.0
+        for metric, weight_field in SCORE_WEIGHTS.items():
+            value, weight = metrics.get(metric), company[weight_field]
+            if value is None or weight <= 0:
+                continue
+            total += value * weight
+            weight_sum += weight
+        return round(100 * total / weight_sum, 1) if weight_sum else None
+
+    # ============================================================
+    # Ratings: the request after completion, low-rating alerts
+    # ============================================================
+
+    # ------------------------------------------------------------
+    # Rating mixin hooks
+    # ------------------------------------------------------------
+
+    def _rating_get_parent_field_name(self):
+        # The center collects its orders' ratings (rating.parent.mixin).
+        return "center_id"
+
+    def rating_apply(
+        self,
+        rate,
+        token=None,
+        rating=None,
+        feedback=None,
+        subtype_xmlid=None,
+        notify_delay_send=False,
+    ):
+        if not self.env.su:
+            # Public method: a user calling it with a rating token would rate
+            # in the customer's place. Our code calls it as superuser once it
+            # checked the customer (_apply_customer_rating, /rate/<token>).
+            raise AccessError(self.env._("Only the customer rates the work."))
+        result = super().rating_apply(
+            rate,
+            token=token,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
+        threshold = self.company_id.aftersales_low_rating_threshold
+        if threshold and 0 < rate <= threshold:
+            self._alert_low_rating(rate, feedback)
+        return result
+
+    # ------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------
+
+    def message_post(self, **kwargs):
+        if kwargs.get("rating_value") and not self.env.su:
+            # The rating mixin turns a message's rating_value into a rating
+            # of the order; only the customer's own channels rate.
+            raise AccessError(self.env._("Only the customer rates the work."))
+        return super().message_post(**kwargs)
+
+    def _get_allowed_message_params(self):
+        # No rating through the portal chatter: ratings come from the
+        # customer's rating form, link or SMS.
+        return super()._get_allowed_message_params() - {"rating_value"}
+
+    def _action_done(self):
+        result = super()._action_done()
+        self.filtered(
+            lambda o: (
+                o.company_id.aftersales_rating_email
+                and o.partner_id.email
+                and not o.rating_ids.filtered("consumed")
+            )
+        )._send_rating_request_email()
+        return result
+
+    def _send_rating_request_email(self):
+        template = self.env.ref(
+            "aftersales.mail_template_rating_request", raise_if_not_found=False
+        )
+        if not template:
+            return
+        for order in self:
+            # The technician who completes the job may not read the template
+            # nor create the rating token; both are ours.
+            order_sudo = order.sudo()
+            order_sudo.rating_send_request(template, lang=order.partner_id.lang)
+
+    def _alert_low_rating(self, rate, feedback):
+        """The manager hears of a low rating at once: an activity, and an
+        e-mail where the company wants one."""
+        self.ensure_one()
+        # The customer rates through a public page: no user to act as.
+        order_sudo = self.sudo()
+        manager = order_sudo._get_sla_manager()
+        order_sudo.activity_schedule(
+            "aftersales.mail_activity_type_low_rating",
+            note=escape(
+                self.env._(
+                    "Rated %(rate)s/5 by %(customer)s: %(feedback)s",
+                    rate=int(rate),
+                    customer=order_sudo.partner_id.name,
+                    feedback=feedback or self.env._("no comment"),
+                )
+            ),
+            user_id=manager.id,
+        )
+        if order_sudo.company_id.aftersales_low_rating_email and manager.email:
+            template = self.env.ref(
+                "aftersales.mail_template_low_rating", raise_if_not_found=False
+            )
+            if template:
+                # The customer's rating runs through a public page.
+                template_sudo = template.sudo()
+                template_sudo.send_mail(order_sudo.id)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate i18n/aftersales.pot from the code and bring fa.po, tr.po and sv.po in
 # line with it (new strings appear untranslated, removed ones are dropped):
-#   tools/i18n.sh
+#   scripts/i18n.sh
 # It installs the addon (no demo data) on a fresh database `as_i18n`, exports the
 # template with Odoo's own exporter, then runs gettext's msgmerge.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"

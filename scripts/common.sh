@@ -1,4 +1,4 @@
-# Shared set-up for tools/demo.sh and tools/test.sh: find Odoo 19 and
+# Shared set-up for scripts/demo.sh and scripts/test.sh: find Odoo 19 and
 # PostgreSQL, install the Python requirements, expose this repository to Odoo
 # as the addon folder `aftersales`.
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create a fresh database with aftersales and its demo data, then start Odoo on it.
-# Usage: tools/demo.sh [database] (default: aftersales_demo; it is re-created)
+# Usage: scripts/demo.sh [database] (default: aftersales_demo; it is re-created)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 DB=${1:-aftersales_demo}
@@ -60,7 +60,7 @@ env.ref("aftersales.demo_sms_gateway_sink").url = "http://127.0.0.1:%s/send" % o
 env.cr.commit()
 PY
 
-"$PYTHON" "$REPO_DIR/tools/sms_sink.py" --port "$SMS_SINK_PORT" &
+"$PYTHON" "$REPO_DIR/scripts/sms_sink.py" --port "$SMS_SINK_PORT" &
 SINK_PID=$!
 trap 'kill $SINK_PID 2>/dev/null' EXIT
 

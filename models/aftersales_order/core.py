@@ -4,33 +4,33 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 
+import pytz
 from dateutil.relativedelta import relativedelta
+from lxml import etree
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, consteq
+from odoo.tools import SQL, consteq, format_datetime
 from odoo.tools.translate import LazyTranslate
 
-from .aftersales_approval import CHANNEL_EVIDENCE, CUSTOMER_CHANNELS
-from .aftersales_center import OPEN_ORDER_STATES
-from .ir_actions_report import neutralise_fragment
-from .labels import field_labels
-from .phone import e164_or_none
-from .sequence import number_new_records
-
-ORDER_STATES = [
-    ("new", "New"),
-    ("assigned", "Assigned"),
-    ("accepted", "Accepted"),
-    ("on_the_way", "On the Way"),
-    ("in_progress", "In Progress"),
-    ("awaiting_approval", "Awaiting Approval"),
-    ("done", "Done"),
-    ("cancelled", "Cancelled"),
-    ("returned", "Returned"),
-]
+from ...tools.distance import great_circle_km
+from ...tools.labels import field_labels
+from ...tools.phone import e164_or_none
+from ...tools.sequence import number_new_records
+from ..aftersales_approval import CHANNEL_EVIDENCE, CUSTOMER_CHANNELS
+from ..aftersales_order_media import PHOTO_KINDS
+from ..ir_actions_report import neutralise_fragment
+from .states import (
+    CENTER_STATES,
+    CLOSED_STATES,
+    EXECUTION_STATES,
+    OPEN_ORDER_STATES,
+    ORDER_STATES,
+    UNFINISHED_STATES,
+    WORK_STARTED_STATES,
+)
 
 # One table for the state machine: the states a transition starts from, the
 # lowest group allowed to run it and its UI flag. Buttons, can_be_* flags and
@@ -78,14 +78,7 @@ TRANSITIONS = {
     },
     "cancel": {
         "flag": "can_be_cancelled",
-        "from": (
-            "new",
-            "assigned",
-            "accepted",
-            "on_the_way",
-            "in_progress",
-            "awaiting_approval",
-        ),
+        "from": UNFINISHED_STATES,
         "group": "aftersales.group_dispatcher",
     },
     "return": {
@@ -95,14 +88,17 @@ TRANSITIONS = {
     },
 }
 
+
 # Fields only the state machine changes: its workers write them, users cannot,
-# not even through RPC (readonly in a view protects nothing there).
+# not even through RPC (readonly in a view protects nothing there). The core's;
+# each seam adds its own through _get_workflow_fields().
 WORKFLOW_FIELDS = {
     "state",
     "date_assigned",
     "date_accepted",
     "date_started",
     "date_done",
+    "date_closed",
     "reject_reason",
     "reject_reason_id",
     "cancel_reason",
@@ -115,7 +111,7 @@ WORKFLOW_FIELDS = {
     "approval_link_expiry",
     "customer_rejected",
     "qc_returned",
-    "invoice_ids",
+    "stage_id",
     "work_resumed_date",
     # Stored computations: derived from the warranty, the visits and the
     # checks, never typed in (write() would accept them through RPC).
@@ -133,21 +129,9 @@ WORKFLOW_FIELDS = {
     "resolution_code_id",
 }
 
-# States in which the order is in a center's hands and needs one.
-CENTER_STATES = (*OPEN_ORDER_STATES, "done")
-# From work start on, what the tariff, the settlement and the on-time score
-# read stops changing for users below dispatcher; once the order is closed,
-# for every user (only the state machine, as superuser, still writes them).
-WORK_STARTED_STATES = (
-    "in_progress",
-    "awaiting_approval",
-    "done",
-    "cancelled",
-    "returned",
-)
-CLOSED_STATES = ("done", "cancelled", "returned")
 
 _lt = LazyTranslate(__name__)
+
 
 # Why the engine left a center out, in the order its filters run.
 EXCLUSION_REASONS = {
@@ -162,6 +146,8 @@ EXCLUSION_REASONS = {
     "inactive": _lt("is archived"),
     "company": _lt("belongs to another company"),
 }
+
+
 # Exclusions about this order's address, competence or time come first in the
 # log; centers that never compete for it (other areas, archived) last.
 EXCLUSION_ORDER = {
@@ -181,10 +167,14 @@ EXCLUSION_ORDER = {
         )
     )
 }
+
+
 # What an order needs before the engine can route it.
 AUTO_ASSIGN_BLOCKERS = {
     "country": _lt("the address has no country"),
 }
+
+
 SCORE_TERM_LABELS = {
     "distance": _lt("near"),
     "load": _lt("free capacity"),
@@ -192,24 +182,92 @@ SCORE_TERM_LABELS = {
     "rating": _lt("rating"),
     "on_time": _lt("on time"),
 }
+
+
 # How many candidates and exclusions an order keeps in its assignment log.
 LOG_LIMIT = 50
 
 
-def great_circle_km(lat1, lon1, lat2, lon2):
-    """Haversine distance between two points, in kilometres."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (lat1, lon1, lat2, lon2))
-    a = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 6371.0088 * 2 * math.asin(math.sqrt(a))
+# A card dropped in a kanban column asks for the step that leads to that
+# state: (transition of TRANSITIONS, method to call). Steps that need a reason
+# open the reason dialog, as their buttons do.
+KANBAN_MOVES = {
+    "assigned": ("assign", "action_assign"),
+    "accepted": ("accept", "action_accept"),
+    "on_the_way": ("start_travel", "action_start_travel"),
+    "in_progress": ("start", "action_start"),
+    "awaiting_approval": ("request_approval", "action_request_approval"),
+    "done": ("done", "action_done"),
+    "new": ("reject", None),
+    "cancelled": ("cancel", None),
+    "returned": ("return", None),
+}
+
+
+# Bookkeeping fields that mean nothing as a grouping: not offered in the
+# search's Custom Group (they stay readable and groupable by code).
+TECHNICAL_FIELDS = (
+    "access_token",
+    "approval_code",
+    "assignment_log",
+    "message_main_attachment_id",
+)
+
+
+# No job lasts longer than this: bounds the search for overlapping jobs.
+MAX_JOB_HOURS = 24
+
+
+# Context key naming who a message is for: ("res.users" | "res.partner" |
+# "aftersales.technician", id), or ("place", 0) for the order's own zone.
+RECIPIENT_KEY = "aftersales_recipient"
+# Context key telling that a message goes to the order's customer.
+AUDIENCE_KEY = "aftersales_audience"
+
+
+def zone_label(tz_name, utc_dt):
+    """The zone's abbreviation at ``utc_dt`` ("CET"), or its offset as
+    "GMT+3" / "GMT+3:30" where the zone has no letters."""
+    local = pytz.utc.localize(utc_dt).astimezone(pytz.timezone(tz_name))
+    abbreviation = local.strftime("%Z")
+    if abbreviation[:1] not in "+-":
+        return abbreviation
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"GMT{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+
+
+_OPEN_STATES_SQL = ", ".join(f"'{state}'" for state in OPEN_ORDER_STATES)
 
 
 class AftersalesOrder(models.Model):
+    """A work order: one product (serial) at one customer's address, from
+    its request to its completion, cancellation or return.
+
+    The state machine is ``TRANSITIONS``: each public ``action_*`` runs its
+    ``_ensure_*`` guard, then its private ``_action_*`` worker, which writes
+    through ``_workflow_write()`` (the only way to change the fields of
+    ``_get_workflow_fields()``). Each other file of this package extends the
+    order with what one dependency brings (see ``__init__.py`` for the order
+    of the override chains); this file calls none of them.
+
+    Mixins: ``mail.thread`` (through ``rating.mixin``) and
+    ``mail.activity.mixin`` for the chatter; ``portal.mixin`` for the
+    customer's link; ``rating.mixin`` for the customer's rating;
+    ``mail.tracking.duration.mixin`` for the time spent in each state (through
+    ``stage_id``, a mirror of ``state``)."""
+
     _name = "aftersales.order"
     _description = "After-Sales Work Order"
-    _inherit = ["portal.mixin", "rating.mixin", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "rating.mixin",
+        "mail.activity.mixin",
+        "mail.tracking.duration.mixin",
+    ]
+    _track_duration_field = "stage_id"
     _order = "priority desc, scheduled_date, id desc"
     _check_company_auto = True
 
@@ -324,6 +382,7 @@ class AftersalesOrder(models.Model):
     )
     latitude = fields.Float(
         digits=(10, 7),
+        aggregator=None,
         compute="_compute_position",
         store=True,
         readonly=False,
@@ -334,6 +393,7 @@ class AftersalesOrder(models.Model):
     )
     longitude = fields.Float(
         digits=(10, 7),
+        aggregator=None,
         compute="_compute_position",
         store=True,
         readonly=False,
@@ -470,30 +530,24 @@ class AftersalesOrder(models.Model):
         groups="base.group_user",
     )
 
-    # Sale
-    sale_line_id = fields.Many2one(
-        "sale.order.line",
-        index="btree_not_null",
-        readonly=True,
-        copy=False,
-        check_company=True,
-        groups="base.group_user",
-    )
-    sale_order_id = fields.Many2one(
-        related="sale_line_id.order_id",
-        string="Sale Order",
-        store=True,
-        index="btree_not_null",
-        groups="base.group_user",
-    )
+    # Sales team (routing rules may ask for one; the sale seam fills it)
     team_id = fields.Many2one(
         "crm.team",
         string="Sales Team",
-        compute="_compute_team_id",
-        store=True,
-        readonly=False,
         check_company=True,
         groups="base.group_user",
+    )
+
+    # Time in state (tracking-duration mixin): a stage per state
+    stage_id = fields.Many2one(
+        "aftersales.order.stage",
+        compute="_compute_stage_id",
+        store=True,
+        index=True,
+        tracking=True,
+        readonly=True,
+        help="Mirror of the status, tracked so that the time spent in each "
+        "status is known.",
     )
 
     # Reasons
@@ -515,6 +569,16 @@ class AftersalesOrder(models.Model):
     date_accepted = fields.Datetime(readonly=True, copy=False)
     date_started = fields.Datetime(readonly=True, copy=False)
     date_done = fields.Datetime(readonly=True, copy=False, index=True)
+    date_closed = fields.Datetime(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="When the order was completed, cancelled or returned.",
+        groups="base.group_user",
+    )
+
+    # Spare parts used (their transfers: see stock.py)
+    part_ids = fields.One2many("aftersales.order.part", "order_id", string="Parts")
 
     # Customer approval
     approval_ids = fields.One2many(
@@ -588,10 +652,7 @@ class AftersalesOrder(models.Model):
     can_be_returned = fields.Boolean(compute="_compute_can_be")
 
     # Counting a center's open orders is the engine's hottest query.
-    _center_open_idx = models.Index(
-        "(center_id) WHERE state IN ('assigned', 'accepted', 'on_the_way', "
-        "'in_progress', 'awaiting_approval')"
-    )
+    _center_open_idx = models.Index(f"(center_id) WHERE state IN ({_OPEN_STATES_SQL})")
 
     # ------------------------------------------------------------
     # Constrains
@@ -758,10 +819,13 @@ class AftersalesOrder(models.Model):
             order.previous_repair_count = count
             order.replacement_suggested = bool(threshold) and count >= threshold
 
-    @api.depends("sale_line_id")
-    def _compute_team_id(self):
+    @api.depends("state")
+    def _compute_stage_id(self):
+        stages = {
+            stage.code: stage for stage in self.env["aftersales.order.stage"].search([])
+        }
         for order in self:
-            order.team_id = order.sale_line_id.order_id.team_id or order.team_id
+            order.stage_id = stages.get(order.state)
 
     @api.depends("assignment_log")
     def _compute_assignment_explanation(self):
@@ -823,6 +887,11 @@ class AftersalesOrder(models.Model):
                 user_id=order._get_dispatcher().id,
             )
 
+    def _track_filter_for_display(self, tracking_values):
+        # The stage mirrors the status: showing both would say it twice.
+        values = super()._track_filter_for_display(tracking_values)
+        return values.filtered(lambda v: v.field_id.name != "stage_id")
+
     def write(self, vals):
         self._ensure_workflow_fields_untouched(vals)
         self._neutralise_description(vals)
@@ -849,7 +918,10 @@ class AftersalesOrder(models.Model):
                 )
             )
         self._ensure_fields_writable(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if "technician_id" in vals or "scheduled_date" in vals:
+            self._note_technician_clashes()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_started(self):
@@ -870,8 +942,13 @@ class AftersalesOrder(models.Model):
     def _is_workflow_write(self):
         return self.env.su
 
+    def _get_workflow_fields(self):
+        """The fields only the state machine writes. Extension hook: a seam
+        returns ``super()._get_workflow_fields() | {its fields}``."""
+        return WORKFLOW_FIELDS
+
     def _ensure_workflow_fields_untouched(self, vals):
-        locked = WORKFLOW_FIELDS.intersection(vals)
+        locked = self._get_workflow_fields().intersection(vals)
         if locked and not self._is_workflow_write():
             raise UserError(
                 self.env._(
@@ -958,7 +1035,6 @@ class AftersalesOrder(models.Model):
         the approval SMS, the travel fee and the routing rest on (the phone
         and position come from the customer's address)."""
         return {
-            "sale_line_id",
             "access_token",
             "needs_dispatch",
             "phone",
@@ -1030,11 +1106,16 @@ class AftersalesOrder(models.Model):
             )
 
     def _workflow_write(self, vals):
-        """Write as the state machine: the only way to change WORKFLOW_FIELDS."""
+        """Write as the state machine: the only way to change the fields of
+        _get_workflow_fields()."""
         # Users cannot write these fields (see write()); the workers run after
         # the _ensure_* guards, which checked the user's right to write the
         # orders, and write them as superuser. A context flag would not do:
         # any RPC caller can send one.
+        if vals.get("state") in CLOSED_STATES:
+            vals = dict(vals, date_closed=fields.Datetime.now())
+        elif vals.get("state"):
+            vals = dict(vals, date_closed=False)
         orders_sudo = self.sudo()
         return orders_sudo.write(vals)
 
@@ -1952,8 +2033,10 @@ class AftersalesOrder(models.Model):
         self._workflow_write(
             {"state": "in_progress", "date_started": fields.Datetime.now()}
         )
+        self._start_visit()
 
     def _action_request_approval(self):
+        self._finish_execution()
         now = fields.Datetime.now()
         for order in self:
             hours = order.company_id.aftersales_approval_link_hours or 72
@@ -1968,7 +2051,6 @@ class AftersalesOrder(models.Model):
                     "access_token": str(uuid.uuid4()),
                 }
             )
-        self._send_sms_event("customer_approval")
 
     def _generate_approval_code(self):
         """Four digits, different from the codes of the customer's other
@@ -1994,11 +2076,11 @@ class AftersalesOrder(models.Model):
                 return code
 
     def _action_done(self):
-        self._workflow_write({"state": "done", "date_done": fields.Datetime.now()})
-        self._start_installation_warranties()
-        self.filtered(lambda o: not o.rating_ids.filtered("consumed"))._send_sms_event(
-            "customer_rating"
+        self._finish_execution()
+        self._workflow_write(
+            {"state": "done", "date_done": fields.Datetime.now(), "qc_returned": False}
         )
+        self._start_installation_warranties()
 
     # ------------------------------------------------------------
     # Customer decisions
@@ -2020,9 +2102,19 @@ class AftersalesOrder(models.Model):
 
     def _get_completion_blockers(self):
         """What keeps an approved order from being completed; override to add
-        checks (quality control, parts not consumed, ...)."""
+        checks (parts not consumed, ...). The core's: quality control."""
         self.ensure_one()
-        return []
+        blockers = []
+        if self.qc_required and self.qc_state != "passed":
+            blockers.append(
+                self.env._(
+                    "%(order)s must pass its quality check first (%(service_type)s "
+                    "requires it).",
+                    order=self.name,
+                    service_type=self.service_type_id.name,
+                )
+            )
+        return blockers
 
     def _apply_customer_decision(self, approval):
         """Move the order as the customer decided."""
@@ -2040,7 +2132,14 @@ class AftersalesOrder(models.Model):
         """The customer refuses the work: it resumes, flagged, and the
         dispatcher and the center hear of it."""
         self.ensure_one()
-        self._workflow_write({"state": "in_progress", "customer_rejected": True})
+        # The work is redone: a check passed before no longer counts.
+        self._workflow_write(
+            {
+                "state": "in_progress",
+                "customer_rejected": True,
+                "work_resumed_date": fields.Datetime.now(),
+            }
+        )
         self.activity_schedule(
             "aftersales.mail_activity_type_customer_rejection",
             note=escape(approval.feedback or ""),
@@ -2215,6 +2314,12 @@ class AftersalesOrder(models.Model):
         self.ensure_one()
         return []
 
+    def _get_approval_page_total(self):
+        """The amount the customer pays, formatted, or False where nothing
+        prices the work (the account seam does)."""
+        self.ensure_one()
+        return False
+
     def _rating_get_operator(self):
         # The technician is the one rated, or else the center.
         return self.technician_id.user_id.partner_id or self.center_id.partner_id
@@ -2243,11 +2348,764 @@ class AftersalesOrder(models.Model):
             warranty.action_activate(fields.Date.context_today(self, order.date_done))
 
     def _action_cancel(self, reason):
+        self._stop_visits()
         self._workflow_write({"state": "cancelled", "cancel_reason": reason})
         for order in self:
             order.message_post(body=self.env._("Cancelled: %(reason)s", reason=reason))
 
     def _action_return(self, reason):
+        self._stop_visits()
         self._workflow_write({"state": "returned", "return_reason": reason})
         for order in self:
             order.message_post(body=self.env._("Returned: %(reason)s", reason=reason))
+
+    # ============================================================
+    # Back-office screens: landing, kanban moves, read-only forms
+    # ============================================================
+
+    calendar_display_name = fields.Char(
+        compute="_compute_calendar_display_name",
+        help="What a calendar event says: reference, customer, product, technician.",
+    )
+
+    # Positions and the last rating are not quantities to add up: not offered
+    # as pivot and graph measures (the analysis report averages ratings).
+    rating_last_value = fields.Float(aggregator=None)
+
+    @api.depends("name", "partner_id", "product_id", "technician_id")
+    def _compute_calendar_display_name(self):
+        for order in self:
+            parts = [
+                order.name,
+                order.partner_id.name,
+                order.product_id.name,
+                order.technician_id.name,
+            ]
+            order.calendar_display_name = " · ".join(part for part in parts if part)
+
+    # ------------------------------------------------------------
+    # Landing
+    # ------------------------------------------------------------
+
+    @api.model
+    def action_open_landing(self):
+        """Open After-Sales where the user's role works: managers on the
+        dashboard, dispatchers on the orders to assign, center staff on what
+        awaits their center, technicians on their jobs, accountants (who
+        have no after-sales role) on the settlements with the centers."""
+        user = self.env.user
+        if not user.has_group("aftersales.group_technician"):
+            xmlid = "aftersales.aftersales_settlement_action"
+        elif user.has_group("aftersales.group_manager"):
+            xmlid = "aftersales.aftersales_dashboard_action"
+        elif user.has_group("aftersales.group_dispatcher"):
+            xmlid = "aftersales.aftersales_order_action_dispatch"
+        elif user.has_group("aftersales.group_center_user"):
+            xmlid = "aftersales.aftersales_order_action_center"
+        else:
+            xmlid = "aftersales.aftersales_order_action_my"
+        return self.env["ir.actions.actions"]._for_xml_id(xmlid)
+
+    def action_open_technician_app(self):
+        """The phone app of the technicians, in the same tab."""
+        return {"type": "ir.actions.act_url", "url": "/my/technician", "target": "self"}
+
+    # ------------------------------------------------------------
+    # Kanban
+    # ------------------------------------------------------------
+
+    def action_kanban_move(self, state):
+        """A card dropped in the column of ``state``: run the step that leads
+        there when the order's rules allow it, or say why not. Never writes the
+        state directly."""
+        self.ensure_one()
+        states = dict(ORDER_STATES)
+        if state not in KANBAN_MOVES:
+            raise UserError(self.env._("Unknown status."))
+        transition, method = KANBAN_MOVES[state]
+        from_states = TRANSITIONS[transition]["from"]
+        if self.state not in from_states:
+            raise UserError(
+                self.env._(
+                    "%(order)s cannot go from %(current)s to %(wanted)s. Use the "
+                    "buttons on the order for the next step.",
+                    order=self.name,
+                    current=states[self.state],
+                    wanted=states[state],
+                )
+            )
+        if method is None:
+            return self.with_context(
+                aftersales_transition=transition
+            ).action_open_reason_wizard()
+        if transition == "assign" and not self.center_id:
+            # Dropped on "Assigned": the rules choose the center, as the
+            # Assign button does; a dispatcher picks by hand if none is found.
+            return self.action_assign()
+        return getattr(self, method)()
+
+    # ------------------------------------------------------------
+    # Views
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_writable_fields_for_user(self):
+        """What the current user may write on an existing order (the same
+        whitelists as _ensure_fields_writable), or None when not restricted."""
+        user = self.env.user
+        if self.env.su or user.has_group("aftersales.group_dispatcher"):
+            return None
+        if user.has_group("aftersales.group_center_user"):
+            return self._get_writable_fields_center()
+        return self._get_writable_fields_technician()
+
+    @api.model
+    def _get_technical_fields(self):
+        """Bookkeeping fields not offered as a grouping (extension hook)."""
+        return set(TECHNICAL_FIELDS)
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        res = super().fields_get(allfields, attributes)
+        for fname in self._get_technical_fields():
+            if "groupable" in res.get(fname, {}):
+                res[fname]["groupable"] = False
+        return res
+
+    @api.model
+    def get_view(self, view_id=None, view_type="form", **options):
+        """Technicians and center staff see the fields they may not change
+        as read-only, instead of an error on save. Computed here, after the
+        view cache, because it depends on the user's groups; the whitelist
+        hooks stay the single source."""
+        result = super().get_view(view_id, view_type, **options)
+        writable = view_type == "form" and self._get_writable_fields_for_user()
+        if writable is None or writable is False:
+            return result
+        create_locked = self._get_create_dispatcher_fields()
+        arch = etree.fromstring(result["arch"])
+        for node in arch.iter("field"):
+            fname = node.get("name")
+            if fname in writable or fname not in self._fields:
+                continue
+            if any(parent.tag == "field" for parent in node.iterancestors()):
+                continue  # a field of a line, checked by the line's model
+            if fname in create_locked:
+                node.set("readonly", "1")
+            else:
+                # New orders are theirs to fill (see _ensure_create_fields_allowed).
+                current = node.get("readonly")
+                node.set("readonly", f"id or ({current})" if current else "id")
+        result["arch"] = etree.tostring(arch, encoding="unicode")
+        return result
+
+    # ============================================================
+    # Technician clashes: booked twice at the same time (warned, never blocked)
+    # ============================================================
+
+    technician_clash_order_ids = fields.Many2many(
+        "aftersales.order",
+        compute="_compute_technician_clash_order_ids",
+        string="Technician's Other Jobs Then",
+        help="Open jobs of the same technician whose time overlaps this one.",
+        groups="base.group_user",
+    )
+
+    # ------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------
+
+    @api.depends("technician_id", "scheduled_date", "scheduled_duration")
+    def _compute_technician_clash_order_ids(self):
+        for order in self:
+            order.technician_clash_order_ids = order._get_technician_clashes()
+
+    @api.onchange("technician_id", "scheduled_date")
+    def _onchange_technician_clash(self):
+        clashes = self._get_technician_clashes()
+        if clashes:
+            return {
+                "warning": {
+                    "title": self.env._("The technician is already booked"),
+                    "message": self._get_clash_message(clashes),
+                }
+            }
+        return None
+
+    # ------------------------------------------------------------
+    # Overrides
+    # ------------------------------------------------------------
+
+    # ------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------
+
+    def _get_technician_clashes(self):
+        """The technician's other open jobs overlapping this one's time."""
+        self.ensure_one()
+        if not self.technician_id or not self.scheduled_date:
+            return self.browse()
+        start = self.scheduled_date
+        end = start + timedelta(hours=self.scheduled_duration or 1.0)
+        nearby = self.search(
+            [
+                ("technician_id", "=", self.technician_id.id),
+                ("state", "in", OPEN_ORDER_STATES),
+                ("id", "!=", self._origin.id or 0),
+                ("scheduled_date", "<", end),
+                ("scheduled_date", ">", start - timedelta(hours=MAX_JOB_HOURS)),
+            ],
+            order="scheduled_date, id",
+        )
+        return nearby.filtered(
+            lambda other: (
+                other.scheduled_date + timedelta(hours=other.scheduled_duration or 1.0)
+                > start
+            )
+        )
+
+    def _get_clash_message(self, clashes):
+        self.ensure_one()
+        return self.env._(
+            "%(technician)s already has %(jobs)s at that time.",
+            technician=self.technician_id.name,
+            jobs=", ".join(
+                self.env._(
+                    "%(order)s (%(when)s)",
+                    order=other.name,
+                    when=self._format_datetime_for(self.env.user, other.scheduled_date),
+                )
+                for other in clashes
+            ),
+        )
+
+    def _note_technician_clashes(self):
+        """Say on the chatter that the technician is booked twice; the
+        booking stands (the center may know better)."""
+        for order in self:
+            if order.state not in OPEN_ORDER_STATES:
+                continue
+            clashes = order._get_technician_clashes()
+            if clashes:
+                order._message_log(
+                    body=Markup("<p>%s</p>") % order._get_clash_message(clashes)
+                )
+
+    # ============================================================
+    # Unit warnings: a serial of another customer, or already open
+    # ============================================================
+
+    @api.onchange("lot_id", "partner_id")
+    def _onchange_lot_id_warning(self):
+        if not self.lot_id:
+            return None
+        messages = self._get_unit_warnings(self.lot_id, self.partner_id)
+        if not messages:
+            return None
+        return {
+            "warning": {
+                "title": self.env._("Check the serial number"),
+                "message": "\n".join(messages),
+                "type": "notification",
+            }
+        }
+
+    def _get_unit_warnings(self, lot, partner):
+        """Why registering ``lot`` for ``partner`` may be a mistake: the unit
+        belongs to another customer, or already has an open work order.
+        Also used by Register Requests."""
+        messages = []
+        # sudo: the owner and the open orders may be out of the user's reach
+        # (another center's customer); only a name and references leave.
+        lot_sudo = lot.sudo()
+        owner = lot_sudo.aftersales_owner_id.commercial_partner_id
+        if partner and owner and owner != partner.commercial_partner_id:
+            if self.env.user.has_group("aftersales.group_dispatcher"):
+                messages.append(
+                    self.env._(
+                        "Serial %(serial)s belongs to another customer: %(owner)s.",
+                        serial=lot_sudo.name,
+                        owner=owner.display_name,
+                    )
+                )
+            else:
+                messages.append(
+                    self.env._(
+                        "Serial %(serial)s belongs to another customer.",
+                        serial=lot_sudo.name,
+                    )
+                )
+        open_orders_sudo = (
+            self.env["aftersales.order"]
+            .sudo()
+            .search(
+                [
+                    ("lot_id", "=", lot.id),
+                    ("state", "in", ("new", *OPEN_ORDER_STATES)),
+                    ("id", "not in", self._origin.ids),
+                ],
+                limit=3,
+            )
+        )
+        if open_orders_sudo:
+            messages.append(
+                self.env._(
+                    "Serial %(serial)s already has an open work order: %(orders)s.",
+                    serial=lot_sudo.name,
+                    orders=", ".join(open_orders_sudo.mapped("name")),
+                )
+            )
+        return messages
+
+    # ============================================================
+    # Field execution: photos, visits and quality control
+    # ============================================================
+
+    # Photos and documents
+    media_ids = fields.One2many(
+        "aftersales.order.media", "order_id", string="Photos and Documents"
+    )
+    media_count = fields.Integer(compute="_compute_media_count")
+
+    # Visits
+    worklog_ids = fields.One2many(
+        "aftersales.order.worklog", "order_id", string="Visits"
+    )
+    worked_hours = fields.Float(compute="_compute_worklog_summary", store=True)
+    visit_count = fields.Integer(compute="_compute_worklog_summary", store=True)
+    visit_running = fields.Boolean(compute="_compute_visit_running")
+    resolution_code_id = fields.Many2one(
+        "aftersales.resolution.code",
+        string="Resolution",
+        compute="_compute_worklog_summary",
+        store=True,
+        index="btree_not_null",
+        help="The resolution of the latest visit.",
+    )
+
+    # Quality control
+    qc_required = fields.Boolean(
+        related="service_type_id.qc_required", string="Quality Check Required"
+    )
+    qc_check_ids = fields.One2many(
+        "aftersales.qc.check", "order_id", string="Quality Checks"
+    )
+    qc_state = fields.Selection(
+        [
+            ("none", "Not Required"),
+            ("pending", "To Check"),
+            ("passed", "Passed"),
+            ("failed", "Failed"),
+        ],
+        string="Quality",
+        compute="_compute_qc_state",
+        store=True,
+        index=True,
+    )
+    qc_returned = fields.Boolean(
+        string="Returned from Quality Control",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The work failed its quality check and must be redone.",
+        groups="base.group_user",
+    )
+    work_resumed_date = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="When the customer last sent the work back: quality checks "
+        "before it no longer count.",
+        groups="base.group_user",
+    )
+    can_be_quality_checked = fields.Boolean(compute="_compute_can_be_quality_checked")
+
+    # ------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------
+
+    def _compute_media_count(self):
+        counts = dict(
+            self.env["aftersales.order.media"]._read_group(
+                [("order_id", "in", self.ids)], ["order_id"], ["__count"]
+            )
+        )
+        for order in self:
+            order.media_count = counts.get(order, 0)
+
+    @api.depends("worklog_ids.duration", "worklog_ids.resolution_code_id")
+    def _compute_worklog_summary(self):
+        for order in self:
+            logs = order.worklog_ids
+            order.worked_hours = sum(logs.mapped("duration"))
+            order.visit_count = len(logs)
+            order.resolution_code_id = (
+                logs.filtered("resolution_code_id")
+                .sorted(lambda log: (log.date_start, log.id))[-1:]
+                .resolution_code_id
+            )
+
+    @api.depends("worklog_ids.running")
+    def _compute_visit_running(self):
+        for order in self:
+            order.visit_running = any(order.worklog_ids.mapped("running"))
+
+    @api.depends("qc_required", "qc_check_ids.result", "work_resumed_date")
+    def _compute_qc_state(self):
+        for order in self:
+            resumed = order.work_resumed_date
+            checks = order.qc_check_ids.filtered(
+                lambda c, since=resumed: not since or c.date > since
+            )
+            latest = checks.sorted(lambda c: (c.date, c.id))[-1:]
+            if latest:
+                order.qc_state = "passed" if latest.result == "pass" else "failed"
+            else:
+                order.qc_state = "pending" if order.qc_required else "none"
+
+    @api.depends("state")
+    @api.depends_context("uid")
+    def _compute_can_be_quality_checked(self):
+        inspector = self.env.user.has_group("aftersales.group_qc")
+        for order in self:
+            order.can_be_quality_checked = inspector and order.state in (
+                "in_progress",
+                "awaiting_approval",
+            )
+
+    # ------------------------------------------------------------
+    # Guards
+    # ------------------------------------------------------------
+
+    def _ensure_execution_editable(self):
+        """Parts and visits change while the work goes on, not after."""
+        closed = self.filtered(lambda o: o.state not in EXECUTION_STATES)
+        if closed and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Parts and visits of %(orders)s can no longer change: the "
+                    "work order is %(state)s.",
+                    orders=", ".join(closed.mapped("name")),
+                    state=closed[0]
+                    ._fields["state"]
+                    .convert_to_export(closed[0].state, closed[0]),
+                )
+            )
+
+    def _ensure_media_editable(self):
+        """Technicians add photos until the work ends; the center and the
+        back office may still add documents to closed orders."""
+        closed = self.filtered(lambda o: o.state in CLOSED_STATES)
+        if (
+            closed
+            and not self.env.su
+            and not self.env.user.has_group("aftersales.group_center_user")
+        ):
+            raise UserError(
+                self.env._(
+                    "Work order %(order)s is closed: its photos can no longer change.",
+                    order=closed[0].name,
+                )
+            )
+
+    def _ensure_can_be_quality_checked(self):
+        if not self.env.su and not self.env.user.has_group("aftersales.group_qc"):
+            raise UserError(self.env._("Only quality inspectors check work orders."))
+        # Inspectors may not read technicians; only who did the work is read.
+        orders_sudo = self.sudo()
+        own_work = orders_sudo.filtered(
+            lambda o: o.technician_id.user_id == self.env.user
+        )
+        if own_work and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "You did the work on %(orders)s: another inspector checks it.",
+                    orders=", ".join(own_work.mapped("name")),
+                )
+            )
+        not_finished = self.filtered(
+            lambda o: o.state not in ("in_progress", "awaiting_approval")
+        )
+        if not_finished:
+            raise UserError(
+                self.env._(
+                    "Only work in progress or awaiting approval can be checked: "
+                    "%(orders)s is not.",
+                    orders=", ".join(not_finished.mapped("name")),
+                )
+            )
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_start_visit(self):
+        """Start the timer of a new visit on site."""
+        self._ensure_can_record_visit()
+        self._start_visit()
+        return True
+
+    def action_stop_visit(self):
+        """Stop the timer of the running visit."""
+        self._ensure_can_record_visit()
+        self.worklog_ids.action_stop()
+        return True
+
+    def action_open_quality_check(self):
+        """Record a quality check of the work (inspectors)."""
+        self.ensure_one()
+        self._ensure_can_be_quality_checked()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Quality Check of %(order)s", order=self.name),
+            "res_model": "aftersales.qc.check",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }
+
+    def action_view_media(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Photos of %(order)s", order=self.name),
+            "res_model": "aftersales.order.media",
+            "view_mode": "kanban,list,form",
+            "domain": [("order_id", "=", self.id)],
+            "context": {"default_order_id": self.id},
+        }
+
+    # ------------------------------------------------------------
+    # Workers
+    # ------------------------------------------------------------
+
+    def _ensure_can_record_visit(self):
+        self.check_access("write")
+        self._ensure_execution_editable()
+
+    def _start_visit(self):
+        Worklog = self.env["aftersales.order.worklog"]
+        for order in self.filtered(lambda o: not o.visit_running):
+            Worklog.create(order._prepare_worklog_vals())
+
+    def _prepare_worklog_vals(self):
+        """Values of a visit started now (extension hook)."""
+        self.ensure_one()
+        return {
+            "order_id": self.id,
+            "technician_id": self.technician_id.id,
+            "date_start": fields.Datetime.now(),
+        }
+
+    def _stop_visits(self):
+        self.worklog_ids.action_stop()
+
+    def _finish_execution(self):
+        """The work ends: stop the clock (the stock seam also takes the parts
+        out of stock)."""
+        self._stop_visits()
+
+    def _apply_quality_check(self, check):
+        """Follow the inspector's verdict: a failed check sends the work back
+        to the technician; a pass completes the order the customer already
+        approved."""
+        self.ensure_one()
+        # Inspectors read the orders they check but may not write them; the
+        # check itself was guarded, the chatter and activity follow from it.
+        order_sudo = self.sudo()
+        if check.result == "fail":
+            order_sudo._action_return_from_qc(check)
+            return
+        self._workflow_write({"qc_returned": False})
+        order_sudo.message_post(
+            body=self.env._(
+                "Quality check passed (%(inspector)s).", inspector=check.user_id.name
+            )
+        )
+        if (
+            order_sudo.approval_state == "approved"
+            and self.state in ("in_progress", "awaiting_approval")
+            and not order_sudo._get_completion_blockers()
+        ):
+            order_sudo._action_done()
+
+    def _action_return_from_qc(self, check):
+        self._workflow_write({"state": "in_progress", "qc_returned": True})
+        recipients = self.center_id.partner_id | self.technician_id.user_id.partner_id
+        self.message_post(
+            body=self.env._(
+                "Returned from quality control by %(inspector)s: %(reason)s",
+                inspector=check.user_id.name,
+                reason=check.reason,
+            ),
+            partner_ids=recipients.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.activity_schedule(
+            "aftersales.mail_activity_type_qc_failed",
+            note=escape(check.reason),
+            user_id=(self.technician_id.user_id or self._get_dispatcher()).id,
+        )
+
+    def _get_approval_page_media(self):
+        """The photos the customer sees on the approval page."""
+        self.ensure_one()
+        return self.media_ids.filtered(
+            lambda m: (
+                m.visible_to_customer
+                and m.media_type == "image"
+                and m.kind in PHOTO_KINDS
+            )
+        )
+
+    # ============================================================
+    # Hooks the seams fill (the core itself never sends, bills or moves stock)
+    # ============================================================
+
+    def _get_sms_events(self):
+        """{event: (company setting that enables it, SMS template XML id,
+        audience "customer" | "technician")} of the events that may be sent by
+        SMS. Extension hook: the SMS seam and others return
+        ``super()._get_sms_events() | {...}``."""
+        return {}
+
+    def _send_sms_event(self, event, technician=None):
+        """Announce ``event`` (a key of _get_sms_events()) for each order: the
+        SMS seam queues the text where the company sends it. Here: nothing."""
+        return None
+
+    def _technician_app_parts(self):
+        """The parts the technician app offers for this order and the lines
+        already recorded; the stock seam fills it."""
+        self.ensure_one()
+        return {"locations": [], "catalogue": [], "lines": []}
+
+    # ============================================================
+    # Times, addresses and links as their reader reads them (screens,
+    # e-mails and SMS alike)
+    # ============================================================
+
+    schedule_text = fields.Char(
+        compute="_compute_sms_texts",
+        help="The scheduled time as its reader reads it: the SMS recipient's "
+        "(or the viewer's) zone, language and date format, the zone named where "
+        "it could be ambiguous.",
+    )
+    address_text = fields.Char(compute="_compute_sms_texts")
+    technician_url = fields.Char(
+        compute="_compute_sms_texts",
+        help="The link that opens the job in the technician's phone app.",
+        groups="base.group_user",
+    )
+    center_phone = fields.Char(related="center_id.phone", string="Center Phone")
+    technician_mobile = fields.Char(
+        related="technician_id.mobile",
+        string="Technician Mobile",
+        groups="base.group_user",
+    )
+
+    # ------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------
+
+    @api.depends("scheduled_date", "address_id", "center_id")
+    @api.depends_context("lang", "uid", RECIPIENT_KEY, AUDIENCE_KEY)
+    def _compute_sms_texts(self):
+        recipient = self._get_context_recipient()
+        to_customer = self.env.context.get(AUDIENCE_KEY) == "customer"
+        now = fields.Datetime.now()
+        for order in self:
+            when = order.scheduled_date
+            if to_customer and (not when or when < now):
+                # Never tell the customer a time that has passed (or none).
+                order.schedule_text = self.env._(
+                    "the center will confirm the time with you"
+                )
+            else:
+                order.schedule_text = order._format_datetime_for(recipient, when)
+            address = order.address_id
+            order.address_text = ", ".join(
+                part
+                for part in (
+                    address.street,
+                    address.street2,
+                    order.district,
+                    address.zip,
+                    address.city,
+                )
+                if part
+            )
+            order.technician_url = (
+                order._get_technician_app_url() if order.id else False
+            )
+
+    # ------------------------------------------------------------
+    # Times and links in messages
+    # ------------------------------------------------------------
+
+    def _get_context_recipient(self):
+        """Who the texts are for: the recipient named in the context, else
+        the current user (a screen shows the viewer's time)."""
+        model, res_id = self.env.context.get(RECIPIENT_KEY) or ("res.users", 0)
+        if model == "place":
+            return None
+        if model not in ("res.users", "res.partner", "aftersales.technician"):
+            return self.env.user
+        # Only the zone and language are read, whoever renders the message.
+        recipient_sudo = self.env[model].sudo().browse(res_id)
+        return recipient_sudo if res_id else self.env.user
+
+    def _get_place_tz(self):
+        """The zone of the place of the work: the center's calendar, else the
+        company's address, else the company's calendar."""
+        self.ensure_one()
+        return (
+            self.center_id.resource_calendar_id.tz
+            or self.company_id.partner_id.tz
+            or self.company_id.resource_calendar_id.tz
+            or "UTC"
+        )
+
+    def _get_recipient_tz_lang(self, recipient):
+        """(zone, language, whether the zone is the recipient's own) of a user,
+        partner or technician; the place's zone and the company's language
+        where they have none."""
+        self.ensure_one()
+        user = partner = None
+        if recipient is not None and recipient._name == "aftersales.technician":
+            user = recipient.user_id
+        elif recipient is not None and recipient._name == "res.users":
+            user = recipient
+        elif recipient is not None and recipient._name == "res.partner":
+            partner = recipient
+        person = user or partner
+        tz = person.tz if person else False
+        if tz not in pytz.all_timezones_set:
+            tz = False
+        lang = (person.lang if person else False) or (
+            self.company_id.partner_id.lang or self.env.lang or "en_US"
+        )
+        return tz or self._get_place_tz(), lang, bool(tz)
+
+    def _format_datetime_for(self, recipient, dt):
+        """``dt`` (UTC) as ``recipient`` (a user, partner or technician; None:
+        the place of the work) reads it: their zone, language and date
+        format, falling back to the center's calendar zone, then the
+        company's. The zone is named unless it is the recipient's own and the
+        place's: "02.12.2026 10:00 (GMT+3)"."""
+        self.ensure_one()
+        if not dt:
+            return ""
+        tz, lang, own = self._get_recipient_tz_lang(recipient)
+        text = format_datetime(self.env, dt, tz=tz, dt_format="short", lang_code=lang)
+        if own and tz == self._get_place_tz():
+            return text
+        return self.with_context(lang=lang).env._(
+            "%(datetime)s (%(zone)s)", datetime=text, zone=zone_label(tz, dt)
+        )
+
+    def _get_technician_app_url(self):
+        """The absolute link that opens this job in the technician's phone
+        app (``/my/technician/job/<id>``, login first if needed)."""
+        self.ensure_one()
+        return f"{self.get_base_url()}/my/technician/job/{self.id}"

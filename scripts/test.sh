@@ -3,7 +3,7 @@
 #   1. install aftersales (no demo), then upgrade, uninstall and install it again,
 #      failing on any error or warning in Odoo's log;
 #   2. run every test in tests/ with pytest-odoo (browser tours included).
-# Usage: tools/test.sh [extra pytest arguments]
+# Usage: scripts/test.sh [extra pytest arguments]
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 DB=${AFTERSALES_TEST_DB:-as_test}

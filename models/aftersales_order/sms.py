@@ -1,13 +1,14 @@
 import logging
 import re
 
-import pytz
 from markupsafe import Markup
 
-from odoo import api, fields, models
-from odoo.tools import format_datetime
+from odoo import models
 
 from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
+
+from .core import AUDIENCE_KEY, RECIPIENT_KEY
+from .states import TECHNICIAN_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -49,162 +50,16 @@ SMS_EVENTS = {
         "customer",
     ),
 }
-# States in which the technician holds the job and hears of its changes.
-TECHNICIAN_STATES = ("assigned", "accepted", "on_the_way", "in_progress")
 # Changes of these fields are news for the technician.
 TECHNICIAN_CHANGE_FIELDS = ("scheduled_date", "address_id", "district")
 # A link carrying an order's token: the customer's credential.
 TOKEN_LINK = re.compile(r"\S*[?&]access_token=\S*")
-# Context key naming who a message is for: ("res.users" | "res.partner" |
-# "aftersales.technician", id), or ("place", 0) for the order's own zone.
-RECIPIENT_KEY = "aftersales_recipient"
-# Context key telling that a message goes to the order's customer.
-AUDIENCE_KEY = "aftersales_audience"
-
-
-def zone_label(tz_name, utc_dt):
-    """The zone's abbreviation at ``utc_dt`` ("CET"), or its offset as
-    "GMT+3" / "GMT+3:30" where the zone has no letters."""
-    local = pytz.utc.localize(utc_dt).astimezone(pytz.timezone(tz_name))
-    abbreviation = local.strftime("%Z")
-    if abbreviation[:1] not in "+-":
-        return abbreviation
-    offset = local.utcoffset()
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    hours, minutes = divmod(abs(minutes), 60)
-    return f"GMT{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
 
 
 class AftersalesOrder(models.Model):
     """SMS notifications of the work order, kept apart from its workflow."""
 
     _inherit = "aftersales.order"
-
-    schedule_text = fields.Char(
-        compute="_compute_sms_texts",
-        help="The scheduled time as its reader reads it: the SMS recipient's "
-        "(or the viewer's) zone, language and date format, the zone named where "
-        "it could be ambiguous.",
-    )
-    address_text = fields.Char(compute="_compute_sms_texts")
-    technician_url = fields.Char(
-        compute="_compute_sms_texts",
-        help="The link that opens the job in the technician's phone app.",
-        groups="base.group_user",
-    )
-    center_phone = fields.Char(related="center_id.phone", string="Center Phone")
-    technician_mobile = fields.Char(
-        related="technician_id.mobile",
-        string="Technician Mobile",
-        groups="base.group_user",
-    )
-
-    # ------------------------------------------------------------
-    # Compute methods
-    # ------------------------------------------------------------
-
-    @api.depends("scheduled_date", "address_id", "center_id")
-    @api.depends_context("lang", "uid", RECIPIENT_KEY, AUDIENCE_KEY)
-    def _compute_sms_texts(self):
-        recipient = self._get_context_recipient()
-        to_customer = self.env.context.get(AUDIENCE_KEY) == "customer"
-        now = fields.Datetime.now()
-        for order in self:
-            when = order.scheduled_date
-            if to_customer and (not when or when < now):
-                # Never tell the customer a time that has passed (or none).
-                order.schedule_text = self.env._(
-                    "the center will confirm the time with you"
-                )
-            else:
-                order.schedule_text = order._format_datetime_for(recipient, when)
-            address = order.address_id
-            order.address_text = ", ".join(
-                part
-                for part in (
-                    address.street,
-                    address.street2,
-                    order.district,
-                    address.zip,
-                    address.city,
-                )
-                if part
-            )
-            order.technician_url = (
-                order._get_technician_app_url() if order.id else False
-            )
-
-    # ------------------------------------------------------------
-    # Times and links in messages
-    # ------------------------------------------------------------
-
-    def _get_context_recipient(self):
-        """Who the texts are for: the recipient named in the context, else
-        the current user (a screen shows the viewer's time)."""
-        model, res_id = self.env.context.get(RECIPIENT_KEY) or ("res.users", 0)
-        if model == "place":
-            return None
-        if model not in ("res.users", "res.partner", "aftersales.technician"):
-            return self.env.user
-        # Only the zone and language are read, whoever renders the message.
-        recipient_sudo = self.env[model].sudo().browse(res_id)
-        return recipient_sudo if res_id else self.env.user
-
-    def _get_place_tz(self):
-        """The zone of the place of the work: the center's calendar, else the
-        company's address, else the company's calendar."""
-        self.ensure_one()
-        return (
-            self.center_id.resource_calendar_id.tz
-            or self.company_id.partner_id.tz
-            or self.company_id.resource_calendar_id.tz
-            or "UTC"
-        )
-
-    def _get_recipient_tz_lang(self, recipient):
-        """(zone, language, whether the zone is the recipient's own) of a user,
-        partner or technician; the place's zone and the company's language
-        where they have none."""
-        self.ensure_one()
-        user = partner = None
-        if recipient is not None and recipient._name == "aftersales.technician":
-            user = recipient.user_id
-        elif recipient is not None and recipient._name == "res.users":
-            user = recipient
-        elif recipient is not None and recipient._name == "res.partner":
-            partner = recipient
-        person = user or partner
-        tz = person.tz if person else False
-        if tz not in pytz.all_timezones_set:
-            tz = False
-        lang = (person.lang if person else False) or (
-            self.company_id.partner_id.lang or self.env.lang or "en_US"
-        )
-        return tz or self._get_place_tz(), lang, bool(tz)
-
-    def _format_datetime_for(self, recipient, dt):
-        """``dt`` (UTC) as ``recipient`` (a user, partner or technician; None:
-        the place of the work) reads it: their zone, language and date
-        format, falling back to the center's calendar zone, then the
-        company's. The zone is named unless it is the recipient's own and the
-        place's: "02.12.2026 10:00 (GMT+3)"."""
-        self.ensure_one()
-        if not dt:
-            return ""
-        tz, lang, own = self._get_recipient_tz_lang(recipient)
-        text = format_datetime(self.env, dt, tz=tz, dt_format="short", lang_code=lang)
-        if own and tz == self._get_place_tz():
-            return text
-        return self.with_context(lang=lang).env._(
-            "%(datetime)s (%(zone)s)", datetime=text, zone=zone_label(tz, dt)
-        )
-
-    def _get_technician_app_url(self):
-        """The absolute link that opens this job in the technician's phone
-        app (``/my/technician/job/<id>``, login first if needed)."""
-        self.ensure_one()
-        return f"{self.get_base_url()}/my/technician/job/{self.id}"
 
     # ------------------------------------------------------------
     # Overrides
@@ -273,11 +128,26 @@ class AftersalesOrder(models.Model):
         had_technician._send_sms_event("technician_cancelled")
         return result
 
+    def _action_request_approval(self):
+        result = super()._action_request_approval()
+        self._send_sms_event("customer_approval")
+        return result
+
+    def _action_done(self):
+        result = super()._action_done()
+        self.filtered(lambda o: not o.rating_ids.filtered("consumed"))._send_sms_event(
+            "customer_rating"
+        )
+        return result
+
+    def _get_sms_events(self):
+        return super()._get_sms_events() | SMS_EVENTS
+
     def _send_sms_event(self, event, technician=None):
         """Queue the SMS of ``event`` for each order, where the company sends
         it and the recipient may receive it. The SMS are only queued: Odoo's
         SMS cron sends them after this transaction commits."""
-        setting, template_xmlid, audience = SMS_EVENTS[event]
+        setting, template_xmlid, audience = self._get_sms_events()[event]
         template = self.env.ref(template_xmlid, raise_if_not_found=False)
         if not template:
             return

@@ -6,9 +6,15 @@ from odoo.tools import float_is_zero, float_round
 
 
 class AftersalesOrder(models.Model):
-    """Invoicing chargeable work: parts, labour and travel."""
+    """The work order in accounting (depends on ``account``): customer
+    invoices of chargeable work (parts, labour, travel), their refunds on
+    return, and the settlement of completed work with the service center."""
 
     _inherit = "aftersales.order"
+
+    # ============================================================
+    # Customer invoices: parts, labour and travel
+    # ============================================================
 
     invoice_ids = fields.Many2many(
         "account.move",
@@ -52,6 +58,10 @@ class AftersalesOrder(models.Model):
         "travel_covered",
         "service_type_id",
     )
+    def _get_workflow_fields(self):
+        # Invoices are created by the invoicing action, never linked by hand.
+        return super()._get_workflow_fields() | {"invoice_ids"}
+
     def _compute_amount_chargeable(self):
         for order in self:
             order.amount_chargeable = sum(
@@ -141,6 +151,15 @@ class AftersalesOrder(models.Model):
             )
             lines.append((item["name"], f"{item['quantity']:g}", price))
         return lines
+
+    def _get_approval_page_total(self):
+        super()._get_approval_page_total()
+        total = sum(
+            item["quantity"] * item["price_unit"]
+            for item in self._get_invoiceable_items()
+            if not item["covered"]
+        )
+        return self.currency_id.format(total)
 
     # ------------------------------------------------------------
     # Invoices
@@ -350,6 +369,7 @@ class AftersalesOrder(models.Model):
         )
         result = super()._action_return(reason)
         invoiced._refund_invoices(reason)
+        self._trigger_settlement()
         return result
 
     def _refund_invoices(self, reason):
@@ -432,3 +452,45 @@ class AftersalesOrder(models.Model):
                 for line in lines
             ],
         }
+
+    # ============================================================
+    # Settlement with the service center
+    # ============================================================
+
+    settlement_line_ids = fields.One2many(
+        "aftersales.settlement.line",
+        "order_id",
+        string="Settlement Lines",
+        readonly=True,
+        groups="aftersales.group_center_user,account.group_account_invoice",
+    )
+
+    def _prepare_settlement_line_row(self):
+        """Columns of the order's settlement line (extension hook)."""
+        self.ensure_one()
+        return {
+            "order_id": self.id,
+            "company_id": self.company_id.id,
+            "center_id": self.center_id.id,
+            "technician_id": self.technician_id.id or None,
+            "service_type_id": self.service_type_id.id,
+            "partner_id": self.partner_id.id,
+            "lot_id": self.lot_id.id or None,
+        }
+
+    def _trigger_settlement(self):
+        cron = self.env.ref(
+            "aftersales.ir_cron_generate_settlement_lines", raise_if_not_found=False
+        )
+        if cron:
+            cron._trigger()
+
+    def _action_done(self):
+        result = super()._action_done()
+        self._trigger_settlement()
+        return result
+
+    def _action_cancel(self, reason):
+        result = super()._action_cancel(reason)
+        self._trigger_settlement()
+        return result

@@ -2,7 +2,7 @@
 """Write data/files/aftersales_dashboard.json, the managers' spreadsheet
 dashboard (format of Odoo's own spreadsheet_dashboard_* files, version 18.5).
 
-Run it again after changing the layout: python3 tools/build_dashboard.py
+Run it again after changing the layout: python3 scripts/build_dashboard.py
 """
 
 import json

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Screenshots of each role for the README, taken from the demo database.
 
-    tools/demo.sh                     # in another terminal: the demo on :8069
-    python3 tools/screenshots.py [--url http://localhost:8069] [--out docs/screenshots]
+    scripts/demo.sh                     # in another terminal: the demo on :8069
+    python3 scripts/screenshots.py [--url http://localhost:8069] \
+        [--out docs/screenshots]
 
 Logs in as each demo user in headless Chromium (Playwright, with the machine's
 Chromium: `pip install playwright`, no browser download), opens where that role
