@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -476,35 +477,30 @@ class AftersalesCenter(models.Model):
     def _get_assignment_quality(self):
         """Known quality terms of the centers, between 0 and 1, by center id.
 
-        On-time rate: share of the work orders done in the last 180 days whose
-        technician started no later than 30 minutes after the scheduled time;
+        On-time rate: share of the work orders done in the last 180 days
+        whose technician arrived on time (the order's ``arrival_outcome``);
         known from 5 such orders on.
         """
         if not self:
             return {}
-        self.env["aftersales.order"].flush_model(
-            ["center_id", "state", "date_done", "date_started", "scheduled_date"]
-        )
-        # Raw SQL: _read_group cannot compare two columns of a row.
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT center_id, count(*) AS total,
-                       count(*) FILTER (
-                           WHERE date_started <= scheduled_date + INTERVAL '30 minutes')
-                  FROM aftersales_order
-                 WHERE center_id IN %s AND state = 'done' AND date_done >= %s
-                   AND scheduled_date IS NOT NULL AND date_started IS NOT NULL
-                 GROUP BY center_id
-                """,
-                tuple(self.ids),
-                fields.Datetime.now() - timedelta(days=180),
-            )
-        )
+        # A center's record counts whole, whoever assigns (a salesperson
+        # confirming a sale may not read its orders).
+        orders_sudo = self.env["aftersales.order"].sudo()
+        counts = defaultdict(lambda: defaultdict(int))
+        for center, outcome, count in orders_sudo._read_group(
+            [
+                ("center_id", "in", self.ids),
+                ("arrival_outcome", "!=", False),
+                ("date_done", ">=", fields.Datetime.now() - timedelta(days=180)),
+            ],
+            ["center_id", "arrival_outcome"],
+            ["__count"],
+        ):
+            counts[center.id][outcome] += count
         return {
-            center_id: {"on_time": on_time / total}
-            for center_id, total, on_time in self.env.cr.fetchall()
-            if total >= 5
+            center_id: {"on_time": outcomes["on_time"] / total}
+            for center_id, outcomes in counts.items()
+            if (total := sum(outcomes.values())) >= 5
         }
 
     def _reserve_capacity(self):
