@@ -764,7 +764,6 @@ class AftersalesOrder(models.Model):
         string="SLA Outcome",
         compute="_compute_sla_outcome",
         store=True,
-        help="Whether a completed order under an SLA met every target.",
         groups="base.group_user",
     )
     fix_outcome = fields.Selection(
