@@ -477,28 +477,29 @@ class AftersalesCenter(models.Model):
     def _get_assignment_quality(self):
         """Known quality terms of the centers, between 0 and 1, by center id.
 
-        On-time rate: share of the work orders done in the last 180 days
-        whose technician arrived on time (the order's ``arrival_outcome``);
-        known from 5 such orders on.
+        On-time rate: the arrival rate (KPI_RATES) of the work orders done in
+        the last 180 days; known from 5 such orders on.
         """
         if not self:
             return {}
         # A center's record counts whole, whoever assigns (a salesperson
         # confirming a sale may not read its orders).
         orders_sudo = self.env["aftersales.order"].sudo()
+        # The arrival rate of the center's performance, over its own period.
+        fact, on_time = orders_sudo._get_kpi_rates()["arrival_rate"]
         counts = defaultdict(lambda: defaultdict(int))
         for center, outcome, count in orders_sudo._read_group(
             [
                 ("center_id", "in", self.ids),
-                ("arrival_outcome", "!=", False),
+                (fact, "!=", False),
                 ("date_done", ">=", fields.Datetime.now() - timedelta(days=180)),
             ],
-            ["center_id", "arrival_outcome"],
+            ["center_id", fact],
             ["__count"],
         ):
             counts[center.id][outcome] += count
         return {
-            center_id: {"on_time": outcomes["on_time"] / total}
+            center_id: {"on_time": outcomes[on_time] / total}
             for center_id, outcomes in counts.items()
             if (total := sum(outcomes.values())) >= 5
         }
