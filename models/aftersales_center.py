@@ -17,14 +17,14 @@ LEFT_OUT_LIMIT = 50
 # each center finished in the last 180 days, how many were started no later
 # than 30 minutes after their scheduled time. Parameters: centers (an array of
 # ids, or SQL that makes one), since.
+# The fact and its counted value come from the order's KPI_RATES
+# ("arrival_rate"), the definition the metrics and the analysis report share.
 ON_TIME_COUNTS = """
 SELECT center_id, count(*) AS done_count,
-       count(*) FILTER (
-           WHERE date_started <= scheduled_date + INTERVAL '30 minutes'
-       ) AS on_time_count
+       count(*) FILTER (WHERE %(fact)s = %(on_time_value)s) AS on_time_count
   FROM aftersales_order
- WHERE center_id = ANY(%(centers)s) AND state = 'done' AND date_done >= %(since)s
-   AND scheduled_date IS NOT NULL AND date_started IS NOT NULL
+ WHERE center_id = ANY(%(centers)s) AND %(fact)s IS NOT NULL
+   AND date_done >= %(since)s
  GROUP BY center_id
 """
 # From how many finished orders on the on-time rate is known.
@@ -433,6 +433,7 @@ class AftersalesCenter(models.Model):
                 ON_TIME_COUNTS,
                 centers=SQL("ARRAY(SELECT id FROM pre WHERE pre_reason IS NULL)"),
                 since=now - timedelta(days=180),
+                **self._get_on_time_fact(),
             ),
             service_type=order.service_type_id.id,
             categ=order.product_categ_id.id or 0,
@@ -562,18 +563,20 @@ class AftersalesCenter(models.Model):
 
     def _get_assignment_quality(self):
         """Known quality terms of the centers, between 0 and 1, by center id
-        (the engine reads them with the candidates, see ON_TIME_COUNTS)."""
+        (the engine reads the same counts with the candidates, see
+        ON_TIME_COUNTS). On-time rate: the arrival rate (KPI_RATES) of the
+        work orders done in the last 180 days."""
         if not self:
             return {}
-        self.env["aftersales.order"].flush_model(
-            ["center_id", "state", "date_done", "date_started", "scheduled_date"]
-        )
-        # Raw SQL: _read_group cannot compare two columns of a row.
+        self.env["aftersales.order"].flush_model(["center_id", "date_done"])
+        # Raw SQL: the same counts the candidates query embeds (one
+        # definition); a center's record counts whole, whoever assigns.
         self.env.cr.execute(
             SQL(
                 ON_TIME_COUNTS,
                 centers=self.ids,
                 since=fields.Datetime.now() - timedelta(days=180),
+                **self._get_on_time_fact(),
             )
         )
         return {
@@ -581,6 +584,14 @@ class AftersalesCenter(models.Model):
             for center_id, done_count, on_time_count in self.env.cr.fetchall()
             if (terms := self._get_quality_terms(done_count, on_time_count))
         }
+
+    @api.model
+    def _get_on_time_fact(self):
+        """The SQL parameters of ON_TIME_COUNTS: the order's arrival fact and
+        the value that counts as on time (KPI_RATES)."""
+        fact, value = self.env["aftersales.order"]._get_kpi_rates()["arrival_rate"]
+        self.env["aftersales.order"].flush_model([fact])
+        return {"fact": SQL.identifier(fact), "on_time_value": value}
 
     @api.model
     def _get_quality_terms(self, done_count, on_time_count):

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from ..tools.sequence import number_new_records
 from .aftersales_order.states import STOPPED_STATES
 
 # Fields only the settlement's actions change.
@@ -148,15 +149,9 @@ class AftersalesSettlement(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(vals.get("company_id"))
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company or self.env.company)
-                    .next_by_code("aftersales.settlement")
-                    or "/"
-                )
+        number_new_records(
+            self, vals_list, "name", "aftersales.settlement", placeholder="/"
+        )
         return super().create(vals_list)
 
     def write(self, vals):

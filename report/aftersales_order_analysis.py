@@ -4,7 +4,9 @@ from odoo.tools import SQL
 
 class AftersalesOrderAnalysis(models.Model):
     """One row per work order with its SLA and quality facts as 0/100
-    numbers, so that pivots and graphs average them into rates."""
+    numbers, so that pivots and graphs average them into rates: the same
+    rates as the performance of centers and technicians, from the same
+    stored facts of the order."""
 
     _name = "aftersales.order.analysis"
     _description = "After-Sales Service Analysis"
@@ -54,6 +56,9 @@ class AftersalesOrderAnalysis(models.Model):
     first_time_fix_rate = fields.Float(
         string="First-Time Fix (%)", readonly=True, aggregator="avg"
     )
+    arrival_rate = fields.Float(
+        string="Arrived On Time (%)", readonly=True, aggregator="avg"
+    )
     rating = fields.Float(string="Average Rating", readonly=True, aggregator="avg")
     service_duration = fields.Float(
         string="Service Duration (h)", readonly=True, aggregator="avg"
@@ -69,7 +74,23 @@ class AftersalesOrderAnalysis(models.Model):
     )
 
     def _select(self):
-        # NULL where a rate does not apply, so averages skip the row.
+        # The rates are the order's stored facts under the one rule of
+        # aftersales.order._get_kpi_rates(): NULL where the order is open or
+        # the fact does not apply, so that averages skip the row.
+        rates = SQL(",").join(
+            SQL(
+                """
+            CASE WHEN o.date_closed IS NULL OR o.%(fact)s IS NULL THEN NULL
+                 WHEN o.%(fact)s = %(value)s THEN 100.0 ELSE 0.0 END AS %(rate)s""",
+                fact=SQL.identifier(fact),
+                value=value,
+                rate=SQL.identifier(rate),
+            )
+            for rate, (fact, value) in self.env["aftersales.order"]
+            ._get_kpi_rates()
+            .items()
+            if rate in self._fields
+        )
         return SQL(
             """
             o.id AS id,
@@ -81,17 +102,7 @@ class AftersalesOrderAnalysis(models.Model):
             1 AS order_count,
             CASE WHEN o.sla_policy_id IS NULL THEN NULL
                  WHEN o.sla_breached THEN 100.0 ELSE 0.0 END AS breach_rate,
-            CASE WHEN o.state <> 'done' OR o.sla_policy_id IS NULL THEN NULL
-                 WHEN o.sla_breached THEN 0.0 ELSE 100.0 END AS on_time_rate,
-            CASE WHEN o.approval_outcome IS NULL THEN NULL
-                 WHEN o.approval_outcome = 'first_time' THEN 100.0
-                 ELSE 0.0 END AS first_time_approval_rate,
-            CASE WHEN o.date_closed IS NULL THEN NULL
-                 WHEN o.state = 'cancelled' THEN 100.0 ELSE 0.0 END AS cancel_rate,
-            CASE WHEN o.date_closed IS NULL THEN NULL
-                 WHEN o.state = 'returned' THEN 100.0 ELSE 0.0 END AS return_rate,
-            CASE WHEN o.state <> 'done' THEN NULL
-                 WHEN o.first_time_fix THEN 100.0 ELSE 0.0 END AS first_time_fix_rate,
+            %s,
             NULLIF(o.rating_last_value, 0) AS rating,
             CASE WHEN o.state = 'done' THEN o.service_duration END AS service_duration,
             EXTRACT(EPOCH FROM o.date_accepted - o.date_assigned) / 3600
@@ -100,7 +111,8 @@ class AftersalesOrderAnalysis(models.Model):
                 AS hours_to_arrive,
             EXTRACT(EPOCH FROM o.date_done - o.create_date) / 3600
                 AS hours_to_complete
-            """
+            """,
+            rates,
         )
 
     def init(self):

@@ -80,6 +80,18 @@ class TestWarrantyImport(AftersalesCommon):
         self.assertEqual(set(warranties.mapped("state")), {"active"})
         self.assertEqual(warranties.lot_id.product_id, self.product)
 
+    def test_serials_are_created_through_stock_lot_create(self):
+        """What other modules do in ``stock.lot.create`` applies to imported
+        serials: stock_account gives the serial of a product valued per lot
+        the product's cost (a raw insert left it at zero)."""
+        self.product.write({"lot_valuated": True, "standard_price": 123.0})
+        job = self._import(HEADER + "SN-LV,TWM,C-001,2026-01-15,,\n")
+        self._run(job)
+        lot = job.warranty_ids.lot_id
+        self.assertEqual((lot.name, lot.product_id), ("SN-LV", self.product))
+        self.assertEqual(lot.company_id, self.company)
+        self.assertEqual(lot.standard_price, 123.0)
+
     def test_every_bad_row_is_reported_and_nothing_is_imported(self):
         job = self._import(
             HEADER

@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
+from ...tools.spreadsheet import read_table
 from ..aftersales_order_media import PHOTO_KINDS
 from .core import TRANSITIONS
 from .states import (
@@ -461,8 +462,8 @@ class AftersalesOrder(models.Model):
         first row naming them is skipped. The file is streamed and read no
         further than the limit allows, three columns wide (review F4)."""
         # A header, the rows allowed and one more to tell that there are more.
-        table = self.env["aftersales.warranty.import"]._read_table(
-            filename, content, MAX_BULK_ROWS + 2, 3, MAX_BULK_XLSX_UNPACKED
+        table = read_table(
+            self.env, filename, content, MAX_BULK_ROWS + 2, 3, MAX_BULK_XLSX_UNPACKED
         )
         if len(table) > MAX_BULK_ROWS + 1:
             self._dealer_raise_too_many_rows()

@@ -6,7 +6,6 @@ from markupsafe import escape
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
-from odoo.tools import SQL
 
 from ..aftersales_sla_policy import SLA_TARGETS
 from .states import CLOSED_STATES
@@ -63,6 +62,29 @@ METRIC_FIELDS = {
     "approval_outcome",
     "first_time_fix",
     "service_duration",
+    "sla_outcome",
+    "fix_outcome",
+    "arrival_outcome",
+}
+# The technician arrived on time up to this long after the appointment.
+ARRIVAL_GRACE = timedelta(minutes=30)
+
+# The rates of the orders a center or technician closed, each the share of the
+# closed orders whose fact (a stored field of the order) has the value given,
+# among the closed orders where that fact is set. A fact is empty where it
+# does not apply (no SLA, no customer decision, not completed, no
+# appointment): such an order counts in neither part of the rate. This is the
+# one rule: the metrics (_get_performance) and the analysis report
+# (aftersales.order.analysis) both aggregate these facts by it.
+KPI_RATES = {
+    # rate: (fact, value counted)
+    "completion_rate": ("state", "done"),
+    "cancel_rate": ("state", "cancelled"),
+    "return_rate": ("state", "returned"),
+    "on_time_rate": ("sla_outcome", "met"),
+    "first_time_approval_rate": ("approval_outcome", "first_time"),
+    "first_time_fix_rate": ("fix_outcome", "first_time"),
+    "arrival_rate": ("arrival_outcome", "on_time"),
 }
 
 
@@ -582,24 +604,20 @@ class AftersalesOrder(models.Model):
 
     @api.model
     def _sla_schedule_next(self, now):
-        self.flush_model(["sla_deadline", "sla_warning_date"])
-        # Raw SQL: one MIN over two indexed columns; _read_group would sort.
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT LEAST(
-                    (SELECT min(sla_deadline) FROM aftersales_order
-                      WHERE sla_deadline > %(now)s),
-                    (SELECT min(sla_warning_date) FROM aftersales_order
-                      WHERE sla_warning_date > %(now)s))
-                """,
-                now=now,
+        # The next moment of any order, whoever runs the check; _read_group
+        # without groupby is one plain MIN (no ORDER BY) over an indexed column.
+        orders_sudo = self.sudo()
+        moments = [
+            moment
+            for fname in ("sla_deadline", "sla_warning_date")
+            for [moment] in orders_sudo._read_group(
+                [(fname, ">", now)], [], [f"{fname}:min"]
             )
-        )
-        [(next_moment,)] = self.env.cr.fetchall()
+            if moment
+        ]
         cron = self.env.ref("aftersales.ir_cron_check_sla", raise_if_not_found=False)
-        if next_moment and cron:
-            cron._trigger(at=next_moment)
+        if moments and cron:
+            cron._trigger(at=min(moments))
 
     def _sla_process_due(self, now):
         """Breach what is past its deadline, warn what nears one."""
@@ -772,6 +790,31 @@ class AftersalesOrder(models.Model):
         "control sending it back.",
         groups="base.group_user",
     )
+    # Facts of a completed order that the rates count (KPI_RATES); empty where
+    # they do not apply.
+    sla_outcome = fields.Selection(
+        [("met", "Met"), ("breached", "Breached")],
+        string="SLA Outcome",
+        compute="_compute_sla_outcome",
+        store=True,
+        groups="base.group_user",
+    )
+    fix_outcome = fields.Selection(
+        [("first_time", "First-Time Fix"), ("repeat", "Repeat Work")],
+        string="Fix",
+        compute="_compute_fix_outcome",
+        store=True,
+        groups="base.group_user",
+    )
+    arrival_outcome = fields.Selection(
+        [("on_time", "On Time"), ("late", "Late")],
+        string="Arrival",
+        compute="_compute_arrival_outcome",
+        store=True,
+        help="Whether the technician of a completed order started no later "
+        "than 30 minutes after the appointment.",
+        groups="base.group_user",
+    )
     service_duration = fields.Float(
         string="Service Duration (h)",
         compute="_compute_service_duration",
@@ -807,6 +850,34 @@ class AftersalesOrder(models.Model):
                 and order.approval_outcome != "after_rejection"
                 and not order.qc_returned
             )
+
+    @api.depends("state", "sla_policy_id", "sla_breached")
+    def _compute_sla_outcome(self):
+        for order in self:
+            if order.state != "done" or not order.sla_policy_id:
+                order.sla_outcome = False
+            else:
+                order.sla_outcome = "breached" if order.sla_breached else "met"
+
+    @api.depends("state", "first_time_fix")
+    def _compute_fix_outcome(self):
+        for order in self:
+            if order.state != "done":
+                order.fix_outcome = False
+            else:
+                order.fix_outcome = "first_time" if order.first_time_fix else "repeat"
+
+    @api.depends("state", "scheduled_date", "date_started")
+    def _compute_arrival_outcome(self):
+        for order in self:
+            if order.state != "done" or not (
+                order.scheduled_date and order.date_started
+            ):
+                order.arrival_outcome = False
+            elif order.date_started <= order.scheduled_date + ARRIVAL_GRACE:
+                order.arrival_outcome = "on_time"
+            else:
+                order.arrival_outcome = "late"
 
     @api.depends("state", "worked_hours", "date_started", "date_done")
     def _compute_service_duration(self):
@@ -845,16 +916,24 @@ class AftersalesOrder(models.Model):
         )
 
     @api.model
+    def _get_kpi_rates(self):
+        """{rate: (fact, value)} of KPI_RATES (extension hook): the one
+        definition of the rates, for _get_performance and the analysis
+        report."""
+        return dict(KPI_RATES)
+
+    @api.model
     def _get_performance(self, group_field, records, date_from, date_to):
         """Metrics of the orders closed in [date_from, date_to), by
         ``group_field`` value (a center or a technician): two grouped queries
         whatever the number of records.
 
-        Rates are between 0 and 1 (None where nothing was measured):
-        on_time_rate (completed orders with an SLA, none breached),
-        first_time_approval_rate (orders the customer decided on, approved
-        at the first decision), cancel_rate and return_rate (of all closed),
-        first_time_fix_rate (of completed), rating_avg (1-5) and
+        Rates are between 0 and 1 (None where nothing was measured), by the
+        rule of KPI_RATES: on_time_rate (completed orders under an SLA, none
+        breached), first_time_approval_rate (orders the customer decided on,
+        approved at the first decision), cancel_rate, return_rate and
+        completion_rate (of all closed), first_time_fix_rate (of completed),
+        arrival_rate (completed with an appointment); rating_avg (1-5) and
         avg_duration (hours per completed order).
         """
         domain = [
@@ -862,24 +941,22 @@ class AftersalesOrder(models.Model):
             ("date_closed", ">=", date_from),
             ("date_closed", "<", date_to),
         ]
+        rates = self._get_kpi_rates()
+        facts = sorted({fact for fact, _value in rates.values()} | {"state"})
         counts = defaultdict(lambda: defaultdict(float))
-        for key, state, sla_status, outcome, ftf, count, duration in self._read_group(
-            domain,
-            [group_field, "state", "sla_status", "approval_outcome", "first_time_fix"],
-            ["__count", "service_duration:sum"],
+        for key, *values, count, duration in self._read_group(
+            domain, [group_field, *facts], ["__count", "service_duration:sum"]
         ):
+            row = dict(zip(facts, values, strict=True))
             c = counts[key.id]
             c["closed"] += count
-            c[state] += count
-            if state == "done":
+            if row["state"] == "done":
+                c["done"] += count
                 c["duration"] += duration
-                c["ftf"] += count if ftf else 0
-                if sla_status in ("met", "breached"):
-                    c["sla"] += count
-                    c["on_time"] += count if sla_status == "met" else 0
-            if outcome:
-                c["decided"] += count
-                c["first_time"] += count if outcome == "first_time" else 0
+            for rate, (fact, value) in rates.items():
+                if row[fact]:
+                    c[rate, "measured"] += count
+                    c[rate, "counted"] += count if row[fact] == value else 0
         ratings = {
             key.id: (avg, count)
             for key, avg, count in self._read_group(
@@ -899,14 +976,12 @@ class AftersalesOrder(models.Model):
             result[record.id] = {
                 "closed_count": int(c["closed"]),
                 "done_count": int(c["done"]),
-                "sla_count": int(c["sla"]),
-                "decided_count": int(c["decided"]),
-                "on_time_rate": rate(c["on_time"], c["sla"]),
-                "first_time_approval_rate": rate(c["first_time"], c["decided"]),
-                "cancel_rate": rate(c["cancelled"], c["closed"]),
-                "return_rate": rate(c["returned"], c["closed"]),
-                "completion_rate": rate(c["done"], c["closed"]),
-                "first_time_fix_rate": rate(c["ftf"], c["done"]),
+                "sla_count": int(c["on_time_rate", "measured"]),
+                "decided_count": int(c["first_time_approval_rate", "measured"]),
+                **{
+                    name: rate(c[name, "counted"], c[name, "measured"])
+                    for name in rates
+                },
                 "rating_avg": rating_avg,
                 "rating_count": rating_count,
                 "rating_rate": (rating_avg - 1) / 4 if rating_avg else None,
