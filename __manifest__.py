@@ -2,7 +2,7 @@
     "name": "After-Sales Service",
     "summary": "Run appliance after-sales service: service centers, technicians, "
     "work orders from request to customer approval",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/aftersales/aftersales",
     "author": "aftersales contributors",
@@ -53,7 +53,7 @@
         "views/aftersales_technician_views.xml",
         "views/aftersales_approval_views.xml",
         "views/aftersales_order_media_views.xml",
-        "views/aftersales_order_worklog_views.xml",
+        "views/aftersales_order_visit_views.xml",
         "views/aftersales_order_part_views.xml",
         "views/aftersales_qc_check_views.xml",
         "views/aftersales_resolution_code_views.xml",

@@ -90,9 +90,9 @@ def build(env, count, tag):
                 name, company_id, state, priority, channel, user_id,
                 partner_id, address_id, product_id, service_type_id, center_id,
                 stage_id, date_assigned, date_accepted, create_date, write_date,
-                create_uid, write_uid, sla_policy_id, sla_start_date,
+                create_uid, write_uid, sla_policy_id, date_sla_start,
                 sla_arrival_deadline, sla_resolve_deadline,
-                sla_deadline, sla_deadline_target, sla_warning_date, sla_status,
+                sla_deadline, sla_deadline_target, date_sla_warning, sla_status,
                 sla_breached)
             SELECT 'BENCH-' || %(tag)s || '-' || n, company_id, state, priority,
                    channel, user_id, partner_id, address_id, product_id,
@@ -116,7 +116,7 @@ def build(env, count, tag):
     )
     env.cr.execute(
         SQL(
-            "UPDATE aftersales_order SET sla_deadline = NULL, sla_warning_date = NULL "
+            "UPDATE aftersales_order SET sla_deadline = NULL, date_sla_warning = NULL "
             "WHERE id = %s",
             template.id,
         )

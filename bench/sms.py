@@ -215,7 +215,7 @@ def setup(env, args, gateway_url):
             vals |= {
                 "state": "awaiting_approval",
                 "approval_code": f"{1000 + i % 9000}",
-                "approval_requested_date": now,
+                "date_approval_requested": now,
                 "approval_link_expiry": now + timedelta(hours=72),
             }
         else:

@@ -25,11 +25,11 @@ class AftersalesApprovalPortal(AftersalesPortalCommon):
         decided = ""
         if decision.decision == "approved":
             decided = env._(
-                "You approved the work on %(date)s.", date=when(decision.decision_date)
+                "You approved the work on %(date)s.", date=when(decision.date_decided)
             )
         elif decision:
             decided = env._(
-                "You rejected the work on %(date)s.", date=when(decision.decision_date)
+                "You rejected the work on %(date)s.", date=when(decision.date_decided)
             )
         contact = order_sudo.center_id or order_sudo.company_id
         return {

@@ -23,7 +23,7 @@ from . import rating_rating
 from . import aftersales_qr_verification
 from . import aftersales_sync_action
 from . import aftersales_order_media
-from . import aftersales_order_worklog
+from . import aftersales_order_visit
 from . import aftersales_order_part
 from . import aftersales_resolution_code
 from . import aftersales_reject_reason

@@ -26,7 +26,7 @@ class AftersalesApproval(models.Model):
 
     _name = "aftersales.approval"
     _description = "Customer Decision on a Work Order"
-    _order = "decision_date desc, id desc"
+    _order = "date_decided desc, id desc"
     _check_company_auto = True
     _rec_name = "order_id"
 
@@ -64,7 +64,7 @@ class AftersalesApproval(models.Model):
         default="backend",
     )
     feedback = fields.Text()
-    decision_date = fields.Datetime(
+    date_decided = fields.Datetime(
         string="Decided On", required=True, default=fields.Datetime.now
     )
     user_id = fields.Many2one(

@@ -410,7 +410,7 @@ class AftersalesCenter(models.Model):
         (see _get_calendar_openings).
         """
         now = fields.Datetime.now()
-        search_from = max(now, order.requested_date or now)
+        search_from = max(now, order.date_requested or now)
         window_end = search_from + timedelta(
             hours=order.company_id.aftersales_scheduling_window or 72
         )

@@ -17,7 +17,7 @@ SETTLEMENT_WORKFLOW_FIELDS = {
     "move_id",
     "date_approved",
     "approved_by_id",
-    "cancel_reason",
+    "reopen_reason",
 }
 PAID_STATES = ("paid", "in_payment")
 
@@ -89,7 +89,7 @@ class AftersalesSettlement(models.Model):
     )
     date_approved = fields.Datetime(readonly=True, copy=False)
     approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
-    cancel_reason = fields.Text(
+    reopen_reason = fields.Text(
         string="Reason for Reopening", readonly=True, copy=False, tracking=True
     )
     can_be_approved = fields.Boolean(compute="_compute_can_be")
@@ -304,7 +304,7 @@ class AftersalesSettlement(models.Model):
                     "move_id": bill.id,
                     "date_approved": fields.Datetime.now(),
                     "approved_by_id": self.env.uid,
-                    "cancel_reason": False,
+                    "reopen_reason": False,
                 }
             )
             bill.message_post(
@@ -321,7 +321,7 @@ class AftersalesSettlement(models.Model):
             # Same as in _action_approve: workflow fields.
             settlement_sudo = settlement.sudo()
             settlement_sudo.write(
-                {"state": "pending", "move_id": False, "cancel_reason": reason}
+                {"state": "pending", "move_id": False, "reopen_reason": reason}
             )
             settlement.message_post(
                 body=self.env._(

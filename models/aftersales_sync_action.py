@@ -71,7 +71,7 @@ class AftersalesSyncAction(models.Model):
             ("start", "Start"),
             ("request_approval", "Ask Approval"),
             ("done", "Complete"),
-            ("worklog", "Work Log"),
+            ("worklog", "Visit"),
             ("photo", "Photo"),
             ("part", "Part Used"),
             ("part_update", "Part Changed"),
@@ -81,7 +81,7 @@ class AftersalesSyncAction(models.Model):
         required=True,
         readonly=True,
     )
-    client_date = fields.Datetime(
+    date_client = fields.Datetime(
         string="Done On Phone At", readonly=True, help="When the technician did it."
     )
     payload = fields.Json(readonly=True)
@@ -176,7 +176,7 @@ class AftersalesSyncAction(models.Model):
             "client_id": client_id,
             "order_id": False,
             "kind": False,
-            "client_date": False,
+            "date_client": False,
             "data": {},
             "content": None,
             "error": False,
@@ -191,7 +191,7 @@ class AftersalesSyncAction(models.Model):
             if not isinstance(data, dict):
                 raise bad(self.env._("data must be an object."))
             parsed["data"] = data
-            parsed["client_date"] = self._parse_client_date(action.get("at"), bad)
+            parsed["date_client"] = self._parse_date_client(action.get("at"), bad)
             # First, so that a photo refused for its data is still kept.
             parsed["content"] = self._parse_content(kind, data, bad)
             self._parse_data(kind, data, bad)
@@ -212,20 +212,20 @@ class AftersalesSyncAction(models.Model):
         return value
 
     @api.model
-    def _parse_client_date(self, at, bad):
+    def _parse_date_client(self, at, bad):
         """The ISO time the phone recorded, as naive UTC; False when absent."""
         if at is None:
             return False
         try:
             if not isinstance(at, str):
                 raise ValueError(at)
-            client_date = datetime.fromisoformat(at.replace("Z", "+00:00"))
-            if client_date.tzinfo:
-                client_date = client_date.astimezone(UTC).replace(tzinfo=None)
+            date_client = datetime.fromisoformat(at.replace("Z", "+00:00"))
+            if date_client.tzinfo:
+                date_client = date_client.astimezone(UTC).replace(tzinfo=None)
         except (ValueError, OverflowError):
             raise bad(self.env._("'at' is not an ISO date and time.")) from None
         # A phone's clock may run ahead: nothing was done in the future.
-        return min(client_date.replace(microsecond=0), fields.Datetime.now())
+        return min(date_client.replace(microsecond=0), fields.Datetime.now())
 
     @api.model
     def _parse_content(self, kind, data, bad):
@@ -392,7 +392,7 @@ class AftersalesSyncAction(models.Model):
                 "user_id": user.id,
                 "order_id": order.id,
                 "kind": action["kind"],
-                "client_date": action["client_date"],
+                "date_client": action["date_client"],
                 "payload": self._prepare_payload(action["data"]),
                 "file": base64.b64encode(action["content"])
                 if action["content"]
@@ -450,7 +450,7 @@ class AftersalesSyncAction(models.Model):
                 }
             )
         elif kind == "worklog":
-            self._apply_worklog(order, action)
+            self._apply_visit_note(order, action)
         elif kind == "approval":
             # The customer decides on the technician's phone: an on-site
             # decision, in the technician's name, never one of the customer's
@@ -503,7 +503,7 @@ class AftersalesSyncAction(models.Model):
         part.write(vals)
 
     @api.model
-    def _apply_worklog(self, order, action):
+    def _apply_visit_note(self, order, action):
         data = action["data"]
         texts = {
             key: data[key][:MAX_TEXT]
@@ -512,17 +512,17 @@ class AftersalesSyncAction(models.Model):
         }
         if not texts:
             raise UserError(self.env._("Nothing to log."))
-        Worklog = self.env["aftersales.order.worklog"].with_user(order.env.user)
-        running = Worklog.search(
+        Visit = self.env["aftersales.order.visit"].with_user(order.env.user)
+        running = Visit.search(
             [("order_id", "=", order.id), ("date_end", "=", False)], limit=1
         )
         if running:
             running.write(texts)
         else:
-            Worklog.create(
+            Visit.create(
                 {
                     "order_id": order.id,
-                    "date_start": action["client_date"] or fields.Datetime.now(),
+                    "date_start": action["date_client"] or fields.Datetime.now(),
                     "duration": 0.0,
                     **texts,
                 }

@@ -30,7 +30,7 @@ class SaleOrderLine(models.Model):
             "sale_line_id": self.id,
             "channel": "sale",
             "company_id": sale.company_id.id,
-            "requested_date": sale.commitment_date,
+            "date_requested": sale.commitment_date,
             "user_id": sale.company_id.aftersales_dispatcher_id.id,
             "team_id": sale.team_id.id,
         }

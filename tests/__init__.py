@@ -34,3 +34,4 @@ from . import test_ux_views
 from . import test_controllers_shape
 from . import test_state_groups
 from . import test_stock_setup
+from . import test_migration_names

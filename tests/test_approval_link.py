@@ -182,7 +182,7 @@ class TestApprovalLink(SmsCommon, HttpCase):
     def test_link_validity_follows_the_company_setting(self):
         self.company.aftersales_approval_link_hours = 24
         order = self._awaiting_order()
-        delay = order.approval_link_expiry - order.approval_requested_date
+        delay = order.approval_link_expiry - order.date_approval_requested
         self.assertEqual(delay, timedelta(hours=24))
 
     def test_tampered_or_foreign_token_opens_nothing(self):

@@ -195,9 +195,9 @@ class TestAssignmentFilters(ExplicitAssignCommon):
         )
 
     @freeze_time(SATURDAY)
-    def test_requested_date_starts_the_search(self):
+    def test_date_requested_starts_the_search(self):
         self.center_far.active = False
-        order = self._create_bursa_order(requested_date=datetime(2026, 12, 3, 12, 0))
+        order = self._create_bursa_order(date_requested=datetime(2026, 12, 3, 12, 0))
         order.action_assign()
         self.assertEqual(order.scheduled_date, datetime(2026, 12, 3, 12, 0))
 

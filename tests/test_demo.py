@@ -97,7 +97,7 @@ class TestDemo(AftersalesCommon):
             len(repair.picking_ids), 2, "consumption and defective receipt"
         )
         self.assertEqual(repair.media_ids.media_type, "image")
-        self.assertEqual(len(repair.worklog_ids), 2)
+        self.assertEqual(len(repair.visit_ids), 2)
         invoice = repair.invoice_ids
         self.assertEqual(invoice.state, "draft")
         # Pump 450 + board 1850 + labour 600 + travel for two visits 2 x 150.

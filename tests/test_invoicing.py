@@ -83,7 +83,7 @@ class TestInvoicing(FieldCommon):
     def test_labour_by_the_hour(self):
         self.type_repair.write({"labour_pricing": "time", "labour_price": 30.0})
         order = self._repair_in_progress()
-        order.worklog_ids.write(
+        order.visit_ids.write(
             {"date_start": "2026-11-20 08:00:00", "date_end": "2026-11-20 10:20:00"}
         )
         order.action_done()

@@ -197,7 +197,7 @@ class TestServiceRequest(PortalCommon):
         self.assertEqual(len(order.media_ids), 1)
         self.assertTrue(order.media_ids.visible_to_customer)
         # The customer's time zone is UTC here.
-        self.assertEqual(str(order.requested_date), "2030-01-15 10:30:00")
+        self.assertEqual(str(order.date_requested), "2030-01-15 10:30:00")
 
     def test_request_by_serial_or_product_code(self):
         self.authenticate("portal_customer", "portal_customer")

@@ -189,7 +189,7 @@ class TestQuality(FieldCommon):
         as_qc = order.with_user(self.user_qc)
         self.assertEqual(len(as_qc.part_ids), 1)
         self.assertEqual(len(as_qc.media_ids), 1)
-        self.assertEqual(len(as_qc.worklog_ids), 1)
+        self.assertEqual(len(as_qc.visit_ids), 1)
 
     def _add_part_and_photo(self, order):
         self._add_part(order, self.part_belt)

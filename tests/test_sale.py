@@ -95,13 +95,13 @@ class TestSale(AssignmentCommon):
         self.assertEqual(order.state, "new")
         self.assertFalse(order.center_id)
 
-    def test_requested_date_from_the_commitment_date(self):
+    def test_date_requested_from_the_commitment_date(self):
         sale = self._sale(
             [(self.untracked_product, 1)], commitment_date="2030-06-03 10:00:00"
         )
         sale.action_confirm()
         order = sale.order_line.aftersales_order_ids
-        self.assertEqual(str(order.requested_date), "2030-06-03 10:00:00")
+        self.assertEqual(str(order.date_requested), "2030-06-03 10:00:00")
         self.assertEqual(
             str(order.scheduled_date), "2030-06-03 10:00:00", "always-open center"
         )

@@ -40,7 +40,7 @@ class DecisionCommon(SmsCommon):
             "ip_address": "203.0.113.7",
             "user_agent": "Mozilla/5.0 (iPhone)",
             "feedback": "Everything fine",
-            "decision_date": "2026-01-01 10:00:00",
+            "date_decided": "2026-01-01 10:00:00",
             "rating": "5",
             **vals,
         }
@@ -95,7 +95,7 @@ class TestDecisionRecording(DecisionCommon):
         )
         self.assertFalse(approval.ip_address or approval.user_agent or approval.rating)
         self.assertAlmostEqual(
-            approval.decision_date,
+            approval.date_decided,
             fields.Datetime.now(),
             delta=timedelta(minutes=5),
         )

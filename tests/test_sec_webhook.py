@@ -436,7 +436,7 @@ class TestSecSync(SyncSecCommon):
         self.assertFalse(self.order.media_ids)
         self.assertFalse(self.order.approval_ids)
         self.assertEqual(self.order.state, "accepted")
-        self.assertEqual(len(self.order.worklog_ids), 1, "one visit, notes appended")
+        self.assertEqual(len(self.order.visit_ids), 1, "one visit, notes appended")
 
     def test_a_poisoned_queue_drains(self):
         product = self.part_product.id
@@ -524,7 +524,7 @@ class TestSecSync(SyncSecCommon):
         self.assertEqual(
             [r["state"] for r in response.json()["results"]], ["applied"] * 4
         )
-        visit = self.order.worklog_ids
+        visit = self.order.visit_ids
         self.assertEqual((visit.fault_found, visit.work_done), (script, script))
         self.assertEqual(self.order.media_ids.name, f"{script}.png"[:200])
         html, _type = self.env["ir.actions.report"]._render_qweb_html(

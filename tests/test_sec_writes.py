@@ -458,7 +458,7 @@ INTERNAL_FIELDS = [
     "rejected_center_ids",
     "reject_reason",
     "customer_rejected",
-    "work_resumed_date",
+    "date_work_resumed",
     "first_time_fix",
     "approval_outcome",
     "service_duration",

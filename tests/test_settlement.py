@@ -268,7 +268,7 @@ class TestSettlement(FieldCommon):
         self.assertEqual(settlement.state, "pending")
         self.assertEqual(bill.state, "cancel")
         self.assertFalse(settlement.move_id)
-        self.assertEqual(settlement.cancel_reason, "The tariff changed on the 1st")
+        self.assertEqual(settlement.reopen_reason, "The tariff changed on the 1st")
         as_accountant.action_approve()
         self.assertEqual(settlement.move_id.state, "posted")
 

@@ -24,7 +24,7 @@ class TestSlaDeadlines(SlaCommon):
     def test_deadlines_cross_night_and_public_holiday(self):
         order = self._create_order()
         self.assertEqual(order.sla_policy_id, self.policy_standard)
-        self.assertEqual(order.sla_start_date, dt(MONDAY_16H_LOCAL))
+        self.assertEqual(order.date_sla_start, dt(MONDAY_16H_LOCAL))
         # Not assigned: no acceptance clock yet.
         self.assertFalse(order.sla_accept_deadline)
         # 8 working hours: 1 on Monday, 7 on Tuesday -> Tuesday 16:00 local.
@@ -32,7 +32,7 @@ class TestSlaDeadlines(SlaCommon):
         # 16 hours: 1 Monday, 8 Tuesday, Wednesday off, 7 Thursday.
         self.assertEqual(order.sla_resolve_deadline, dt("2026-12-03 13:00:00"))
         self.assertEqual(order.sla_deadline, order.sla_arrival_deadline)
-        self.assertEqual(order.sla_warning_date, dt("2026-12-01 12:00:00"))
+        self.assertEqual(order.date_sla_warning, dt("2026-12-01 12:00:00"))
         self.assertEqual(order.sla_status, "on_track")
 
     @freeze_time(FRIDAY_15H_LOCAL)
@@ -184,7 +184,7 @@ class TestSlaCheck(SlaCommon):
             warned = self._activities(order, warning)
             self.assertEqual(warned.user_id, self.user_dispatcher | self.user_center)
             self.assertEqual(order.sla_status, "at_risk")
-            self.assertFalse(order.sla_warning_date)
+            self.assertFalse(order.date_sla_warning)
             self._check_sla()
             self.assertEqual(self._activities(order, warning), warned)
         with freeze_time("2026-12-01 13:00:00"):
@@ -207,11 +207,11 @@ class TestSlaCheck(SlaCommon):
             self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
             order = self._create_order()
             triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
-            self.assertEqual(triggers.mapped("call_at"), [order.sla_warning_date])
+            self.assertEqual(triggers.mapped("call_at"), [order.date_sla_warning])
             triggers.unlink()
             self._check_sla()
             triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
-            self.assertEqual(triggers.mapped("call_at"), [order.sla_warning_date])
+            self.assertEqual(triggers.mapped("call_at"), [order.date_sla_warning])
 
     def test_breach_escalates_without_manager_to_the_dispatcher(self):
         self.company.aftersales_sla_manager_id = False

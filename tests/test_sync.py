@@ -54,7 +54,7 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         return (
             self.order.state,
             len(self.order.media_ids),
-            len(self.order.worklog_ids),
+            len(self.order.visit_ids),
             self.env["aftersales.sync.action"].search_count([]),
         )
 
@@ -72,12 +72,12 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         self.assertEqual([r["id"] for r in results], [a["id"] for a in actions])
         self.assertEqual(self.order.state, "in_progress")
         self.assertEqual(len(self.order.media_ids), 1)
-        self.assertEqual(self.order.worklog_ids[:1].work_done, "Belt replaced")
+        self.assertEqual(self.order.visit_ids[:1].work_done, "Belt replaced")
         record = self.env["aftersales.sync.action"].search(
             [("client_id", "=", actions[0]["id"])]
         )
         # Done at 09:15 in Istanbul: 06:15 UTC.
-        self.assertEqual(str(record.client_date), "2026-11-30 06:15:00")
+        self.assertEqual(str(record.date_client), "2026-11-30 06:15:00")
         before = self._counts()
         # The signal dropped before the answer: the phone sends it all again.
         replay = self._sync(actions)
@@ -233,7 +233,7 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         record = self.env["aftersales.sync.action"].search(
             [("client_id", "=", action["id"])]
         )
-        self.assertLess(record.client_date.year, 2099)
+        self.assertLess(record.date_client.year, 2099)
         # The visit stops cleanly: nothing happened in the future.
         self.assertEqual(
             self._sync([self._action("done")]).json()["results"][0]["state"], "applied"

@@ -55,7 +55,7 @@ class TestTechnicianApp(HttpCase, AftersalesCommon):
         self.assertEqual(self.order.state, "done")
         self.assertEqual(len(self.order.media_ids), 1)
         self.assertIn(
-            "Replaced the drain pump", self.order.worklog_ids.mapped("work_done")
+            "Replaced the drain pump", self.order.visit_ids.mapped("work_done")
         )
         actions = self.env["aftersales.sync.action"].search(
             [("order_id", "=", self.order.id)]

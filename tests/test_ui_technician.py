@@ -76,4 +76,4 @@ class TestTechnicianUi(HttpCase):
             ),
             3,
         )
-        self.assertFalse(order.worklog_ids.running, "the visit stopped with the job")
+        self.assertFalse(order.visit_ids.running, "the visit stopped with the job")

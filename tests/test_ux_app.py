@@ -362,7 +362,7 @@ class TestTechnicianAppUx(HttpCase, FieldCommon):
         )
         self.assertFalse(self.order.part_ids, "added, then removed in the app")
         self.assertEqual(self.order.media_ids.kind, "before")
-        self.assertIn("Belt worn", self.order.worklog_ids.mapped("work_done"))
+        self.assertIn("Belt worn", self.order.visit_ids.mapped("work_done"))
         kinds = (
             self.env["aftersales.sync.action"]
             .search([("order_id", "=", self.order.id)])

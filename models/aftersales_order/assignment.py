@@ -239,7 +239,7 @@ class AftersalesOrder(models.Model):
             self.product_categ_id.id,
             tuple(sorted(self.rejected_center_ids.ids)),
             self.scheduled_date,
-            self.requested_date,
+            self.date_requested,
             self.latitude,
             self.longitude,
         )

@@ -103,12 +103,12 @@ WORKFLOW_FIELDS = {
     "assignment_log",
     "assignment_rule_id",
     "approval_code",
-    "approval_requested_date",
+    "date_approval_requested",
     "approval_link_expiry",
     "customer_rejected",
     "qc_returned",
     "stage_id",
-    "work_resumed_date",
+    "date_work_resumed",
     # Stored computations: derived from the warranty, the visits and the
     # checks, never typed in (write() would accept them through RPC).
     "warranty_id",
@@ -420,7 +420,8 @@ class AftersalesOrder(models.Model):
         tracking=True,
         domain="[('center_id', '=', center_id)]",
     )
-    requested_date = fields.Datetime(
+    date_requested = fields.Datetime(
+        string="Requested Date",
         help="The earliest time the customer wants the visit; the engine looks "
         "for an opening from then on when no time is scheduled.",
     )
@@ -534,7 +535,7 @@ class AftersalesOrder(models.Model):
         "their work orders await approval.",
         groups="base.group_user",
     )
-    approval_requested_date = fields.Datetime(
+    date_approval_requested = fields.Datetime(
         string="Approval Requested On", readonly=True, copy=False
     )
     approval_link_expiry = fields.Datetime(
@@ -767,10 +768,10 @@ class AftersalesOrder(models.Model):
         for order in self:
             order.scheduled_duration = order.service_type_id.default_duration or 1.0
 
-    @api.depends("approval_ids.decision", "approval_ids.decision_date")
+    @api.depends("approval_ids.decision", "approval_ids.date_decided")
     def _compute_approval_state(self):
         for order in self:
-            latest = order.approval_ids.sorted(lambda a: (a.decision_date, a.id))[-1:]
+            latest = order.approval_ids.sorted(lambda a: (a.date_decided, a.id))[-1:]
             order.approval_state = latest.decision or "none"
             order.approval_count = len(order.approval_ids)
 
@@ -899,7 +900,7 @@ class AftersalesOrder(models.Model):
         return {
             "description",
             "media_ids",
-            "worklog_ids",
+            "visit_ids",
             "part_ids",
             "approval_ids",
             "qc_check_ids",
@@ -1471,7 +1472,7 @@ class AftersalesOrder(models.Model):
                 {
                     "state": "awaiting_approval",
                     "approval_code": order._generate_approval_code(),
-                    "approval_requested_date": now,
+                    "date_approval_requested": now,
                     "approval_link_expiry": now + timedelta(hours=hours),
                     # A new link for each request: the previous one stops
                     # working, so nobody answers an outdated request.
@@ -1614,7 +1615,7 @@ class AftersalesOrder(models.Model):
             {
                 "state": "in_progress",
                 "customer_rejected": True,
-                "work_resumed_date": fields.Datetime.now(),
+                "date_work_resumed": fields.Datetime.now(),
             }
         )
         self.activity_schedule(
@@ -1688,7 +1689,7 @@ class AftersalesOrder(models.Model):
             "channel": channel,
             "feedback": feedback or False,
             "rating": rating,
-            "decision_date": fields.Datetime.now(),
+            "date_decided": fields.Datetime.now(),
             # Who recorded it: the staff member, the logged-in user of the
             # link; nobody for an SMS (the cron relays the customer's phone).
             "user_id": False if channel == "sms" or user._is_public() else user.id,
@@ -2145,16 +2146,14 @@ class AftersalesOrder(models.Model):
     media_count = fields.Integer(compute="_compute_media_count")
 
     # Visits
-    worklog_ids = fields.One2many(
-        "aftersales.order.worklog", "order_id", string="Visits"
-    )
-    worked_hours = fields.Float(compute="_compute_worklog_summary", store=True)
-    visit_count = fields.Integer(compute="_compute_worklog_summary", store=True)
+    visit_ids = fields.One2many("aftersales.order.visit", "order_id", string="Visits")
+    worked_hours = fields.Float(compute="_compute_visit_summary", store=True)
+    visit_count = fields.Integer(compute="_compute_visit_summary", store=True)
     visit_running = fields.Boolean(compute="_compute_visit_running")
     resolution_code_id = fields.Many2one(
         "aftersales.resolution.code",
         string="Resolution",
-        compute="_compute_worklog_summary",
+        compute="_compute_visit_summary",
         store=True,
         index="btree_not_null",
         help="The resolution of the latest visit.",
@@ -2187,7 +2186,8 @@ class AftersalesOrder(models.Model):
         help="The work failed its quality check and must be redone.",
         groups="base.group_user",
     )
-    work_resumed_date = fields.Datetime(
+    date_work_resumed = fields.Datetime(
+        string="Work Resumed Date",
         readonly=True,
         copy=False,
         help="When the customer last sent the work back: quality checks "
@@ -2209,10 +2209,10 @@ class AftersalesOrder(models.Model):
         for order in self:
             order.media_count = counts.get(order, 0)
 
-    @api.depends("worklog_ids.duration", "worklog_ids.resolution_code_id")
-    def _compute_worklog_summary(self):
+    @api.depends("visit_ids.duration", "visit_ids.resolution_code_id")
+    def _compute_visit_summary(self):
         for order in self:
-            logs = order.worklog_ids
+            logs = order.visit_ids
             order.worked_hours = sum(logs.mapped("duration"))
             order.visit_count = len(logs)
             order.resolution_code_id = (
@@ -2221,15 +2221,15 @@ class AftersalesOrder(models.Model):
                 .resolution_code_id
             )
 
-    @api.depends("worklog_ids.running")
+    @api.depends("visit_ids.running")
     def _compute_visit_running(self):
         for order in self:
-            order.visit_running = any(order.worklog_ids.mapped("running"))
+            order.visit_running = any(order.visit_ids.mapped("running"))
 
-    @api.depends("qc_required", "qc_check_ids.result", "work_resumed_date")
+    @api.depends("qc_required", "qc_check_ids.result", "date_work_resumed")
     def _compute_qc_state(self):
         for order in self:
-            resumed = order.work_resumed_date
+            resumed = order.date_work_resumed
             checks = order.qc_check_ids.filtered(
                 lambda c, since=resumed: not since or c.date > since
             )
@@ -2324,7 +2324,7 @@ class AftersalesOrder(models.Model):
     def action_stop_visit(self):
         """Stop the timer of the running visit."""
         self._ensure_can_record_visit()
-        self.worklog_ids.action_stop()
+        self.visit_ids.action_stop()
         return True
 
     def action_open_quality_check(self):
@@ -2360,11 +2360,11 @@ class AftersalesOrder(models.Model):
         self._ensure_execution_editable()
 
     def _start_visit(self):
-        Worklog = self.env["aftersales.order.worklog"]
+        Visit = self.env["aftersales.order.visit"]
         for order in self.filtered(lambda o: not o.visit_running):
-            Worklog.create(order._prepare_worklog_vals())
+            Visit.create(order._prepare_visit_vals())
 
-    def _prepare_worklog_vals(self):
+    def _prepare_visit_vals(self):
         """Values of a visit started now (extension hook)."""
         self.ensure_one()
         return {
@@ -2374,7 +2374,7 @@ class AftersalesOrder(models.Model):
         }
 
     def _stop_visits(self):
-        self.worklog_ids.action_stop()
+        self.visit_ids.action_stop()
 
     def _finish_execution(self):
         """The work ends: stop the clock (the stock seam also takes the parts

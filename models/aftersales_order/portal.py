@@ -97,9 +97,9 @@ class AftersalesOrder(models.Model):
             (env._("Accepted by the center"), self.date_accepted),
             (env._("Work started"), self.date_started),
         ]
-        if self.approval_required or self.approval_requested_date:
+        if self.approval_required or self.date_approval_requested:
             steps.append(
-                (env._("Awaiting your approval"), self.approval_requested_date)
+                (env._("Awaiting your approval"), self.date_approval_requested)
             )
         if self.state == "cancelled":
             steps.append((env._("Cancelled"), self.date_closed or self.write_date))
@@ -124,7 +124,7 @@ class AftersalesOrder(models.Model):
         not read parts or work logs."""
         self.ensure_one()
         lines = self._get_approval_page_lines()
-        visits = self.worklog_ids.filtered("work_done").sorted("date_start")
+        visits = self.visit_ids.filtered("work_done").sorted("date_start")
         return {
             "work_done": visits.mapped("work_done"),
             "lines": lines,
@@ -160,8 +160,8 @@ class AftersalesOrder(models.Model):
             return "past", scheduled
         if scheduled:
             return "upcoming", scheduled
-        if self.requested_date and self.state not in CLOSED_STATES:
-            return "requested", self.requested_date
+        if self.date_requested and self.state not in CLOSED_STATES:
+            return "requested", self.date_requested
         return False, False
 
     def _get_report_base_filename(self):
@@ -359,7 +359,7 @@ class AftersalesOrder(models.Model):
             "product_id": product.id,
             "lot_id": lot.id or False,
             "service_type_id": service_type.id,
-            "requested_date": values.get("preferred_date") or False,
+            "date_requested": values.get("preferred_date") or False,
             "description": description,
             "channel": values.get("channel") or "portal",
             "handed_in_by": partner.name,
@@ -1025,7 +1025,7 @@ class AftersalesOrder(models.Model):
                             ),
                             "date": order._format_datetime_for(user, log.date_start),
                         }
-                        for log in order.worklog_ids
+                        for log in order.visit_ids
                         if log.fault_found or log.work_done
                     ],
                     "photos": [

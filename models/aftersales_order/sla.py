@@ -31,7 +31,7 @@ TARGET_REACHED = {
 
 SLA_FIELDS = {
     "sla_policy_id",
-    "sla_start_date",
+    "date_sla_start",
     "sla_accept_deadline",
     "sla_arrival_deadline",
     "sla_resolve_deadline",
@@ -44,7 +44,7 @@ SLA_FIELDS = {
     "sla_breached",
     "sla_deadline",
     "sla_deadline_target",
-    "sla_warning_date",
+    "date_sla_warning",
     "sla_status",
 }
 
@@ -140,7 +140,7 @@ class AftersalesOrder(models.Model):
         check_company=True,
         groups="base.group_user",
     )
-    sla_start_date = fields.Datetime(
+    date_sla_start = fields.Datetime(
         string="SLA Clock Start",
         readonly=True,
         copy=False,
@@ -202,7 +202,8 @@ class AftersalesOrder(models.Model):
         help="The nearest deadline still to meet.",
         groups="base.group_user",
     )
-    sla_warning_date = fields.Datetime(
+    date_sla_warning = fields.Datetime(
+        string="Sla Warning Date",
         compute="_compute_sla_deadline",
         store=True,
         index="btree_not_null",
@@ -299,7 +300,7 @@ class AftersalesOrder(models.Model):
             order.sla_deadline = deadline
             order.sla_deadline_target = target
             margin = order.sla_policy_id.warning_hours
-            order.sla_warning_date = (
+            order.date_sla_warning = (
                 deadline - timedelta(hours=margin)
                 if deadline and margin and target != order.sla_warned_target
                 else False
@@ -449,11 +450,11 @@ class AftersalesOrder(models.Model):
                 "sla_arrival_deadline": False,
                 "sla_resolve_deadline": False,
             }
-        start = self.sla_start_date or fields.Datetime.now()
+        start = self.date_sla_start or fields.Datetime.now()
         calendar = self._get_sla_calendar()
         vals = {
             "sla_policy_id": policy.id,
-            "sla_start_date": start,
+            "date_sla_start": start,
             # Deadlines planned anew are warned anew.
             "sla_warned_target": False,
         }
@@ -515,7 +516,7 @@ class AftersalesOrder(models.Model):
                     replanned |= order
                     vals["sla_resolve_deadline"] = policy._add_hours(
                         order._get_sla_calendar(),
-                        order.sla_start_date,
+                        order.date_sla_start,
                         policy.resolve_hours + paused,
                     )
             for target, _hours, deadline_field, breached_field in SLA_TARGETS:
@@ -554,7 +555,7 @@ class AftersalesOrder(models.Model):
         moments = [
             moment
             for order in self
-            for moment in (order.sla_warning_date, order.sla_deadline)
+            for moment in (order.date_sla_warning, order.sla_deadline)
             if moment
         ]
         if not moments:
@@ -571,7 +572,7 @@ class AftersalesOrder(models.Model):
 
     @api.model
     def _get_sla_due_domain(self, now):
-        return Domain("sla_deadline", "<=", now) | Domain("sla_warning_date", "<=", now)
+        return Domain("sla_deadline", "<=", now) | Domain("date_sla_warning", "<=", now)
 
     @api.model
     def _cron_check_sla(self, batch_size=1000, after_batch=None):
@@ -609,7 +610,7 @@ class AftersalesOrder(models.Model):
         orders_sudo = self.sudo()
         moments = [
             moment
-            for fname in ("sla_deadline", "sla_warning_date")
+            for fname in ("sla_deadline", "date_sla_warning")
             for [moment] in orders_sudo._read_group(
                 [(fname, ">", now)], [], [f"{fname}:min"]
             )
@@ -631,7 +632,7 @@ class AftersalesOrder(models.Model):
             ]
             if past:
                 to_breach[order] = past
-            elif order.sla_warning_date and order.sla_warning_date <= now:
+            elif order.date_sla_warning and order.date_sla_warning <= now:
                 to_warn |= order
         self._sla_breach(to_breach)
         to_warn._sla_warn()

@@ -4,8 +4,8 @@ from odoo.exceptions import UserError, ValidationError
 from .aftersales_order.states import EXECUTION_STATES
 
 
-class AftersalesOrderWorklog(models.Model):
-    _name = "aftersales.order.worklog"
+class AftersalesOrderVisit(models.Model):
+    _name = "aftersales.order.visit"
     _description = "Work Order Visit"
     _order = "order_id, date_start desc, id desc"
     _check_company_auto = True

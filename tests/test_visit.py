@@ -7,13 +7,13 @@ from .common import FieldCommon
 
 
 @tagged("post_install", "-at_install")
-class TestWorklog(FieldCommon):
+class TestVisit(FieldCommon):
     """The technician's visits: time, fault found, work done, resolution."""
 
     def test_start_and_finish_time_the_visit(self):
         with freeze_time("2026-11-20 09:00:00"):
             order = self._repair_in_progress()
-        visit = order.worklog_ids
+        visit = order.visit_ids
         self.assertEqual(len(visit), 1, "starting the work starts a visit")
         self.assertTrue(visit.running)
         self.assertEqual(visit.technician_id, self.technician_a1)
@@ -26,7 +26,7 @@ class TestWorklog(FieldCommon):
     def test_several_visits_with_fault_work_and_resolution(self):
         with freeze_time("2026-11-20 09:00:00"):
             order = self._repair_in_progress()
-        first = order.worklog_ids
+        first = order.visit_ids
         as_tech = order.with_user(self.user_technician)
         with freeze_time("2026-11-20 09:45:00"):
             first.with_user(self.user_technician).write(
@@ -43,7 +43,7 @@ class TestWorklog(FieldCommon):
             as_tech.action_start_visit()
             as_tech.action_start_visit()  # a second tap starts nothing new
         self.assertEqual(order.visit_count, 2)
-        second = order.worklog_ids - first
+        second = order.visit_ids - first
         with freeze_time("2026-11-21 15:00:00"):
             second.with_user(self.user_technician).write(
                 {
@@ -63,9 +63,9 @@ class TestWorklog(FieldCommon):
 
     def test_visit_recorded_afterwards_by_duration(self):
         order = self._repair_in_progress()
-        order.worklog_ids.unlink()
+        order.visit_ids.unlink()
         visit = (
-            self.env["aftersales.order.worklog"]
+            self.env["aftersales.order.visit"]
             .with_user(self.user_technician)
             .create(
                 {
@@ -86,15 +86,15 @@ class TestWorklog(FieldCommon):
         order = self._repair_in_progress()
         order.action_done()
         with self.assertRaisesRegex(UserError, "can no longer change"):
-            order.worklog_ids.with_user(self.user_technician).write({"duration": 5})
+            order.visit_ids.with_user(self.user_technician).write({"duration": 5})
         with self.assertRaisesRegex(UserError, "are kept"):
-            order.worklog_ids.with_user(self.user_center).unlink()
+            order.visit_ids.with_user(self.user_center).unlink()
 
     def test_technician_logs_only_their_own_orders(self):
         other = self._repair_in_progress()
         other.technician_id = self.technician_a1_bis
         with self.assertRaises(AccessError):
-            self.env["aftersales.order.worklog"].with_user(self.user_technician).create(
+            self.env["aftersales.order.visit"].with_user(self.user_technician).create(
                 {"order_id": other.id}
             )
         with self.assertRaises(AccessError):
