@@ -35,3 +35,4 @@ from . import test_controllers_shape
 from . import test_state_groups
 from . import test_stock_setup
 from . import test_migration_names
+from . import test_code_shape
