@@ -175,6 +175,9 @@ def reset(env):
         "DELETE FROM mail_activity WHERE res_model = 'aftersales.order';"
         "DELETE FROM mail_followers WHERE res_model = 'aftersales.order';"
         "DELETE FROM mail_message WHERE model = 'aftersales.order';"
+        # Another benchmark of the same run may have settled orders.
+        "DELETE FROM aftersales_settlement_line;"
+        "DELETE FROM aftersales_settlement;"
         "DELETE FROM aftersales_order;"
         "DELETE FROM aftersales_sla_policy;"
     )
