@@ -135,7 +135,7 @@ class AftersalesOrder(models.Model):
         log = self.assignment_log or {}
         if log.get("mode") == "waiting":
             return ", ".join(
-                str(AUTO_ASSIGN_BLOCKERS[key]) for key in log.get("missing", [])
+                self.env._(AUTO_ASSIGN_BLOCKERS[key]) for key in log.get("missing", [])
             )
         if self.center_id:
             return self.env._(
@@ -316,7 +316,7 @@ class AftersalesOrder(models.Model):
         return self.env._(
             "No service center can take this work order: %(reasons)s.",
             reasons="; ".join(
-                f"{row['name']} {EXCLUSION_REASONS[row['reason']]}"
+                f"{row['name']} {self.env._(EXCLUSION_REASONS[row['reason']])}"
                 for row in excluded[:5]
             ),
         )
@@ -444,7 +444,7 @@ class AftersalesOrder(models.Model):
             return Markup("<p>%s</p>") % self.env._(
                 "Not assigned automatically yet: %(missing)s.",
                 missing=", ".join(
-                    str(AUTO_ASSIGN_BLOCKERS[key])
+                    self.env._(AUTO_ASSIGN_BLOCKERS[key])
                     for key in log.get("missing", [])
                     if key in AUTO_ASSIGN_BLOCKERS
                 ),
@@ -472,11 +472,11 @@ class AftersalesOrder(models.Model):
                     cand["open"],
                     cand["capacity"],
                     ", ".join(
-                        f"{SCORE_TERM_LABELS[term]} {value:.0%}"
+                        f"{self.env._(SCORE_TERM_LABELS[term])} {value:.0%}"
                         for term, value in cand["terms"].items()
                     )
                     + (
-                        f" ({str(EXCLUSION_REASONS[cand['reason']])})"
+                        f" ({self.env._(EXCLUSION_REASONS[cand['reason']])})"
                         if cand.get("reason")
                         else ""
                     ),
@@ -509,7 +509,7 @@ class AftersalesOrder(models.Model):
         if log.get("excluded"):
             items = Markup("").join(
                 Markup("<li>%s %s</li>")
-                % (row["name"], str(EXCLUSION_REASONS[row["reason"]]))
+                % (row["name"], self.env._(EXCLUSION_REASONS[row["reason"]]))
                 for row in log["excluded"]
             )
             parts.append(
