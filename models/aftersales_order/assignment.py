@@ -135,7 +135,7 @@ class AftersalesOrder(models.Model):
         log = self.assignment_log or {}
         if log.get("mode") == "waiting":
             return ", ".join(
-                self.env._(AUTO_ASSIGN_BLOCKERS[key]) for key in log.get("missing", [])
+                self._label(AUTO_ASSIGN_BLOCKERS, key) for key in log.get("missing", [])
             )
         if self.center_id:
             return self.env._(
@@ -307,6 +307,11 @@ class AftersalesOrder(models.Model):
             order._escalate(order._get_unassigned_note())
         return left
 
+    def _label(self, labels, key):
+        """``labels[key]``, a lazy translation, in the user's language (a
+        generator's frame has no environment to translate it by itself)."""
+        return self.env._(labels[key])
+
     def _get_unassigned_note(self):
         """Why no center took the order, for the dispatcher's activity."""
         self.ensure_one()
@@ -316,7 +321,7 @@ class AftersalesOrder(models.Model):
         return self.env._(
             "No service center can take this work order: %(reasons)s.",
             reasons="; ".join(
-                f"{row['name']} {self.env._(EXCLUSION_REASONS[row['reason']])}"
+                f"{row['name']} {self._label(EXCLUSION_REASONS, row['reason'])}"
                 for row in excluded[:5]
             ),
         )
@@ -444,7 +449,7 @@ class AftersalesOrder(models.Model):
             return Markup("<p>%s</p>") % self.env._(
                 "Not assigned automatically yet: %(missing)s.",
                 missing=", ".join(
-                    self.env._(AUTO_ASSIGN_BLOCKERS[key])
+                    self._label(AUTO_ASSIGN_BLOCKERS, key)
                     for key in log.get("missing", [])
                     if key in AUTO_ASSIGN_BLOCKERS
                 ),
@@ -472,11 +477,11 @@ class AftersalesOrder(models.Model):
                     cand["open"],
                     cand["capacity"],
                     ", ".join(
-                        f"{self.env._(SCORE_TERM_LABELS[term])} {value:.0%}"
+                        f"{self._label(SCORE_TERM_LABELS, term)} {value:.0%}"
                         for term, value in cand["terms"].items()
                     )
                     + (
-                        f" ({self.env._(EXCLUSION_REASONS[cand['reason']])})"
+                        f" ({self._label(EXCLUSION_REASONS, cand['reason'])})"
                         if cand.get("reason")
                         else ""
                     ),
@@ -509,7 +514,7 @@ class AftersalesOrder(models.Model):
         if log.get("excluded"):
             items = Markup("").join(
                 Markup("<li>%s %s</li>")
-                % (row["name"], self.env._(EXCLUSION_REASONS[row["reason"]]))
+                % (row["name"], self._label(EXCLUSION_REASONS, row["reason"]))
                 for row in log["excluded"]
             )
             parts.append(
