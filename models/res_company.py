@@ -250,8 +250,9 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------
 
     def _create_per_company_locations(self):
-        super()._create_per_company_locations()
+        result = super()._create_per_company_locations()
         self._create_aftersales_locations()
+        return result
 
     @api.model
     def _create_missing_aftersales_locations(self):

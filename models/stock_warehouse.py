@@ -60,12 +60,13 @@ class StockWarehouse(models.Model):
         return values
 
     def _create_missing_locations(self, vals):
-        super()._create_missing_locations(vals)
+        result = super()._create_missing_locations(vals)
         # The defective parts are received into a location of the company
         # (see res.company), which the receipt operation type points to.
         self.company_id.filtered(
             lambda c: not c.aftersales_defective_location_id
         )._create_aftersales_locations()
+        return result
 
     def _get_sequence_values(self, name=False, code=False):
         values = super()._get_sequence_values(name=name, code=code)

@@ -130,7 +130,7 @@ class TestTechnicianSync(HttpCase, AftersalesCommon):
         def apply_then_refuse(records, user, order, action):
             calls.append(action["client_id"])
             if len(calls) == 2:
-                raise ValidationError("refused midway")
+                raise ValidationError("refused midway")  # pylint: disable=translation-required
             return apply(records, user, order, action)
 
         before = self._counts()

@@ -193,6 +193,7 @@ class AftersalesOrder(models.Model):
                 order._action_assign()
             else:
                 super(AftersalesOrder, order)._reassign_after_rejection()
+        return None
 
     # ------------------------------------------------------------
     # Assignment engine
