@@ -76,6 +76,27 @@ class TestUxAutoAssign(AssignmentCommon):
         self.assertTrue(order.needs_dispatch)
         self.assertIn("capacity", order.activity_ids.note)
 
+    def test_escalation_reasons_in_the_dispatchers_language(self):
+        """The reasons are translated like the sentence around them: lazy
+        labels translated inside a generator found no language, stayed in
+        English and logged a warning."""
+        self.env["res.lang"]._activate_lang("tr_TR")
+        self.center_near.service_type_ids = self.type_install
+        self.center_far.capacity = 1
+        self._create_bursa_order(center_id=self.center_far.id)
+        orders = (
+            self.env["aftersales.order"]
+            .with_user(self.user_dispatcher)
+            .with_context(lang="tr_TR")
+        )
+        with self.assertNoLogs("odoo.tools.translate", level="WARNING"):
+            order = orders.create(self._order_vals())
+        self.assertTrue(order.needs_dispatch)
+        note = order.activity_ids.note
+        self.assertIn("Bu iş emrini hiçbir servis merkezi alamıyor", note)
+        self.assertIn("kapasitesi dolu", note)
+        self.assertNotIn("is at its capacity", note)
+
     def test_escalation_says_why_per_center(self):
         self.center_near.service_type_ids = self.type_install
         self.center_far.capacity = 1
