@@ -561,30 +561,6 @@ class AftersalesCenter(models.Model):
                 )
         return openings
 
-    def _get_assignment_quality(self):
-        """Known quality terms of the centers, between 0 and 1, by center id
-        (the engine reads the same counts with the candidates, see
-        ON_TIME_COUNTS). On-time rate: the arrival rate (KPI_RATES) of the
-        work orders done in the last 180 days."""
-        if not self:
-            return {}
-        self.env["aftersales.order"].flush_model(["center_id", "date_done"])
-        # Raw SQL: the same counts the candidates query embeds (one
-        # definition); a center's record counts whole, whoever assigns.
-        self.env.cr.execute(
-            SQL(
-                ON_TIME_COUNTS,
-                centers=self.ids,
-                since=fields.Datetime.now() - timedelta(days=180),
-                **self._get_on_time_fact(),
-            )
-        )
-        return {
-            center_id: terms
-            for center_id, done_count, on_time_count in self.env.cr.fetchall()
-            if (terms := self._get_quality_terms(done_count, on_time_count))
-        }
-
     @api.model
     def _get_on_time_fact(self):
         """The SQL parameters of ON_TIME_COUNTS: the order's arrival fact and

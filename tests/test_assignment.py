@@ -273,12 +273,14 @@ class TestAssignmentScore(ExplicitAssignCommon):
                         "date_done": fields.Datetime.now(),
                     }
                 )
-        quality = (self.center_near | twin)._get_assignment_quality()
-        self.assertEqual(
-            quality, {self.center_near.id: {"on_time": 0.0}, twin.id: {"on_time": 1.0}}
-        )
         order = self._create_bursa_order()
         order.action_assign()
+        on_time = {
+            cand["id"]: cand["terms"].get("on_time")
+            for cand in order.assignment_log["candidates"]
+        }
+        self.assertEqual(on_time[self.center_near.id], 0.0)
+        self.assertEqual(on_time[twin.id], 1.0)
         self.assertEqual(order.center_id, twin)
 
     def test_ties_go_to_the_center_waiting_longest(self):
