@@ -12,6 +12,13 @@ from . import aftersales_performance_mixin
 
 # The work order (a package: its core, then one file per dependency seam).
 from . import aftersales_order
+
+# The service contract (a package like the order), its template and lines.
+from . import aftersales_contract_template
+from . import aftersales_contract
+from . import aftersales_contract_unit
+from . import aftersales_contract_plan
+from . import aftersales_contract_billing
 from . import aftersales_center
 from . import aftersales_center_area
 from . import aftersales_technician

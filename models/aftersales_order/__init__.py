@@ -21,3 +21,4 @@ from . import sms  # texts to customers and technicians
 from . import sale  # the sale a work order comes from
 from . import sla  # service-level targets, metrics and ratings
 from . import portal  # customer and dealer portal, technician app
+from . import contract  # service contracts: coverage, caps, planned visits
