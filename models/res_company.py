@@ -220,6 +220,29 @@ class ResCompany(models.Model):
         "customer's invoice.",
     )
 
+    # Service contracts
+    aftersales_contract_days_ahead = fields.Integer(
+        string="Plan Visits Ahead (days)",
+        default=30,
+        help="How many days ahead the contracts' planned visits become work orders.",
+    )
+    aftersales_contract_reminder_days = fields.Integer(
+        string="Remind Before Visit (days)",
+        default=2,
+        help="Days before a planned visit the customer is reminded; 0: no reminder.",
+    )
+    aftersales_contract_reminder_sms = fields.Boolean(
+        string="Visit Reminder by SMS", default=True
+    )
+    aftersales_contract_reminder_email = fields.Boolean(
+        string="Visit Reminder by E-mail", default=True
+    )
+    aftersales_contract_renewal_days = fields.Integer(
+        string="Offer Renewal Before End (days)",
+        default=30,
+        help="Days before a contract ends its renewal offer is drafted.",
+    )
+
     # Settlements with service centers
     aftersales_settlement_period = fields.Selection(
         [("week", "Weekly"), ("month", "Monthly")],

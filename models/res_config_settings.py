@@ -121,6 +121,21 @@ class ResConfigSettings(models.TransientModel):
     aftersales_invoice_covered = fields.Selection(
         related="company_id.aftersales_invoice_covered", readonly=False
     )
+    aftersales_contract_days_ahead = fields.Integer(
+        related="company_id.aftersales_contract_days_ahead", readonly=False
+    )
+    aftersales_contract_reminder_days = fields.Integer(
+        related="company_id.aftersales_contract_reminder_days", readonly=False
+    )
+    aftersales_contract_reminder_sms = fields.Boolean(
+        related="company_id.aftersales_contract_reminder_sms", readonly=False
+    )
+    aftersales_contract_reminder_email = fields.Boolean(
+        related="company_id.aftersales_contract_reminder_email", readonly=False
+    )
+    aftersales_contract_renewal_days = fields.Integer(
+        related="company_id.aftersales_contract_renewal_days", readonly=False
+    )
     aftersales_settlement_period = fields.Selection(
         related="company_id.aftersales_settlement_period", readonly=False
     )
