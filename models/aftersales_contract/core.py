@@ -13,7 +13,7 @@ from ..aftersales_contract_template import (
     CONTRACT_KINDS,
     KIND_COVERAGE,
 )
-from .states import COVERING_STATES, CONTRACT_STATES, LIVE_STATES
+from .states import CONTRACT_STATES, COVERING_STATES, LIVE_STATES
 
 # One table for the state machine, as for the work order: the states a
 # transition starts from, the lowest group allowed to run it, its UI flag.
@@ -622,6 +622,50 @@ class AftersalesContract(models.Model):
         """Hook: the order's contract seam re-reads which contract covers the
         open orders of these contracts' customers."""
         return None
+
+    def _get_portal_documents(self):
+        """Hook: the documents the customer sees on the contract's portal page,
+        each a dict with name, label (what it is), date, amount, state (label)
+        and url. The account seam adds invoices, the sale seam the renewal
+        offer."""
+        self.ensure_one()
+        return []
+
+    # ------------------------------------------------------------
+    # Crons
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_expire(self, batch_size=500):
+        """Expire the running contracts whose term ended, committing each batch."""
+        self._expire_ended(batch_size, after_batch=self.env["ir.cron"]._commit_progress)
+
+    @api.model
+    def _expire_ended(self, batch_size=500, after_batch=None):
+        """Expire the running contracts whose term ended, ``batch_size`` at a
+        time, calling ``after_batch(count)`` after each batch (the cron
+        commits there; a false answer stops). Safe to run twice at once: a
+        contract another worker holds is its to end."""
+        today = fields.Date.context_today(self)
+        while True:
+            contracts = self.search(
+                [("state", "=", "running"), ("date_end", "<", today)],
+                limit=batch_size,
+                order="id",
+            )
+            locked = contracts.try_lock_for_update()
+            if not locked:
+                return
+            for contract in locked:
+                contract._action_expire(
+                    self.env._(
+                        "The contract's term ended on %(date)s.", date=contract.date_end
+                    )
+                )
+            if after_batch and not after_batch(len(locked)):
+                return
+            if len(contracts) < batch_size:
+                return
 
     # ------------------------------------------------------------
     # Coverage: which contract covers a unit

@@ -14,6 +14,14 @@ class AftersalesOrder(models.Model):
         tracking=True,
         help="The service contract that covers this unit or planned this visit.",
     )
+    # ============================================================
+    # Coverage and caps (the coverage work writes below this line)
+    # ============================================================
+
+    # ============================================================
+    # Planned visits (the planning work writes below this line)
+    # ============================================================
+
     contract_unit_id = fields.Many2one(
         "aftersales.contract.unit", index="btree_not_null", readonly=True, copy=False
     )
