@@ -13,7 +13,9 @@ class AftersalesContractBilling(models.Model):
     contract_id = fields.Many2one(
         "aftersales.contract", required=True, index=True, ondelete="cascade"
     )
-    company_id = fields.Many2one(related="contract_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(
+        related="contract_id.company_id", store=True, index=True
+    )
     date_from = fields.Date(required=True)
     date_to = fields.Date(required=True)
     move_id = fields.Many2one(

@@ -15,7 +15,9 @@ class AftersalesContractUnit(models.Model):
     contract_id = fields.Many2one(
         "aftersales.contract", required=True, index=True, ondelete="cascade"
     )
-    company_id = fields.Many2one(related="contract_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(
+        related="contract_id.company_id", store=True, index=True
+    )
     partner_id = fields.Many2one(related="contract_id.partner_id")
     lot_id = fields.Many2one(
         "stock.lot",

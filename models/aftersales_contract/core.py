@@ -339,7 +339,9 @@ class AftersalesContract(models.Model):
                 continue
             months = contract.template_id.duration_months or 12
             contract.date_end = (
-                contract.date_start + relativedelta(months=months) - relativedelta(days=1)
+                contract.date_start
+                + relativedelta(months=months)
+                - relativedelta(days=1)
             )
 
     @api.depends("product_id")
@@ -402,8 +404,7 @@ class AftersalesContract(models.Model):
             if contract.visit_cap < 0 or contract.parts_cap < 0 or contract.price < 0:
                 raise ValidationError(
                     self.env._(
-                        "The price and caps of contract %(name)s cannot be below "
-                        "zero.",
+                        "The price and caps of contract %(name)s cannot be below zero.",
                         name=contract.name,
                     )
                 )
@@ -522,7 +523,9 @@ class AftersalesContract(models.Model):
                     "You cannot %(action)s %(contracts)s: the contract must be "
                     "%(states)s.",
                     action=label,
-                    contracts=", ".join(f"{c.name} ({states[c.state]})" for c in blocked),
+                    contracts=", ".join(
+                        f"{c.name} ({states[c.state]})" for c in blocked
+                    ),
                     states=self.env._(" or ").join(states[s] for s in allowed_states),
                 )
             )
@@ -725,7 +728,11 @@ class AftersalesContract(models.Model):
         self.ensure_one()
         if self.cap_period == "term":
             return self.date_start, self.date_end
-        step = relativedelta(years=1) if self.cap_period == "year" else relativedelta(months=1)
+        step = (
+            relativedelta(years=1)
+            if self.cap_period == "year"
+            else relativedelta(months=1)
+        )
         start = self.date_start
         while start + step <= date:
             start += step

@@ -33,7 +33,9 @@ class AftersalesOrder(models.Model):
         copy=False,
     )
     planned_date = fields.Date(
-        readonly=True, copy=False, help="The day the contract's plan set this visit for."
+        readonly=True,
+        copy=False,
+        help="The day the contract's plan set this visit for.",
     )
 
     # A plan line's visit of a unit on a day exists once, whoever planned it.
