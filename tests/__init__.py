@@ -4,6 +4,13 @@ from . import test_assignment_calendar
 from . import test_center
 from . import test_code_shape
 from . import test_concurrency
+from . import test_contract
+from . import test_contract_billing
+from . import test_contract_coverage
+from . import test_contract_planning
+from . import test_contract_portal
+from . import test_contract_renewal
+from . import test_contract_security
 from . import test_controllers_shape
 from . import test_dealer
 from . import test_demo
