@@ -531,6 +531,10 @@ class TestEndingAndCounts(PlanningCommon):
             ),
             (len(visits), 0, 1),
         )
+        # The contract's form shows the plan and the visits to a dispatcher.
+        form = Form(contract)
+        self.assertEqual(len(form.plan_ids), 1)
+        self.assertEqual(len(form.visit_ids), len(visits))
         self.assertEqual(
             contract.action_view_visits()["domain"],
             [("contract_id", "=", contract.id), ("contract_plan_id", "!=", False)],
