@@ -397,6 +397,26 @@ class TestVisitGeneration(PlanningCommon):
             [self.today + timedelta(days=n) for n in range(4)],
         )
 
+    def test_batches_report_and_stop(self):
+        first = self._plan(interval=1, interval_unit="weeks")
+        second = self._plan(interval=2, interval_unit="weeks")
+        calls = []
+        Contract = self.env["aftersales.contract"]
+        # A false answer (the cron out of time) stops after the first batch.
+        created = Contract._generate_visits(
+            batch_size=1, after_batch=lambda count: calls.append(count) and False
+        )
+        self.assertEqual(calls, [len(created)])
+        self.assertEqual(created.contract_plan_id, first)
+        self.assertFalse(second.generated_until)
+        created |= Contract._generate_visits(
+            batch_size=1, after_batch=lambda count: calls.append(count) or True
+        )
+        self.assertEqual(sum(calls), len(created))
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(created, self._visits())
+        self.assertEqual(created.contract_plan_id, first | second)
+
     def test_preferred_center_or_the_engine(self):
         self.company.aftersales_auto_assign = True
         always = self.env["resource.calendar"].create(calendar_vals("Always open"))
