@@ -5,6 +5,7 @@ from werkzeug.urls import url_encode
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
+from odoo.tools import consteq
 
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
@@ -70,6 +71,20 @@ class AftersalesContractPortal(AftersalesPortalCommon):
         return None, 404
 
     @staticmethod
+    def _may_act_for_customer(contract_sudo, access_token):
+        """Whether the current visitor signs and asks for the customer: the
+        customer's own users, or the holder of the contract's link. Staff
+        who read the contract do not sign for the customer."""
+        if access_token and consteq(contract_sudo.access_token or "", access_token):
+            return True
+        user = request.env.user
+        return (
+            not user._is_public()
+            and user.partner_id.commercial_partner_id
+            == contract_sudo.commercial_partner_id
+        )
+
+    @staticmethod
     def _contract_url(contract_sudo, access_token=None, suffix="", **query):
         if access_token:
             query["access_token"] = access_token
@@ -85,6 +100,7 @@ class AftersalesContractPortal(AftersalesPortalCommon):
 
     def _contract_page_values(self, contract_sudo, access_token, **kwargs):
         planned, past = contract_sudo._get_portal_visits()
+        may_act = self._may_act_for_customer(contract_sudo, access_token)
         return self._get_page_view_values(
             contract_sudo,
             access_token,
@@ -94,8 +110,11 @@ class AftersalesContractPortal(AftersalesPortalCommon):
                 "planned_visits": planned,
                 "past_visits": past,
                 "move_requested": contract_sudo._get_visit_move_requests(planned),
+                "movable_visits": contract_sudo._get_movable_visits(planned)
+                if may_act
+                else planned.browse(),
                 "documents": contract_sudo._get_portal_documents(),
-                "can_sign": contract_sudo._can_be_signed(),
+                "can_sign": may_act and contract_sudo._can_be_signed(),
                 "today": fields.Date.context_today(contract_sudo),
                 "link_token": access_token or "",
                 "message": kwargs.get("message"),
@@ -200,6 +219,8 @@ class AftersalesContractPortal(AftersalesPortalCommon):
         contract_sudo, status = self._contract_check_access(contract_id, access_token)
         if status:
             return {"error": request.env._("This contract is not available.")}
+        if not self._may_act_for_customer(contract_sudo, access_token):
+            return {"error": request.env._("Only the customer signs the contract.")}
         try:
             contract_sudo._action_sign(name, signature)
         except UserError as error:
@@ -224,8 +245,8 @@ class AftersalesContractPortal(AftersalesPortalCommon):
         """Ask to move a planned visit of the contract; bad input shows the
         page again with why, nothing changed."""
         contract_sudo, status = self._contract_check_access(contract_id, access_token)
-        if status:
-            return self._refused_response(status)
+        if status or not self._may_act_for_customer(contract_sudo, access_token):
+            return self._refused_response(status or 404)
         # Looked up by id as superuser; the contract refuses any order that
         # is not one of its own planned visits.
         order_sudo = request.env["aftersales.order"].sudo().browse(order_id).exists()

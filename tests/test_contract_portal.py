@@ -229,6 +229,10 @@ class TestContractPortalPages(ContractPortalCommon):
         page = self.url_open(f"{url}?access_token={token}")
         self.assertEqual(page.status_code, 200)
         self.assertIn("TOUR-VISIT", page.text)
+        self.assertIn(f"access_token={token}", page.text, "the PDF link keeps it")
+        report = self.url_open(f"{url}?report_type=html&access_token={token}")
+        self.assertEqual(report.status_code, 200)
+        self.assertIn("Signature of the customer", report.content.decode())
         draft_token = self.draft.sudo()._portal_ensure_token()
         self.assertEqual(
             self.url_open(
@@ -237,6 +241,53 @@ class TestContractPortalPages(ContractPortalCommon):
             404,
             "a draft is not shown, even by its link",
         )
+
+    def test_staff_read_the_page_but_do_not_act_for_the_customer(self):
+        self.authenticate("as_dispatcher", "as_dispatcher")
+        page = self.url_open(f"/my/contracts/{self.contract.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("TOUR-VISIT", page.text)
+        self.assertNotIn('data-bs-target="#modal_contract_sign"', page.text)
+        self.assertNotIn("Ask to move this visit", page.text)
+        result = self._sign(self.contract, "Dispatcher", PIXEL_PNG)
+        self.assertEqual(result["error"], "Only the customer signs the contract.")
+        self.assertFalse(self.contract.signed_on)
+        wished = self.today + timedelta(days=20)
+        self.assertEqual(self._move(self.contract, self.visit, wished).status_code, 404)
+        self.assertFalse(self._move_activities(self.visit))
+
+    def test_the_documents_of_the_seams_are_listed(self):
+        html = str(
+            self.env["ir.qweb"]._render(
+                "aftersales.portal_contract_documents",
+                {
+                    "contract": self.contract,
+                    "documents": [
+                        {
+                            "name": "INV/2026/0001",
+                            "label": "Invoice",
+                            "date": self.today,
+                            "amount": 100.0,
+                            "state": "Paid",
+                            "url": "/my/invoices/1",
+                        },
+                        {"name": "S00042", "label": "Renewal offer", "amount": 0.0},
+                    ],
+                },
+            )
+        )
+        self.assertIn('href="/my/invoices/1"', html)
+        for text in ("INV/2026/0001", "Invoice", "100.00", "Paid", "S00042"):
+            self.assertIn(text, html)
+        self.assertIn("Renewal offer", html)
+        self.assertIn("0.00", html)
+        empty = str(
+            self.env["ir.qweb"]._render(
+                "aftersales.portal_contract_documents",
+                {"contract": self.contract, "documents": []},
+            )
+        )
+        self.assertNotIn("Documents", empty)
 
     def test_wrong_tokens_are_limited_per_address(self):
         url = f"/my/contracts/{self.contract.id}?access_token=wrong"

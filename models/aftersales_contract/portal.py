@@ -112,6 +112,14 @@ class AftersalesContract(models.Model):
             )
         return summary
 
+    def _get_movable_visits(self, orders):
+        """Those of ``orders`` (the contract's planned visits) the customer
+        may still ask to move: nobody on the way yet, no request open."""
+        requested = self._get_visit_move_requests(orders)
+        return orders.filtered(
+            lambda o: o.state in MOVABLE_VISIT_STATES and o.id not in requested
+        )
+
     def _get_visit_move_requests(self, orders):
         """The ids of ``orders`` with a move request still open."""
         activity_type = self.env.ref("aftersales.mail_activity_type_visit_move")
