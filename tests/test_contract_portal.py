@@ -493,6 +493,28 @@ class TestContractVisitMove(ContractPortalCommon):
         self.assertEqual(response.status_code, 404, "another customer's contract")
         self.assertFalse(self._move_activities(self.other_visit))
 
+    def test_the_visits_of_an_ended_contract_do_not_move(self):
+        self.contract.with_user(self.user_dispatcher).action_expire()
+        with self.assertRaisesRegex(UserError, "not running"):
+            self.contract.sudo()._request_visit_move(
+                self.visit.sudo(), self.today + timedelta(days=20), ""
+            )
+        self.assertFalse(self._move_activities(self.visit))
+
+    def test_past_visits_show_the_newest_first(self):
+        older = self._order_in_state("cancelled", contract_id=self.contract.id)
+        older.sudo().write(
+            {
+                "contract_plan_id": self.plan.id,
+                "contract_unit_id": self.contract.unit_ids.id,
+                "planned_date": self.today - timedelta(days=20),
+            }
+        )
+        planned, past = self.contract._get_portal_visits()
+        self.assertEqual(planned, self.visit)
+        self.assertEqual(past, older | self.past_visit, "unplanned ones last")
+        self.assertEqual(past[0], older)
+
     def test_the_move_needs_the_csrf_token(self):
         self.authenticate("contract_customer", "contract_customer")
         response = self.url_open(

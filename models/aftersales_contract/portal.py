@@ -71,7 +71,7 @@ class AftersalesContract(models.Model):
         )
         past = orders_sudo.search(
             [("contract_id", "=", self.id), ("state", "in", CLOSED_STATES)],
-            order="planned_date desc, create_date desc, id desc",
+            order="planned_date desc nulls last, create_date desc, id desc",
             limit=PORTAL_PAST_VISITS,
         )
         return planned, past
@@ -167,8 +167,8 @@ class AftersalesContract(models.Model):
         ``name``, and post the signed contract's PDF in the chatter. Called
         on the contract as superuser by the portal, after its access check."""
         self.ensure_one()
-        # Signed once, even by two requests at once: the second waits for
-        # no lock, and reads the signature the first one wrote.
+        # Signed once, even by two requests at once: the second is refused
+        # while the first holds the row, and reads its signature after.
         if not self.try_lock_for_update(allow_referencing=True):
             raise UserError(
                 self.env._("Contract %(name)s is being signed.", name=self.name)
@@ -222,6 +222,13 @@ class AftersalesContract(models.Model):
                     "This visit is not planned by contract %(name)s.", name=self.name
                 )
             )
+        if self.state != "running":
+            raise UserError(
+                self.env._(
+                    "Contract %(name)s is not running: its visits do not move.",
+                    name=self.name,
+                )
+            )
         if order.state not in MOVABLE_VISIT_STATES:
             raise UserError(
                 self.env._(
@@ -237,8 +244,8 @@ class AftersalesContract(models.Model):
             raise UserError(
                 self.env._(
                     "Choose a day within the contract's term, %(start)s to %(end)s.",
-                    start=self.date_start,
-                    end=self.date_end,
+                    start=format_date(self.env, self.date_start),
+                    end=format_date(self.env, self.date_end),
                 )
             )
         if order.id in self._get_visit_move_requests(order):
