@@ -333,7 +333,21 @@ class TestContractPdf(ContractPortalCommon):
             "Signature of the customer",
         ):
             self.assertIn(text, html)
-        self.assertNotIn("Signed by", html)
+        self.assertNotIn("o_aftersales_contract_signature_image", html)
+
+    def test_the_signed_pdf_goes_to_the_chatter(self):
+        self.authenticate("contract_customer", "contract_customer")
+        result = self._sign(self.contract, "Ayşe Yılmaz", PIXEL_PNG)
+        self.assertNotIn("error", result, result)
+        attachment = self.contract.message_ids.attachment_ids
+        self.assertEqual(len(attachment), 1)
+        self.assertEqual(attachment.mimetype, "application/pdf")
+        self.assertTrue(base64.b64decode(attachment.datas).startswith(b"%PDF"))
+        html = self.url_open(
+            f"/my/contracts/{self.contract.id}?report_type=html"
+        ).content.decode()
+        self.assertIn("o_aftersales_contract_signature_image", html)
+        self.assertIn("Ayşe Yılmaz", html)
 
     def test_the_report_prints_from_the_backend(self):
         report = self.env.ref("aftersales.action_report_contract")
@@ -419,6 +433,16 @@ class TestContractSignature(ContractPortalCommon):
         self.contract.with_user(self.user_dispatcher).action_expire()
         with self.assertRaisesRegex(UserError, "not running"):
             self.contract.sudo()._action_sign("Ayşe", PIXEL_PNG)
+
+    def test_the_signature_shows_on_the_backend_form(self):
+        self.contract.sudo()._action_sign("Ayşe", PIXEL_PNG)
+        form = self.contract.with_user(self.user_dispatcher).get_views(
+            [(False, "form")]
+        )["views"]["form"]["arch"]
+        self.assertIn('name="signed_by"', form)
+        self.assertEqual(
+            self.contract.with_user(self.user_dispatcher).signed_by, "Ayşe"
+        )
 
     def test_the_signature_fields_are_the_workflows(self):
         contract = self.contract.with_user(self.user_dispatcher)
