@@ -148,12 +148,13 @@ class AftersalesContractPortal(AftersalesPortalCommon):
             if count
             else Contract
         )
+        # Searched as the customer; shown with fields (the price) the
+        # portal cannot read.
+        contracts_sudo = contracts.sudo()
         values = self._prepare_portal_layout_values()
         values.update(
             {
-                # Searched as the customer; shown with fields (the price)
-                # the portal cannot read.
-                "contracts": contracts.sudo(),
+                "contracts": contracts_sudo,
                 "page_name": "contract",
                 "pager": pager,
                 "default_url": "/my/contracts",

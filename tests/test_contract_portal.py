@@ -349,6 +349,49 @@ class TestContractPdf(ContractPortalCommon):
         self.assertIn("o_aftersales_contract_signature_image", html)
         self.assertIn("Ayşe Yılmaz", html)
 
+    def test_the_plan_lines_read_as_sentences(self):
+        Plan = self.env["aftersales.contract.plan"].with_user(self.user_dispatcher)
+        Plan.create(
+            {
+                "contract_id": self.contract.id,
+                "service_type_id": self.type_install.id,
+                "rule_type": "weekdays",
+                "mon": True,
+                "thu": True,
+                "hour_from": 13.5,
+                "hour_to": 17.0,
+            }
+        )
+        Plan.create(
+            {
+                "contract_id": self.contract.id,
+                "service_type_id": self.type_maintenance.id,
+                "name": "Filter change",
+                "rule_type": "monthdays",
+                "month_days": "1, 15",
+            }
+        )
+        self.assertEqual(
+            self.contract._get_plan_summary(),
+            [
+                {
+                    "service": "Yearly check-up",
+                    "when": "Every 6 months",
+                    "window": "09:00 – 12:00",
+                },
+                {
+                    "service": "Test Installation",
+                    "when": "Mon, Thu",
+                    "window": "13:30 – 17:00",
+                },
+                {
+                    "service": "Filter change",
+                    "when": "On days 1, 15",
+                    "window": "09:00 – 12:00",
+                },
+            ],
+        )
+
     def test_the_report_prints_from_the_backend(self):
         report = self.env.ref("aftersales.action_report_contract")
         self.assertEqual(report.binding_model_id.model, "aftersales.contract")

@@ -192,11 +192,12 @@ class AftersalesContract(models.Model):
             raise UserError(
                 self.env._("The signature is not a valid image.")
             ) from error
-        pdf = (
-            self.env["ir.actions.report"]
-            .sudo()
-            ._render_qweb_pdf("aftersales.action_report_contract", self.ids)[0]
-        )
+        # The customer's copy, whoever signs: rendered as superuser as the
+        # portal's PDF is (the report hides nothing from the customer).
+        report_sudo = self.env["ir.actions.report"].sudo()
+        pdf = report_sudo._render_qweb_pdf(
+            "aftersales.action_report_contract", self.ids
+        )[0]
         self.message_post(
             body=self.env._("Contract signed by %(name)s.", name=name),
             attachments=[(f"{self._get_report_base_filename()}.pdf", pdf)],
