@@ -204,6 +204,7 @@ class TestContractPortalPages(ContractPortalCommon):
         self.assertIn("Ask to move this visit", text)
         self.assertIn('data-bs-target="#modal_contract_sign"', text, "to sign")
         self.assertNotIn(self.other_visit.name, text)
+        self.assertIn('<a href="/my/contracts">Contracts</a>', text, "breadcrumbs")
         self.assertIn("My Service Contracts", self.url_open("/my").text)
 
     def test_other_customers_and_drafts_do_not_exist(self):
