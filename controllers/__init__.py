@@ -8,3 +8,4 @@ from . import portal
 from . import qr
 from . import dealer
 from . import technician
+from . import contract
