@@ -112,6 +112,7 @@ class AftersalesContractUnit(models.Model):
         the kind for every unit of the customer over the same dates."""
         # The clash may be in a contract the user cannot read.
         lines_sudo = self.sudo()
+        whole_by_contract = {}
         for unit in self:
             contract = unit.contract_id
             if contract.state not in LIVE_STATES:
@@ -144,9 +145,12 @@ class AftersalesContractUnit(models.Model):
                         other=clash_sudo.contract_id.name,
                     )
                 )
-            whole_sudo = contract.sudo().search(
-                overlapping & Domain("scope", "=", "customer"), limit=1
-            )
+            if contract not in whole_by_contract:
+                # Same reason: one search per contract, not per line.
+                whole_by_contract[contract] = contract.sudo().search(
+                    overlapping & Domain("scope", "=", "customer"), limit=1
+                )
+            whole_sudo = whole_by_contract[contract]
             if whole_sudo:
                 raise ValidationError(
                     self.env._(

@@ -315,6 +315,13 @@ class TestContract(ContractCommon):
         with self.assertRefused(ValidationError, "already covered"):
             other.unit_ids.lot_id = self.lot
 
+    def test_clash_from_a_new_kind(self):
+        self._running([self.lot])
+        labour = self._contract([self.lot], kind="cmc")
+        with self.assertRefused(ValidationError, "already covered"):
+            labour.kind = "amc"
+        self.assertEqual(labour.kind, "cmc")
+
     def test_products_at_a_site(self):
         def site_line(address):
             return Command.create(
