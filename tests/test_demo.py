@@ -227,3 +227,13 @@ class TestDemo(AftersalesCommon):
             Contract.with_user(customer).search([]),
             ref("aftersales.demo_contract_amc_leyla"),
         )
+        # The visits of the coming days are work orders, the invoices due are
+        # there, and the contract ending soon has its renewal offer.
+        visits = running.order_ids.filtered(lambda o: o.channel == "contract")
+        self.assertIn(ref("aftersales.demo_contract_amc_mustafa"), visits.contract_id)
+        self.assertGreaterEqual(sum(running.mapped("invoice_count")), 1)
+        mustafa_contract = ref("aftersales.demo_contract_amc_mustafa")
+        self.assertEqual(mustafa_contract.renewal_state, "offered")
+        self.assertEqual(
+            mustafa_contract.renewal_order_id.aftersales_contract_id, mustafa_contract
+        )
