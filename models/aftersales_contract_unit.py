@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
 
 from .aftersales_contract.states import LIVE_STATES
 
@@ -58,10 +59,17 @@ class AftersalesContractUnit(models.Model):
     @api.depends("contract_id.partner_id")
     def _compute_address_id(self):
         for unit in self:
-            if not unit.address_id and unit.contract_id.partner_id:
-                unit.address_id = unit.contract_id.partner_id.address_get(["delivery"])[
-                    "delivery"
-                ]
+            customer = unit.contract_id.partner_id
+            if not customer:
+                continue
+            # A site of another customer (the contract's customer changed)
+            # gives way to the new customer's delivery address.
+            if (
+                not unit.address_id
+                or unit.address_id.commercial_partner_id
+                != customer.commercial_partner_id
+            ):
+                unit.address_id = customer.address_get(["delivery"])["delivery"]
 
     def _matches(self, unit):
         """Whether this line covers ``unit`` (see contract ``_find_covering``)."""
@@ -72,45 +80,85 @@ class AftersalesContractUnit(models.Model):
             not self.address_id or self.address_id.id == unit.get("address_id")
         )
 
+    def _get_clash_domain(self):
+        """The other lines that cover this line's unit: the same serial; or,
+        for the customer, a line of its product at the same site (a line
+        without a site covers the product at every site, and its serials)."""
+        self.ensure_one()
+        customer = Domain(
+            "contract_id.commercial_partner_id",
+            "=",
+            self.contract_id.commercial_partner_id.id,
+        )
+        product = Domain("product_id", "=", self.product_id.id)
+        anywhere = Domain("lot_id", "=", False) & Domain("address_id", "=", False)
+        if self.lot_id:
+            return Domain("lot_id", "=", self.lot_id.id) | (
+                customer & product & anywhere
+            )
+        if self.address_id:
+            return (
+                customer
+                & product
+                & Domain("lot_id", "=", False)
+                & Domain("address_id", "in", [self.address_id.id, False])
+            )
+        return customer & product
+
     @api.constrains("lot_id", "product_id", "address_id", "contract_id")
     def _check_covered_once(self):
-        """A unit is covered by one live contract of a kind at a time."""
+        """A unit is covered by one live contract of a kind at a time: its
+        serial or its product at its site on one contract, and no contract of
+        the kind for every unit of the customer over the same dates."""
+        # The clash may be in a contract the user cannot read.
+        lines_sudo = self.sudo()
+        whole_by_contract = {}
         for unit in self:
             contract = unit.contract_id
             if contract.state not in LIVE_STATES:
                 continue
-            domain = [
-                ("id", "!=", unit.id),
-                ("contract_id.company_id", "=", contract.company_id.id),
-                ("contract_id.kind", "=", contract.kind),
-                ("contract_id.state", "in", LIVE_STATES),
-                ("contract_id.date_start", "<=", contract.date_end),
-                ("contract_id.date_end", ">=", contract.date_start),
-            ]
-            if unit.lot_id:
-                domain.append(("lot_id", "=", unit.lot_id.id))
-            else:
-                domain += [
-                    ("lot_id", "=", False),
-                    ("product_id", "=", unit.product_id.id),
-                    ("address_id", "=", unit.address_id.id),
-                ]
-            # The clash may be in a contract the user cannot read.
-            clash = self.sudo().search(domain, limit=1)
-            if clash and clash.contract_id != contract:
+            overlapping = contract._get_overlap_domain()
+            clash_sudo = lines_sudo.search(
+                Domain("id", "!=", unit.id)
+                & unit._get_clash_domain()
+                & (
+                    Domain("contract_id", "=", contract.id)
+                    | Domain("contract_id", "any", overlapping)
+                ),
+                limit=1,
+            )
+            name = unit.lot_id.name or unit.product_id.display_name
+            if clash_sudo.contract_id == contract:
+                raise ValidationError(
+                    self.env._(
+                        "%(unit)s is listed twice on contract %(contract)s.",
+                        unit=name,
+                        contract=contract.name,
+                    )
+                )
+            if clash_sudo:
                 raise ValidationError(
                     self.env._(
                         "%(unit)s is already covered by contract %(other)s of the "
                         "same kind over these dates.",
-                        unit=unit.lot_id.name or unit.product_id.display_name,
-                        other=clash.contract_id.name,
+                        unit=name,
+                        other=clash_sudo.contract_id.name,
                     )
                 )
-            if clash:
+            if contract not in whole_by_contract:
+                # Same reason: one search per contract, not per line.
+                whole_by_contract[contract] = contract.sudo().search(
+                    overlapping & Domain("scope", "=", "customer"), limit=1
+                )
+            whole_sudo = whole_by_contract[contract]
+            if whole_sudo:
                 raise ValidationError(
                     self.env._(
-                        "%(unit)s is listed twice on contract %(contract)s.",
-                        unit=unit.lot_id.name or unit.product_id.display_name,
-                        contract=contract.name,
+                        "%(unit)s is already covered by contract %(other)s of the "
+                        "same kind, which covers every unit of %(customer)s over "
+                        "these dates.",
+                        unit=name,
+                        other=whole_sudo.name,
+                        customer=contract.partner_id.display_name,
                     )
                 )

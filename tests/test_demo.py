@@ -1,6 +1,11 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo.tests import tagged
 from odoo.tools import convert_file
 
+from odoo.addons.aftersales.models.aftersales_contract_template import (
+    CONTRACT_KINDS,
+)
 from odoo.addons.aftersales.models.aftersales_order.states import ORDER_STATES
 
 from .common import AftersalesCommon
@@ -11,15 +16,11 @@ class TestDemo(AftersalesCommon):
     """The demo data loads on a database without any other demo data and shows
     every part of the app."""
 
-    def _load_demo(self):
-        convert_file(
-            self.env,
-            "aftersales",
-            "demo/aftersales_demo.xml",
-            idref={},
-            mode="init",
-            noupdate=True,
-        )
+    def _load_demo(self, files=("demo/aftersales_demo.xml",)):
+        for path in files:
+            convert_file(
+                self.env, "aftersales", path, idref={}, mode="init", noupdate=True
+            )
 
     def test_demo_data_loads(self):
         self.company.aftersales_auto_assign = True  # the default, off in the fixtures
@@ -143,3 +144,96 @@ class TestDemo(AftersalesCommon):
         gateway = user("aftersales.demo_sms_gateway_sink")
         self.assertEqual(self.env.company.aftersales_sms_gateway_id, gateway)
         self.assertTrue(gateway.url.startswith("http://127.0.0.1:"))
+
+    def test_demo_contracts(self):
+        """Issue 18: templates and contracts of every kind, with units and
+        plans; running ones cover their units, one expired, one draft."""
+        self._load_demo(
+            ("demo/aftersales_demo.xml", "demo/aftersales_contract_demo.xml")
+        )
+        ref = self.env.ref
+        kinds = {kind for kind, _label in CONTRACT_KINDS}
+        templates = self.env["aftersales.contract.template"].search(
+            [
+                (
+                    "name",
+                    "in",
+                    (
+                        "Gold AMC (parts included)",
+                        "Labour-only CMC",
+                        "Extended Warranty 2 Years",
+                        "Call-Based Service",
+                    ),
+                )
+            ]
+        )
+        self.assertEqual(set(templates.mapped("kind")), kinds)
+        contracts = self.env["aftersales.contract"].search(
+            [("template_id", "in", templates.ids)]
+        )
+        for kind in kinds:
+            with self.subTest(kind=kind):
+                self.assertGreaterEqual(
+                    len(contracts.filtered(lambda c, k=kind: c.kind == k)), 2
+                )
+        self.assertEqual(
+            set(contracts.mapped("state")), {"draft", "running", "expired"}
+        )
+        self.assertEqual(
+            ref("aftersales.demo_contract_ew_omer_expired").state, "expired"
+        )
+        self.assertEqual(ref("aftersales.demo_contract_cmc_omer_draft").state, "draft")
+        running = contracts.filtered(lambda c: c.state == "running")
+        self.assertTrue(all(c.date_end >= c.date_start for c in contracts))
+        self.assertTrue(running.plan_ids, "planned visits")
+        extended = ref("aftersales.demo_contract_ew_ali")
+        self.assertEqual(
+            extended.date_end,
+            extended.date_start + relativedelta(years=2, days=-1),
+            "two years",
+        )
+        # Each running contract covers its units.
+        Contract = self.env["aftersales.contract"]
+        today = ref("aftersales.demo_contract_amc_ayse").date_start
+        ayse_lot = ref("aftersales.demo_lot_1")
+        mustafa = ref("aftersales.demo_customer_mustafa")
+        found = Contract._find_covering(
+            [
+                {
+                    "key": "serial",
+                    "company_id": self.env.company.id,
+                    "partner_id": ref("aftersales.demo_customer_ayse").id,
+                    "product_id": ayse_lot.product_id.id,
+                    "lot_id": ayse_lot.id,
+                    "address_id": ref("aftersales.demo_customer_ayse").id,
+                    "date": today,
+                },
+                {
+                    "key": "site",
+                    "company_id": self.env.company.id,
+                    "partner_id": mustafa.id,
+                    "product_id": ref("aftersales.demo_product_air_conditioner").id,
+                    "lot_id": False,
+                    "address_id": mustafa.id,
+                    "date": ref("aftersales.demo_contract_amc_mustafa").date_end,
+                },
+            ]
+        )
+        self.assertEqual(found["serial"], ref("aftersales.demo_contract_amc_ayse"))
+        self.assertEqual(found["site"], ref("aftersales.demo_contract_amc_mustafa"))
+        # The portal customer (Leyla) sees her started contract.
+        customer = ref("aftersales.demo_user_customer")
+        self.assertEqual(
+            Contract.with_user(customer).search([]),
+            ref("aftersales.demo_contract_amc_leyla"),
+        )
+        # The visits of the coming days are work orders, the invoices due are
+        # there, and the contract ending soon has its renewal offer.
+        visits = running.order_ids.filtered(lambda o: o.channel == "contract")
+        self.assertIn(ref("aftersales.demo_contract_amc_mustafa"), visits.contract_id)
+        self.assertGreaterEqual(sum(running.mapped("invoice_count")), 1)
+        mustafa_contract = ref("aftersales.demo_contract_amc_mustafa")
+        self.assertEqual(mustafa_contract.renewal_state, "offered")
+        self.assertEqual(
+            mustafa_contract.renewal_order_id.aftersales_contract_id, mustafa_contract
+        )

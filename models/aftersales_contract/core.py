@@ -4,6 +4,8 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import format_date
 
 from ...tools.labels import field_labels
 from ...tools.sequence import number_new_records
@@ -45,6 +47,7 @@ WORKFLOW_FIELDS = {"state", "previous_contract_id", "cancel_reason"}
 
 # The terms that decide what is covered: edited while the contract is a draft.
 DRAFT_FIELDS = {
+    "template_id",
     "partner_id",
     "company_id",
     "kind",
@@ -69,7 +72,21 @@ SCOPES = [
     ("site", "Products at a Site"),
     ("customer", "Every Unit of the Customer"),
 ]
-SCOPE_RANK = {"units": 0, "site": 1, "customer": 2}
+# How precisely a contract names a unit (see ``_find_covering``): its serial,
+# its product (at its site), or every unit of the customer.
+PRECISION_SERIAL, PRECISION_PRODUCT, PRECISION_CUSTOMER = 0, 1, 2
+
+# The terms a template gives a new contract (the coverage follows the kind).
+TEMPLATE_FIELDS = (
+    "kind",
+    "price",
+    "billing_plan",
+    "product_id",
+    "visit_cap",
+    "parts_cap",
+    "cap_period",
+    "priority",
+)
 
 
 class AftersalesContract(models.Model):
@@ -167,7 +184,10 @@ class AftersalesContract(models.Model):
         check_company=True,
     )
     next_contract_ids = fields.One2many(
-        "aftersales.contract", "previous_contract_id", string="Renewed By"
+        "aftersales.contract",
+        "previous_contract_id",
+        string="Renewed By",
+        readonly=True,
     )
     cancel_reason = fields.Text(readonly=True, copy=False)
 
@@ -225,13 +245,13 @@ class AftersalesContract(models.Model):
     )
     unit_count = fields.Integer(compute="_compute_unit_count")
     covers_parts = fields.Boolean(
-        compute="_compute_from_template", store=True, readonly=False, precompute=True
+        compute="_compute_coverage", store=True, readonly=False, precompute=True
     )
     covers_labour = fields.Boolean(
-        compute="_compute_from_template", store=True, readonly=False, precompute=True
+        compute="_compute_coverage", store=True, readonly=False, precompute=True
     )
     covers_travel = fields.Boolean(
-        compute="_compute_from_template", store=True, readonly=False, precompute=True
+        compute="_compute_coverage", store=True, readonly=False, precompute=True
     )
     visit_cap = fields.Integer(
         string="Visits Covered",
@@ -306,31 +326,33 @@ class AftersalesContract(models.Model):
         for contract in self:
             template = contract.template_id
             if template:
-                for fname in (
-                    "kind",
-                    "price",
-                    "billing_plan",
-                    "product_id",
-                    "covers_parts",
-                    "covers_labour",
-                    "covers_travel",
-                    "visit_cap",
-                    "parts_cap",
-                    "cap_period",
-                    "priority",
-                ):
+                for fname in TEMPLATE_FIELDS:
                     contract[fname] = template[fname]
                 continue
-            kind = contract.kind or "amc"
-            parts, labour, travel = KIND_COVERAGE[kind]
-            contract.kind = kind
+            # Without a template, the required terms get their defaults and
+            # the others keep what was typed.
+            contract.kind = contract.kind or "amc"
             contract.billing_plan = contract.billing_plan or "yearly"
             contract.cap_period = contract.cap_period or "year"
             contract.priority = contract.priority or "0"
-            if not contract._origin:
-                contract.covers_parts = parts
-                contract.covers_labour = labour
-                contract.covers_travel = travel
+
+    @api.depends("kind", "template_id")
+    def _compute_coverage(self):
+        for contract in self:
+            template = contract.template_id
+            if template and template.kind == contract.kind:
+                coverage = (
+                    template.covers_parts,
+                    template.covers_labour,
+                    template.covers_travel,
+                )
+            else:
+                coverage = KIND_COVERAGE[contract.kind or "amc"]
+            (
+                contract.covers_parts,
+                contract.covers_labour,
+                contract.covers_travel,
+            ) = coverage
 
     @api.depends("date_start", "template_id")
     def _compute_date_end(self):
@@ -351,6 +373,7 @@ class AftersalesContract(models.Model):
                 lambda t, c=contract: t.company_id in c.company_id.parent_ids
             )
 
+    @api.depends("unit_ids")
     def _compute_unit_count(self):
         for contract in self:
             contract.unit_count = len(contract.unit_ids)
@@ -384,56 +407,95 @@ class AftersalesContract(models.Model):
     # Constraints
     # ------------------------------------------------------------
 
+    def _dates_error(self, name, date_start, date_end):
+        return ValidationError(
+            self.env._(
+                "Contract %(name)s ends on %(end)s, before it starts on %(start)s.",
+                name=name,
+                end=format_date(self.env, date_end),
+                start=format_date(self.env, date_start),
+            )
+        )
+
+    def _amounts_error(self, name):
+        return ValidationError(
+            self.env._(
+                "The price and caps of contract %(name)s cannot be below zero.",
+                name=name,
+            )
+        )
+
+    def _check_create_values(self, vals):
+        """Refuse the values the table's CHECKs would refuse, before the row
+        is inserted: the database's message is neither precise nor in the
+        user's language (on write the constraints below speak first)."""
+        if "date_end" in vals:
+            date_start = fields.Date.to_date(
+                vals.get("date_start") or fields.Date.context_today(self)
+            )
+            date_end = fields.Date.to_date(vals["date_end"])
+            if date_end and date_end < date_start:
+                raise self._dates_error(vals.get("name"), date_start, date_end)
+        if any((vals.get(f) or 0) < 0 for f in ("visit_cap", "parts_cap", "price")):
+            raise self._amounts_error(vals.get("name"))
+
     @api.constrains("date_start", "date_end")
     def _check_dates(self):
         for contract in self:
             if contract.date_end < contract.date_start:
-                raise ValidationError(
-                    self.env._(
-                        "Contract %(name)s ends on %(end)s, before it starts on "
-                        "%(start)s.",
-                        name=contract.name,
-                        end=contract.date_end,
-                        start=contract.date_start,
-                    )
+                raise self._dates_error(
+                    contract.name, contract.date_start, contract.date_end
                 )
 
     @api.constrains("visit_cap", "parts_cap", "price")
     def _check_amounts(self):
-        for contract in self.sudo():  # the price is hidden from some users
-            if contract.visit_cap < 0 or contract.parts_cap < 0 or contract.price < 0:
-                raise ValidationError(
-                    self.env._(
-                        "The price and caps of contract %(name)s cannot be below zero.",
-                        name=contract.name,
-                    )
-                )
+        # The price has field groups: the rule holds whoever writes.
+        for contract_sudo in self.sudo():
+            if min(contract_sudo.visit_cap, contract_sudo.parts_cap) < 0 or (
+                contract_sudo.price < 0
+            ):
+                raise self._amounts_error(contract_sudo.name)
 
-    @api.constrains("state", "kind", "date_start", "date_end", "scope", "partner_id")
+    def _get_overlap_domain(self):
+        """The other live contracts of the same kind, company and customer
+        whose term overlaps this one's."""
+        self.ensure_one()
+        return Domain(
+            [
+                ("id", "!=", self.id),
+                ("company_id", "=", self.company_id.id),
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("kind", "=", self.kind),
+                ("state", "in", LIVE_STATES),
+                ("date_start", "<=", self.date_end),
+                ("date_end", ">=", self.date_start),
+            ]
+        )
+
+    @api.constrains(
+        "state", "kind", "date_start", "date_end", "scope", "partner_id", "company_id"
+    )
     def _check_overlap(self):
-        self.unit_ids._check_covered_once()
-        # A whole-customer contract covers every unit: one per kind at a time.
-        for contract in self.filtered(
-            lambda c: c.scope == "customer" and c.state in LIVE_STATES
-        ):
-            clash = self.search(
-                [
-                    ("id", "!=", contract.id),
-                    ("company_id", "=", contract.company_id.id),
-                    ("commercial_partner_id", "=", contract.commercial_partner_id.id),
-                    ("scope", "=", "customer"),
-                    ("kind", "=", contract.kind),
-                    ("state", "in", LIVE_STATES),
-                    ("date_start", "<=", contract.date_end),
-                    ("date_end", ">=", contract.date_start),
-                ],
+        """A unit is covered by one live contract of a kind at a time (see the
+        unit's ``_check_covered_once``); a contract for every unit of the
+        customer clashes with any other of its kind for that customer."""
+        live = self.filtered(lambda c: c.state in LIVE_STATES)
+        live.unit_ids._check_covered_once()
+        # The clash may be in a contract the user cannot read.
+        contracts_sudo = self.sudo()
+        for contract in live.filtered(lambda c: c.scope == "customer"):
+            clash = contracts_sudo.search(
+                contract._get_overlap_domain()
+                & (Domain("scope", "=", "customer") | Domain("unit_ids", "!=", False)),
                 limit=1,
             )
             if clash:
                 raise ValidationError(
                     self.env._(
-                        "%(customer)s already has contract %(other)s of this kind "
-                        "for every unit over these dates.",
+                        "Contract %(name)s covers every unit of %(customer)s, "
+                        "which contract %(other)s of the same kind already "
+                        "covers (all or some) over these dates.",
+                        name=contract.name,
                         customer=contract.partner_id.display_name,
                         other=clash.name,
                     )
@@ -448,6 +510,8 @@ class AftersalesContract(models.Model):
         for vals in vals_list:
             self._ensure_workflow_fields_untouched(vals)
         number_new_records(self, vals_list, "name", "aftersales.contract")
+        for vals in vals_list:
+            self._check_create_values(vals)
         return super().create(vals_list)
 
     def write(self, vals):
@@ -532,6 +596,7 @@ class AftersalesContract(models.Model):
 
     def _ensure_can_be_started(self):
         self._ensure_transition("start", self.env._("start"))
+        self._check_company()
         for contract in self:
             if contract.scope != "customer" and not contract.unit_ids:
                 raise UserError(
@@ -659,10 +724,11 @@ class AftersalesContract(models.Model):
             locked = contracts.try_lock_for_update()
             if not locked:
                 return
-            for contract in locked:
-                contract._action_expire(
+            for date_end, ended in locked.grouped("date_end").items():
+                ended._action_expire(
                     self.env._(
-                        "The contract's term ended on %(date)s.", date=contract.date_end
+                        "The contract's term ended on %(date)s.",
+                        date=format_date(self.env, date_end),
                     )
                 )
             if after_batch and not after_batch(len(locked)):
@@ -678,62 +744,90 @@ class AftersalesContract(models.Model):
     def _find_covering(self, units):
         """{key: contract} for ``units``, an iterable of dicts with key,
         company_id, partner_id (commercial), product_id, lot_id, address_id,
-        date: the running contract that covers each, the most precise scope
-        first (listed serial, product at the site, every unit), then the one
-        covering the most items. One search for all of them."""
+        date: the running contract that covers each, the most precise first
+        (a line of its serial, a line of its product at its site, every unit
+        of the customer), then the one covering the most (parts, labour,
+        travel), then the oldest. One search for all of them.
+
+        The contracts returned are sudo (whoever creates an order learns which
+        contract covers it): read their terms, never show them as they are."""
         units = list(units)
         if not units:
             return {}
-        # Every user who sees an order may see which contract covers it.
+        # Every user who creates or sees an order may learn which contract
+        # covers it, a portal customer or a center that cannot read it.
         contracts_sudo = self.sudo().search(
             [
                 ("state", "in", COVERING_STATES),
                 ("commercial_partner_id", "in", list({u["partner_id"] for u in units})),
                 ("company_id", "in", list({u["company_id"] for u in units})),
-            ]
+                ("date_start", "<=", max(u["date"] for u in units)),
+                ("date_end", ">=", min(u["date"] for u in units)),
+            ],
+            order="id",
         )
         if not contracts_sudo:
             return {}
         by_partner = defaultdict(list)
-        for contract in contracts_sudo:
-            by_partner[contract.commercial_partner_id.id].append(contract)
+        for contract_sudo in contracts_sudo:
+            by_partner[contract_sudo.commercial_partner_id.id].append(contract_sudo)
         lines_by_contract = defaultdict(list)
-        for line in contracts_sudo.unit_ids:
-            lines_by_contract[line.contract_id.id].append(line)
+        for line_sudo in contracts_sudo.unit_ids:
+            lines_by_contract[line_sudo.contract_id.id].append(line_sudo)
         result = {}
         for unit in units:
-            candidates = []
-            for contract in by_partner.get(unit["partner_id"], ()):
-                if contract.company_id.id != unit["company_id"] or not (
-                    contract.date_start <= unit["date"] <= contract.date_end
+            best = None
+            for contract_sudo in by_partner.get(unit["partner_id"], ()):
+                if contract_sudo.company_id.id != unit["company_id"] or not (
+                    contract_sudo.date_start <= unit["date"] <= contract_sudo.date_end
                 ):
                     continue
-                if contract.scope == "customer" or any(
-                    line._matches(unit) for line in lines_by_contract[contract.id]
-                ):
-                    candidates.append(contract)
-            if candidates:
-                result[unit["key"]] = min(
-                    candidates,
-                    key=lambda c: (
-                        SCOPE_RANK[c.scope],
-                        -(c.covers_parts + c.covers_labour + c.covers_travel),
-                        c.id,
+                precision = min(
+                    (
+                        PRECISION_SERIAL if line_sudo.lot_id else PRECISION_PRODUCT
+                        for line_sudo in lines_by_contract[contract_sudo.id]
+                        if line_sudo._matches(unit)
                     ),
+                    default=PRECISION_CUSTOMER
+                    if contract_sudo.scope == "customer"
+                    else None,
                 )
+                if precision is None:
+                    continue
+                rank = (
+                    precision,
+                    -(
+                        contract_sudo.covers_parts
+                        + contract_sudo.covers_labour
+                        + contract_sudo.covers_travel
+                    ),
+                    contract_sudo.id,
+                )
+                if best is None or rank < best[0]:
+                    best = (rank, contract_sudo)
+            if best:
+                result[unit["key"]] = best[1]
         return result
 
     def _get_cap_window(self, date):
-        """(first day, last day) of the cap period that holds ``date``."""
+        """(first day, last day) of the cap period that holds ``date``: the
+        whole term, or the year or month counted from the start (a period
+        that starts on the 31st starts on the last day of shorter months). A
+        date outside the term falls in the first or last period."""
         self.ensure_one()
         if self.cap_period == "term":
             return self.date_start, self.date_end
-        step = (
-            relativedelta(years=1)
-            if self.cap_period == "year"
-            else relativedelta(months=1)
-        )
-        start = self.date_start
-        while start + step <= date:
-            start += step
-        return start, min(start + step - relativedelta(days=1), self.date_end)
+        months = 12 if self.cap_period == "year" else 1
+        date = min(max(date, self.date_start), self.date_end)
+
+        def period_start(index):
+            return self.date_start + relativedelta(months=index * months)
+
+        elapsed = relativedelta(date, self.date_start)
+        index = (elapsed.years * 12 + elapsed.months) // months
+        while period_start(index) > date:
+            index -= 1
+        while period_start(index + 1) <= date:
+            index += 1
+        end = period_start(index + 1) - relativedelta(days=1)
+        return period_start(index), min(end, self.date_end)
