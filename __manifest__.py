@@ -43,6 +43,7 @@
         "data/aftersales_contract_planning_data.xml",
         "data/aftersales_contract_account_data.xml",
         "wizard/aftersales_order_reason_views.xml",
+        "wizard/aftersales_contract_cancel_views.xml",
         "wizard/aftersales_order_assign_views.xml",
         "wizard/aftersales_order_intake_views.xml",
         "wizard/aftersales_unit_lookup_views.xml",

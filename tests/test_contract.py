@@ -2,7 +2,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from odoo import Command
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 from odoo.tools.translate import TranslationModuleReader
@@ -501,3 +501,31 @@ class TestContract(ContractCommon):
             batch_size=2, after_batch=lambda count: False
         )
         self.assertEqual(contracts.mapped("state").count("expired"), 2)
+
+
+@tagged("post_install", "-at_install")
+class TestContractCancelWizard(ContractCommon):
+    """The form's Cancel button asks for the reason, as the order's does."""
+
+    def test_dispatcher_cancels_with_a_reason(self):
+        contract = self._running([self.lot])
+        wizard = Form(
+            self.env["aftersales.contract.cancel"]
+            .with_user(self.user_dispatcher)
+            .with_context(default_contract_ids=contract.ids)
+        )
+        wizard.reason = "Customer moved abroad"
+        wizard.save().action_confirm()
+        self.assertEqual(contract.state, "cancelled")
+        self.assertEqual(contract.cancel_reason, "Customer moved abroad")
+
+    def test_center_user_cannot_cancel(self):
+        contract = self._running([self.lot])
+        wizard = (
+            self.env["aftersales.contract.cancel"]
+            .sudo()
+            .create({"contract_ids": contract.ids, "reason": "No"})
+        )
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            wizard.with_user(self.user_center).action_confirm()
+        self.assertEqual(contract.state, "running")
