@@ -173,7 +173,9 @@ class TestPlanRules(PlanningCommon):
             lots=self.env["stock.lot"].create(
                 {"name": "TWM-OTHER", "product_id": self.product.id}
             ),
-            kind="cmc",
+            # Not the draft's kind: a customer-wide contract covers every unit
+            # of its kind, so a second one of the kind would be refused.
+            kind="call_based",
         )
         short = self._create_contract(
             lots=self.env["stock.lot"],
@@ -247,8 +249,13 @@ class TestPlanRules(PlanningCommon):
                 }
             )
         )
+        # Another customer: the running contract covers this one's units of
+        # the kind, and a customer-wide contract may not overlap it.
         contract = self._create_contract(
-            lots=self.env["stock.lot"], scope="customer", template_id=template.id
+            lots=self.env["stock.lot"],
+            scope="customer",
+            template_id=template.id,
+            partner_id=self.env["res.partner"].create({"name": "Template Customer"}).id,
         )
         self.assertEqual(len(contract.plan_ids), 2)
         self.assertFalse(contract.plan_ids & template.plan_ids)
@@ -377,7 +384,11 @@ class TestVisitGeneration(PlanningCommon):
         self.assertFalse(later.filtered(lambda o: o.planned_date <= horizon))
 
     def test_draft_ended_and_past_are_not_planned(self):
-        draft = self._create_contract(lots=self.env["stock.lot"], scope="customer")
+        draft = self._create_contract(
+            lots=self.env["stock.lot"],
+            scope="customer",
+            partner_id=self.env["res.partner"].create({"name": "Draft Customer"}).id,
+        )
         self._plan(contract=draft, interval=1, interval_unit="days")
         past = self._create_contract(
             lots=self.env["stock.lot"].create(
