@@ -13,3 +13,12 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
     )
+    aftersales_contract_id = fields.Many2one(
+        "aftersales.contract",
+        string="Service Contract",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        help="The service contract this invoice bills.",
+    )
