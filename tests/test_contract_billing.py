@@ -391,3 +391,79 @@ class TestConcurrentContractInvoicing(BaseCase):
             [("2026-01-01", 1, 1), ("2026-04-01", 1, 1), ("2026-07-01", 1, 1)],
         )
         self.assertEqual(moves, 2)
+
+
+@tagged("post_install", "-at_install")
+class TestContractIncome(ContractMoneyCommon):
+    def test_income_by_kind_month_customer_and_center(self):
+        amc = self._contract(plan="quarterly", date_end="2026-12-31")
+        cmc = self._contract(plan="upfront", kind="cmc", date_end="2026-06-30")
+        self.env["aftersales.contract"].with_user(self.user_accountant)._invoice_due(
+            date=date(2026, 4, 1)
+        )
+        Income = self.env["aftersales.contract.income.report"].with_user(
+            self.user_accountant
+        )
+        domain = [("contract_id", "in", (amc | cmc).ids)]
+        by_kind = dict(Income._read_group(domain, ["kind"], ["amount:sum"]))
+        self.assertEqual(by_kind, {"amc": 600.0, "cmc": 600.0}, "before tax")
+        by_month = dict(
+            Income._read_group(
+                domain + [("kind", "=", "amc")], ["date:month"], ["amount:sum"]
+            )
+        )
+        self.assertEqual(list(by_month.values()), [600.0], "invoiced on 1 Jan")
+        rows = Income.search(domain + [("kind", "=", "cmc")])
+        self.assertEqual(
+            (rows.partner_id, rows.center_id), (cmc.partner_id, self.center_a1)
+        )
+        # A credit note counts negative.
+        invoice = cmc.invoice_ids
+        self.env["account.move.reversal"].with_user(self.user_accountant).with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"journal_id": invoice.journal_id.id}).refund_moves()
+        refund = self.env["account.move"].search(
+            [("reversed_entry_id", "=", invoice.id)]
+        )
+        refund.aftersales_contract_id = cmc
+        refund.action_post()
+        self.assertEqual(
+            sum(Income.search(domain + [("kind", "=", "cmc")]).mapped("amount")), 0.0
+        )
+        with self.assertRaises(AccessError):
+            self.env["aftersales.contract.income.report"].with_user(
+                self.user_center
+            ).search([])
+
+    def test_views_load_for_each_user(self):
+        salesman = new_test_user(
+            self.env,
+            "as_plain_salesman",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.company.id,
+        )
+        for user in (
+            self.user_accountant,
+            self.user_dispatcher,
+            self.user_center,
+            self.user_technician,
+        ):
+            with self.subTest(user=user.login):
+                views = (
+                    self.env["aftersales.contract"]
+                    .with_user(user)
+                    .get_views([(False, "form")])
+                )
+                arch = views["views"]["form"]["arch"]
+                self.assertEqual("action_invoice" in arch, user == self.user_accountant)
+                self.assertEqual(
+                    'name="billing"' in arch,
+                    user in (self.user_accountant, self.user_dispatcher),
+                )
+        # A salesperson outside after-sales opens quotations and the pipeline.
+        self.env["sale.order"].with_user(salesman).get_views(
+            [(False, "form"), (False, "kanban"), (False, "pivot")]
+        )
+        self.env["aftersales.contract.income.report"].with_user(
+            self.user_accountant
+        ).get_views([(False, "pivot"), (False, "graph"), (False, "list")])
