@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from .aftersales_contract.states import RENEWABLE_STATES
 from .aftersales_order.core import TRANSITIONS
 
 
@@ -70,6 +71,7 @@ class SaleOrder(models.Model):
                 contract_sudo
                 and contract_sudo.renewal_order_id == order_sudo
                 and contract_sudo.renewal_state == "offered"
+                and contract_sudo.state in RENEWABLE_STATES
             ):
                 contract_sudo._renew_from(order_sudo)
             elif (

@@ -222,6 +222,11 @@ class TestContractRenewal(ContractMoneyCommon):
             contract.with_user(self.user_salesman).action_offer_renewal()
         self.assertEqual(len(self._offers(contract)), 1)
 
+        # Cancelling the contract withdraws its open offer.
+        contract.with_user(self.user_dispatcher).action_cancel("Customer moved")
+        self.assertEqual(contract.renewal_order_id.state, "cancel")
+        self.assertEqual(contract.renewal_state, "refused")
+
     def test_new_contract_from_template_quotation(self):
         Sale = self.env["sale.order"].with_user(self.user_salesman)
         customer = self._customer()

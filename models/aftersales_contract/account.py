@@ -266,15 +266,30 @@ class AftersalesContract(models.Model):
         self.invalidate_recordset(["billing_ids"])
         Billing = self.env["aftersales.contract.billing"]
         moves = self.env["account.move"]
-        for contract in self.filtered(lambda c: c.id in billing_ids):
-            periods = Billing.browse(billing_ids[contract.id]).sorted("date_from")
-            move = (
-                self.env["account.move"]
-                .with_company(contract.company_id)
-                .create(contract._prepare_invoice_vals(periods))
+        billed = self.filtered(lambda c: c.id in billing_ids)
+        for company in billed.company_id:
+            contracts = billed.filtered(
+                lambda c, company=company: c.company_id == company
             )
-            periods.move_id = move
-            moves |= move
+            periods = [
+                Billing.browse(billing_ids[contract.id]).sorted("date_from")
+                for contract in contracts
+            ]
+            company_moves = (
+                self.env["account.move"]
+                .with_company(company)
+                .create(
+                    [
+                        contract._prepare_invoice_vals(contract_periods)
+                        for contract, contract_periods in zip(
+                            contracts, periods, strict=True
+                        )
+                    ]
+                )
+            )
+            for move, contract_periods in zip(company_moves, periods, strict=True):
+                contract_periods.move_id = move
+            moves |= company_moves
         moves.action_post()
         return moves
 

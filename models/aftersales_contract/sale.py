@@ -368,6 +368,15 @@ class AftersalesContract(models.Model):
         )
         return contract
 
+    def _action_cancel(self, reason):
+        result = super()._action_cancel(reason)
+        # A cancelled contract is not renewed: its open offer is withdrawn.
+        orders_sudo = self.sudo().renewal_order_id.filtered(
+            lambda o: o.state in OPEN_QUOTATION_STATES
+        )
+        orders_sudo._action_cancel()
+        return result
+
     def _refuse_renewal(self, reason):
         """The customer refused the offer (or let it lapse): the contract
         expires at its end."""
