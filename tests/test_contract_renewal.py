@@ -3,6 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools.misc import format_date
 
 from .test_contract_billing import ContractMoneyCommon
 
@@ -106,7 +107,14 @@ class TestContractRenewal(ContractMoneyCommon):
             (line.product_id, line.product_uom_qty, line.price_unit, line.tax_ids),
             (self.contract_product, 1, 1500.0, self.tax),
         )
-        self.assertIn(contract.name, line.name)
+        start = contract.date_end + relativedelta(days=1)
+        end = start + relativedelta(years=1, days=-1)
+        self.assertEqual(
+            line.name,
+            f"Renewal of contract {contract.name}: "
+            f"{format_date(self.env, start, 'en_US', 'd MMM y')} to "
+            f"{format_date(self.env, end, 'en_US', 'd MMM y')}",
+        )
         activity = order.activity_ids
         self.assertEqual(activity.user_id, self.user_salesman)
         mail = order.message_ids.filtered(

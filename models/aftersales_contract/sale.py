@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_date
 
 from .states import CONTRACT_STATES, RENEWABLE_STATES
 
@@ -123,8 +124,12 @@ class AftersalesContract(models.Model):
                             "Renewal of contract %(name)s: %(date_start)s to "
                             "%(date_end)s",
                             name=self.name,
-                            date_start=fields.Date.to_string(date_start),
-                            date_end=fields.Date.to_string(date_end),
+                            date_start=format_date(
+                                contract.env, date_start, lang, "d MMM y"
+                            ),
+                            date_end=format_date(
+                                contract.env, date_end, lang, "d MMM y"
+                            ),
                         ),
                         "product_uom_qty": 1,
                         "price_unit": self._get_renewal_price(date_start, date_end),
