@@ -2,17 +2,15 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.misc import format_date
 
+from .common import PIXEL_PNG
 from .test_contract_billing import ContractMoneyCommon
 
 
-@tagged("post_install", "-at_install")
-class TestContractRenewal(ContractMoneyCommon):
-    """Renewal offers: drafted before the end, accepted on the portal into
-    the next contract, refused or lapsed into expiry; new contracts sold
-    from a template quotation."""
+class RenewalCommon(ContractMoneyCommon):
+    """A template, a salesperson at center A1, renewals 30 days ahead."""
 
     @classmethod
     def setUpClass(cls):
@@ -81,6 +79,13 @@ class TestContractRenewal(ContractMoneyCommon):
         return self.env["sale.order"].search(
             [("aftersales_contract_id", "in", contract.ids)]
         )
+
+
+@tagged("post_install", "-at_install")
+class TestContractRenewal(RenewalCommon):
+    """Renewal offers: drafted before the end, accepted on the portal into
+    the next contract, refused or lapsed into expiry; new contracts sold
+    from a template quotation."""
 
     def test_renewal_offer_drafted_once_with_activity_and_mail(self):
         contract = self._ending(20)
@@ -280,3 +285,26 @@ class TestContractRenewal(ContractMoneyCommon):
         # Confirming again (e.g. a second hook) creates nothing more.
         order._create_aftersales_contracts()
         self.assertEqual(len(order.aftersales_new_contract_ids), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestRenewalOnPortal(HttpCase, RenewalCommon):
+    def test_customer_signs_and_accepts_the_offer_on_the_portal(self):
+        contract = self._ending(20)
+        contract.with_user(self.user_dispatcher).action_offer_renewal()
+        order = contract.renewal_order_id
+        self._create_portal_user("as_renewal_signer", contract.partner_id)
+        self.authenticate("as_renewal_signer", "as_renewal_signer")
+        result = self.make_jsonrpc_request(
+            f"/my/orders/{order.id}/accept",
+            {
+                "name": "The Customer",
+                "signature": PIXEL_PNG,
+                "access_token": order._portal_ensure_token(),
+            },
+        )
+        self.assertFalse(result.get("error"), result)
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(contract.renewal_state, "accepted")
+        renewal = contract.next_contract_ids
+        self.assertEqual((renewal.state, renewal.sale_order_id), ("running", order))
