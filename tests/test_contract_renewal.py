@@ -1,3 +1,5 @@
+from ast import literal_eval
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
@@ -285,6 +287,28 @@ class TestContractRenewal(RenewalCommon):
         # Confirming again (e.g. a second hook) creates nothing more.
         order._create_aftersales_contracts()
         self.assertEqual(len(order.aftersales_new_contract_ids), 1)
+
+        # The offer pipeline lists renewal and new-contract quotations only.
+        renewing = self._ending(20)
+        renewing.with_user(self.user_salesman).action_offer_renewal()
+        plain = Sale.create(
+            {
+                "partner_id": customer.id,
+                "order_line": [
+                    Command.create({"product_id": self.contract_product.id})
+                ],
+            }
+        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aftersales.aftersales_contract_offer_action"
+        )
+        listed = Sale.search(literal_eval(action["domain"]))
+        self.assertIn(order, listed)
+        self.assertIn(renewing.renewal_order_id, listed)
+        self.assertNotIn(plain, listed)
+        # An ordinary sale of the product is invoiced as usual.
+        plain.action_confirm()
+        self.assertEqual(plain.order_line.qty_to_invoice, 1)
 
 
 @tagged("post_install", "-at_install")
