@@ -223,12 +223,13 @@ class AftersalesContract(models.Model):
         """Draft the renewal quotations of ``self``; return them (sudo)."""
         # Dispatchers offer renewals without being salespeople: the quotation
         # is the contract's, made on its behalf.
-        orders_sudo = self.env["sale.order"].sudo()
+        sale_sudo = self.env["sale.order"].sudo()
+        orders_sudo = sale_sudo.browse()
         template = self.env.ref(
             "aftersales.mail_template_contract_renewal", raise_if_not_found=False
         )
         for contract in self:
-            order_sudo = orders_sudo.with_company(contract.company_id).create(
+            order_sudo = sale_sudo.with_company(contract.company_id).create(
                 contract._prepare_renewal_order_vals()
             )
             contract_sudo = contract.sudo()  # offering is not editing the contract
