@@ -31,6 +31,13 @@ class SaleOrder(models.Model):
         "aftersales.contract", "sale_order_id", string="Service Contracts"
     )
 
+    # One open renewal offer per contract, whoever drafts it.
+    _aftersales_open_renewal_uniq = models.UniqueIndex(
+        "(aftersales_contract_id) WHERE aftersales_contract_id IS NOT NULL "
+        "AND state IN ('draft', 'sent')",
+        "A contract has one open renewal offer at a time.",
+    )
+
     # ------------------------------------------------------------
     # Compute methods
     # ------------------------------------------------------------

@@ -1,10 +1,15 @@
+import threading
+import uuid
 from ast import literal_eval
 
+import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, fields
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.sql_db import db_connect
+from odoo.tests import BaseCase, HttpCase, new_test_user, tagged
+from odoo.tests.common import get_db_name
 from odoo.tools.misc import format_date
 
 from .common import PIXEL_PNG
@@ -332,3 +337,124 @@ class TestRenewalOnPortal(HttpCase, RenewalCommon):
         self.assertEqual(contract.renewal_state, "accepted")
         renewal = contract.next_contract_ids
         self.assertEqual((renewal.state, renewal.sale_order_id), ("running", order))
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentRenewalOffers(BaseCase):
+    """Two workers offer the renewal of the same contract at once, each in
+    its own real transaction: one offer is drafted."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dbname = get_db_name()
+        tag = uuid.uuid4().hex[:8]
+        with db_connect(cls.dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partner = env["res.partner"].create({"name": f"Race renewal {tag}"})
+            product = env["product.product"].create(
+                {"name": f"Race renewal {tag}", "type": "service"}
+            )
+            today = fields.Date.context_today(env["aftersales.contract"])
+            contract = env["aftersales.contract"].create(
+                {
+                    "partner_id": partner.id,
+                    "scope": "customer",
+                    "kind": "call_based",
+                    "date_start": today - relativedelta(months=11),
+                    "date_end": today + relativedelta(days=20),
+                    "price": 400.0,
+                    "product_id": product.id,
+                }
+            )
+            contract.action_start()
+            cls.contract_id = contract.id
+            cls.partner_id = partner.id
+            cls.product_id = product.id
+            cr.commit()  # pylint: disable=invalid-commit
+        cls.addClassCleanup(cls._remove_data)
+
+    @classmethod
+    def _remove_data(cls):
+        with db_connect(cls.dbname).cursor() as cr:
+            cr.execute(
+                "SELECT id FROM sale_order WHERE aftersales_contract_id = %s",
+                [cls.contract_id],
+            )
+            order_ids = tuple(row[0] for row in cr.fetchall()) or (0,)
+            # The offers' activities and messages name them by id only.
+            cr.execute(
+                "DELETE FROM mail_activity WHERE res_model = 'sale.order'"
+                " AND res_id IN %s",
+                [order_ids],
+            )
+            cr.execute(
+                "DELETE FROM mail_message WHERE model = 'sale.order' AND res_id IN %s",
+                [order_ids],
+            )
+            cr.execute(
+                "UPDATE aftersales_contract SET renewal_order_id = NULL WHERE id = %s",
+                [cls.contract_id],
+            )
+            cr.execute("DELETE FROM sale_order WHERE id IN %s", [order_ids])
+            cr.execute(
+                "DELETE FROM aftersales_contract WHERE id = %s", [cls.contract_id]
+            )
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["product.product"].browse(cls.product_id).unlink()
+            env["res.partner"].browse(cls.partner_id).unlink()
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def _run_in_parallel(self, offer):
+        """Run ``offer(env)`` in two threads and transactions that both read
+        their snapshot before either writes; return each one's error."""
+        barrier = threading.Barrier(2, timeout=30)
+        errors = [None, None]
+
+        def worker(index):
+            with db_connect(self.dbname).cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+
+                def run():
+                    env["aftersales.contract"].browse(self.contract_id).read(
+                        ["renewal_state"]
+                    )
+                    barrier.wait()
+                    offer(env)
+
+                try:
+                    run()
+                    cr.commit()  # pylint: disable=invalid-commit
+                except Exception as exc:  # noqa: BLE001 - the refused worker
+                    cr.rollback()
+                    errors[index] = exc
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        return errors
+
+    def _offers(self):
+        with db_connect(self.dbname).cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM sale_order WHERE aftersales_contract_id = %s",
+                [self.contract_id],
+            )
+            return cr.fetchone()[0]
+
+    def test_two_workers_draft_one_offer(self):
+        # Without the cron's lock: the open-offer index refuses the second.
+        errors = self._run_in_parallel(
+            lambda env: (
+                env["aftersales.contract"]
+                .browse(self.contract_id)
+                ._action_offer_renewal()
+            )
+        )
+        self.assertEqual(self._offers(), 1)
+        self.assertEqual(sum(1 for error in errors if error), 1, errors)
+        self.assertIsInstance(
+            next(e for e in errors if e), psycopg2.errors.UniqueViolation
+        )

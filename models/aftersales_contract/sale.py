@@ -224,6 +224,8 @@ class AftersalesContract(models.Model):
         # Dispatchers offer renewals without being salespeople: the quotation
         # is the contract's, made on its behalf.
         sale_sudo = self.env["sale.order"].sudo()
+        # The open-offer index reads the states of the previous offers.
+        sale_sudo.flush_model(["state", "aftersales_contract_id"])
         orders_sudo = sale_sudo.browse()
         template = self.env.ref(
             "aftersales.mail_template_contract_renewal", raise_if_not_found=False
