@@ -192,6 +192,8 @@ class TestContractBilling(ContractMoneyCommon):
         action = contract.with_user(self.user_accountant).action_invoice()
         self.assertEqual(action["tag"], "display_notification")
         self.assertEqual(len(contract.invoice_ids), 3)
+        action = contract.with_user(self.user_accountant).action_view_invoices()
+        self.assertEqual(action["domain"], [("id", "in", contract.invoice_ids.ids)])
 
     def test_invoiced_paid_and_due(self):
         contract = self._contract(plan="upfront", date_end="2026-12-31")

@@ -153,11 +153,13 @@ class AftersalesContract(models.Model):
                     ),
                 },
             }
-        return self.action_view_invoices(moves)
+        return self._get_invoices_action(moves)
 
-    def action_view_invoices(self, moves=None):
-        """Open the contract's invoices (or ``moves``)."""
-        moves = moves if moves is not None else self.invoice_ids
+    def action_view_invoices(self):
+        """Open the contracts' invoices."""
+        return self._get_invoices_action(self.invoice_ids)
+
+    def _get_invoices_action(self, moves):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account.action_move_out_invoice_type"
         )
