@@ -28,6 +28,7 @@
     "data": [
         "security/aftersales_security.xml",
         "security/ir.model.access.csv",
+        "security/aftersales_contract_report_security.xml",
         "data/ir_sequence_data.xml",
         "data/stock_warehouse_data.xml",
         "data/aftersales_service_type_data.xml",
@@ -85,6 +86,7 @@
         "views/aftersales_contract_portal_templates.xml",
         "data/aftersales_dashboard_data.xml",
         "views/aftersales_menus.xml",
+        "report/aftersales_contract_income_report_views.xml",
     ],
     "demo": [
         "demo/aftersales_demo.xml",

@@ -18,8 +18,16 @@ class AftersalesContractBilling(models.Model):
     )
     date_from = fields.Date(required=True)
     date_to = fields.Date(required=True)
+    currency_id = fields.Many2one(related="contract_id.currency_id")
+    amount = fields.Monetary(
+        help="What the period costs before tax: the price per year for its "
+        "months, a cut last period prorated by its days."
+    )
     move_id = fields.Many2one(
         "account.move", string="Invoice", index="btree_not_null", ondelete="set null"
+    )
+    payment_state = fields.Selection(
+        related="move_id.payment_state", string="Payment Status"
     )
 
     _period_uniq = models.Constraint(

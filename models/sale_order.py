@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from .aftersales_contract.states import RENEWABLE_STATES
 from .aftersales_order.core import TRANSITIONS
 
 
@@ -8,6 +9,33 @@ class SaleOrder(models.Model):
 
     aftersales_order_count = fields.Integer(
         string="Work Orders", compute="_compute_aftersales_order_count"
+    )
+    aftersales_contract_id = fields.Many2one(
+        "aftersales.contract",
+        string="Renewal of Contract",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        help="The service contract this quotation offers to renew.",
+    )
+    aftersales_contract_template_id = fields.Many2one(
+        "aftersales.contract.template",
+        string="New Contract",
+        check_company=True,
+        index="btree_not_null",
+        help="Confirming the quotation creates a draft service contract of this "
+        "template for the customer.",
+    )
+    aftersales_new_contract_ids = fields.One2many(
+        "aftersales.contract", "sale_order_id", string="Service Contracts"
+    )
+
+    # One open renewal offer per contract, whoever drafts it.
+    _aftersales_open_renewal_uniq = models.UniqueIndex(
+        "(aftersales_contract_id) WHERE aftersales_contract_id IS NOT NULL "
+        "AND state IN ('draft', 'sent')",
+        "A contract has one open renewal offer at a time.",
     )
 
     # ------------------------------------------------------------
@@ -34,10 +62,34 @@ class SaleOrder(models.Model):
         result = super()._action_confirm()
         # The orders are assigned by their create() when the company says so.
         self.order_line._create_aftersales_orders()
+        self._create_aftersales_contracts()
         return result
+
+    def _create_aftersales_contracts(self):
+        """The contracts the confirmed quotations sold: the next term of the
+        contract a renewal offer renews (started), a draft contract of a new
+        contract's template."""
+        # The customer accepts on the portal as the public or portal user
+        # through sudo (sale/controllers/portal.py), a salesperson in the
+        # backend: neither writes contracts, which follow from the sale.
+        for order_sudo in self.sudo():
+            contract_sudo = order_sudo.aftersales_contract_id
+            if (
+                contract_sudo
+                and contract_sudo.renewal_order_id == order_sudo
+                and contract_sudo.renewal_state == "offered"
+                and contract_sudo.state in RENEWABLE_STATES
+            ):
+                contract_sudo._renew_from(order_sudo)
+            elif (
+                order_sudo.aftersales_contract_template_id
+                and not order_sudo.aftersales_new_contract_ids
+            ):
+                self.env["aftersales.contract"].sudo()._create_from_sale(order_sudo)
 
     def _action_cancel(self):
         result = super()._action_cancel()
+        self._refuse_aftersales_renewals()
         # Same reason as the count: cancelling a sale is a salesperson's job.
         orders_sudo = (
             self.env["aftersales.order"]
@@ -57,6 +109,38 @@ class SaleOrder(models.Model):
             )
         return result
 
+    def _refuse_aftersales_renewals(self):
+        """A cancelled (declined or lapsed) renewal offer: its contract
+        expires at its end."""
+        # The customer declines on the portal through sudo, as for accepting.
+        contracts_sudo = (
+            self.env["aftersales.contract"]
+            .sudo()
+            .search(
+                [
+                    ("renewal_order_id", "in", self.ids),
+                    ("renewal_state", "=", "offered"),
+                ]
+            )
+        )
+        lapsed = self.env.context.get("aftersales_renewal_lapsed")
+        for contract_sudo in contracts_sudo:
+            order = contract_sudo.renewal_order_id
+            contract_sudo._refuse_renewal(
+                self.env._(
+                    "Renewal offer %(order)s lapsed on %(date)s: the contract "
+                    "expires at its end.",
+                    order=order.name,
+                    date=order.validity_date,
+                )
+                if lapsed
+                else self.env._(
+                    "Renewal offer %(order)s was refused: the contract expires at "
+                    "its end.",
+                    order=order.name,
+                )
+            )
+
     # ------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------
@@ -68,5 +152,16 @@ class SaleOrder(models.Model):
             "aftersales.aftersales_order_action"
         )
         action["domain"] = [("sale_order_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    def action_view_aftersales_contracts(self):
+        """Open the service contracts this sale renews or created."""
+        self.ensure_one()
+        contracts = self.aftersales_contract_id | self.aftersales_new_contract_ids
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aftersales.aftersales_contract_action"
+        )
+        action["domain"] = [("id", "in", contracts.ids)]
         action["context"] = {}
         return action

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import float_round
 
 
@@ -53,3 +53,30 @@ class SaleOrderLine(models.Model):
             ]
         orders_sudo = self.env["aftersales.order"].sudo().create(vals_list)
         return orders_sudo
+
+    # ------------------------------------------------------------
+    # Service contracts
+    # ------------------------------------------------------------
+
+    @api.depends(
+        "order_id.aftersales_contract_id", "order_id.aftersales_contract_template_id"
+    )
+    def _compute_qty_to_invoice(self):
+        result = super()._compute_qty_to_invoice()
+        # The contract bills its term by its billing plan, not the sale.
+        for line in self:
+            if line._is_aftersales_contract_line():
+                line.qty_to_invoice = 0
+        return result
+
+    def _is_aftersales_contract_line(self):
+        """Whether the line sells a service contract's term (billed by it)."""
+        self.ensure_one()
+        order = self.order_id
+        if self.display_type or not self.product_id:
+            return False
+        if order.aftersales_contract_id:
+            return True
+        # The template is after-sales configuration salespeople may not read.
+        template_sudo = order.aftersales_contract_template_id.sudo()
+        return bool(template_sudo) and self.product_id == template_sudo.product_id

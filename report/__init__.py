@@ -1,2 +1,3 @@
 from . import aftersales_order_analysis
 from . import aftersales_order_state_time
+from . import aftersales_contract_income_report
