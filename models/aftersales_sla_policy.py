@@ -26,7 +26,6 @@ SCOPE_FIELDS = (
     "country_state_ids",
     "partner_category_ids",
     "contract_kind",
-    "contract_template_ids",
 )
 
 
@@ -74,13 +73,6 @@ class AftersalesSlaPolicy(models.Model):
         [("none", "No Contract"), *CONTRACT_KINDS],
         help="Applies to the work orders under a service contract of this kind "
         "(or under none); leave empty for all.",
-    )
-    contract_template_ids = fields.Many2many(
-        "aftersales.contract.template",
-        string="Contract Templates",
-        check_company=True,
-        help="Applies to the work orders under a contract made from one of these "
-        "templates; leave empty for all.",
     )
 
     # Targets
@@ -207,10 +199,6 @@ class AftersalesSlaPolicy(models.Model):
                 ),
             ),
             (self.contract_kind, self.contract_kind == (contract_sudo.kind or "none")),
-            (
-                self.contract_template_ids,
-                contract_sudo.template_id in self.contract_template_ids,
-            ),
         ]
 
     @api.model

@@ -332,24 +332,10 @@ class TestContractCoverage(FieldCommon):
                 "resolve_hours": 8,
             }
         )
-        template = self.env["aftersales.contract.template"].create(
-            {"name": "Gold AMC", "kind": "amc"}
-        )
-        gold = Policy.create(
-            {
-                "name": "Gold",
-                "sequence": 60,
-                "contract_kind": "amc",
-                "contract_template_ids": [Command.set(template.ids)],
-                "resolve_hours": 4,
-            }
-        )
         self._contract([self.lot], kind="amc")
         self.assertEqual(self._new_order().sla_policy_id, amc)
-        self._contract([self.parts_lot], template_id=template.id)
-        self.assertEqual(self._new_order(lot_id=self.parts_lot.id).sla_policy_id, gold)
         plain = self._new_order(lot_id=False)
-        self.assertNotIn(plain.sla_policy_id, amc | gold)
+        self.assertNotEqual(plain.sla_policy_id, amc)
         no_contract = Policy.create(
             {
                 "name": "Walk-in",
@@ -359,7 +345,11 @@ class TestContractCoverage(FieldCommon):
             }
         )
         self.assertEqual(self._new_order(lot_id=False).sla_policy_id, no_contract)
-        self.assertNotEqual(generic, no_contract)
+        # A contract of another kind takes neither the AMC nor the walk-in one.
+        self._contract([self.parts_lot], kind="cmc")
+        cmc = self._new_order(lot_id=self.parts_lot.id)
+        self.assertNotIn(cmc.sla_policy_id, amc | no_contract)
+        self.assertEqual(cmc.sla_policy_id, generic)
 
     def test_tariff_pays_contract_work_differently(self):
         Tariff = self.env["aftersales.tariff"].with_user(self.user_manager)

@@ -285,6 +285,9 @@ class AftersalesOrder(models.Model):
     @api.depends("coverage_summary", "part_ids.coverage_note", "part_ids.state")
     def _compute_coverage_note(self):
         for order in self:
+            if not order.contract_id:  # the caps' notes are the contract's
+                order.coverage_note = order.coverage_summary
+                continue
             part_notes = order.part_ids.filtered(lambda p: p.state != "cancel").mapped(
                 "coverage_note"
             )
@@ -303,8 +306,11 @@ class AftersalesOrder(models.Model):
     )
     def _compute_charged_outside_contract(self):
         for order in self:
+            if not order.contract_id:
+                order.charged_outside_contract = False
+                continue
             service_type = order.service_type_id
-            order.charged_outside_contract = bool(order.contract_id) and bool(
+            order.charged_outside_contract = bool(
                 order.part_ids.filtered(
                     lambda p: p.state != "cancel" and p.coverage == "charged"
                 )
