@@ -1,6 +1,6 @@
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import FieldCommon
 
@@ -406,6 +406,44 @@ class TestContractCoverage(FieldCommon):
         self.assertEqual(mine.coverage_source, "contract")
         with self.assertRaises(AccessError):
             mine.contract_id = False
+
+    # ------------------------------------------------------------
+    # Forms
+    # ------------------------------------------------------------
+
+    def test_forms_show_the_contract_and_the_parts_cap(self):
+        contract = self._contract([self.lot], kind="amc", parts_cap=130.0)
+        Order = self.env["aftersales.order"].with_user(self.user_dispatcher)
+        with Form(Order) as form:
+            form.partner_id = self.customer
+            form.product_id = self.product
+            form.lot_id = self.lot
+            form.service_type_id = self.type_repair
+            self.assertEqual(form.contract_id, contract)
+            self.assertEqual(form.coverage_source, "contract")
+        self.assertEqual(form.record.contract_id, contract)
+        # The center adds two lines on the form: the second crosses the cap,
+        # as the form shows it and as it is saved.
+        order = self._repair_in_progress()
+        self._add_part(order, self.part_belt)  # 15 of 130
+        with Form(order.with_user(self.user_center)) as form:
+            with form.part_ids.new() as line:
+                line.product_id = self.part_board  # 135: beyond
+                line.lot_id = self.board_lots[0]
+                self.assertEqual(line.coverage, "charged")
+            with form.part_ids.new() as line:
+                line.product_id = self.part_belt  # 30: fits
+                self.assertEqual(line.coverage, "covered")
+        coverage = {(p.product_id, p.coverage) for p in order.part_ids}
+        self.assertEqual(
+            coverage,
+            {
+                (self.part_belt, "covered"),
+                (self.part_board, "charged"),
+            },
+        )
+        self.assertEqual(len(order.part_ids), 3)
+        self.assertIn("Parts cap", order.coverage_note)
 
     # ------------------------------------------------------------
     # Budget

@@ -435,12 +435,10 @@ class AftersalesOrder(models.Model):
             contract = order.contract_id
             window = contract._get_cap_window(order._get_coverage_date())
             key = (contract.id, window)
+            # The order's other lines keep what they took (in a form too).
             kept = order.part_ids.filtered(
                 lambda p: (
-                    p.id
-                    and p not in parts
-                    and p.state != "cancel"
-                    and p.coverage == "covered"
+                    p not in parts and p.state != "cancel" and p.coverage == "covered"
                 )
             )
             used = spent[order] + batch_spent[key] + sum(kept.mapped("part_value"))
