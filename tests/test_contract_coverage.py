@@ -304,6 +304,24 @@ class TestContractCoverage(FieldCommon):
             },
         )
         self.assertEqual(invoice.amount_untaxed, 185.0)
+        # The extra bill outside the contract, reported by contract and source.
+        Analysis = self.env["aftersales.order.analysis"].with_user(self.user_dispatcher)
+        rows = Analysis._read_group(
+            [("order_id", "in", (covered | extra).ids)],
+            ["contract_id", "coverage_source"],
+            ["order_count:sum", "outside_contract_count:sum"],
+        )
+        self.assertEqual(rows, [(covered.contract_id, "contract", 2, 1)])
+        Order = self.env["aftersales.order"].with_user(self.user_dispatcher)
+        self.assertEqual(
+            Order.search(
+                [
+                    ("id", "in", (covered | extra).ids),
+                    ("charged_outside_contract", "=", True),
+                ]
+            ),
+            extra,
+        )
 
     def test_invoice_leaves_out_covered_parts(self):
         self.company.aftersales_invoice_covered = "hide"
