@@ -174,6 +174,31 @@ class TestContractCoverage(FieldCommon):
         self.assertEqual(order.contract_id, contract)
         self.assertTrue(order.labour_covered)
 
+    def test_planned_visit_keeps_its_contract(self):
+        contract = self._contract([self.lot], kind="amc", priority="2")
+        plan = self.env["aftersales.contract.plan"].create(
+            {"contract_id": contract.id, "service_type_id": self.type_repair.id}
+        )
+        # The planner creates its visits as superuser, with their contract.
+        visit = self._create_order(
+            contract_id=contract.id,
+            contract_plan_id=plan.id,
+            contract_unit_id=contract.unit_ids.id,
+            channel="contract",
+        )
+        self.assertEqual(visit.priority, "2")
+        self.assertEqual(visit.coverage_source, "contract")
+        elsewhere = self.env["res.partner"].create(
+            {"name": "Shop", "parent_id": self.customer.id, "type": "delivery"}
+        )
+        visit.with_user(self.user_dispatcher).write(
+            {"address_id": elsewhere.id, "lot_id": False}
+        )
+        self.assertEqual(visit.contract_id, contract, "not re-read from the unit")
+        unplanned = self._new_order()
+        unplanned.with_user(self.user_dispatcher).lot_id = False
+        self.assertFalse(unplanned.contract_id, "re-read: the serial is gone")
+
     # ------------------------------------------------------------
     # The better of warranty and contract
     # ------------------------------------------------------------
@@ -220,6 +245,7 @@ class TestContractCoverage(FieldCommon):
         self.assertIn("1 of 1 covered visits", second.coverage_note)
         usage = contract._get_usage()
         self.assertEqual(usage["visits"], 1)
+        self.assertEqual(contract.cap_visits_used, 1)
         self.assertEqual(usage["date_from"], contract.date_start)
         # Re-reading the first order does not count itself or the later one.
         first.invalidate_recordset()
@@ -273,6 +299,8 @@ class TestContractCoverage(FieldCommon):
         beyond = self._add_part(other, self.part_belt, user=tech)
         self.assertEqual((fits.coverage, beyond.coverage), ("covered", "charged"))
         self.assertEqual(contract._get_usage()["parts_value"], 150.0)
+        contract.invalidate_recordset(["cap_parts_used"])
+        self.assertEqual(contract.with_user(self.user_center).cap_parts_used, 150.0)
 
     def test_invoice_bills_only_what_the_contract_does_not_cover(self):
         self._contract([self.lot], kind="amc", visit_cap=1, parts_cap=130.0)

@@ -135,11 +135,21 @@ class AftersalesOrder(models.Model):
 
     @api.depends("company_id", "partner_id", "product_id", "lot_id", "address_id")
     def _compute_contract_id(self):
-        orders = self.filtered(lambda o: o.company_id and o.partner_id and o.product_id)
+        orders = self.filtered(
+            lambda o: (
+                o.company_id
+                and o.partner_id
+                and o.product_id
+                and not o.contract_plan_id
+            )
+        )
         covering = self.env["aftersales.contract"]._find_covering(
             order._get_contract_unit() for order in orders
         )
         for order in self:
+            if order.contract_plan_id:  # a planned visit stays its contract's
+                order.contract_id = order.contract_id
+                continue
             order.contract_id = covering[order].id if order in covering else False
 
     @api.depends(
@@ -520,6 +530,27 @@ class AftersalesOrder(models.Model):
         covers."""
 
         _inherit = "aftersales.contract"
+
+        cap_visits_used = fields.Integer(
+            string="Visits Used",
+            compute="_compute_cap_usage",
+            help="Covered visits used in the current cap period.",
+        )
+        cap_parts_used = fields.Monetary(
+            string="Parts Value Used",
+            compute="_compute_cap_usage",
+            help="Value of the covered parts used in the current cap period.",
+        )
+
+        @api.depends("visit_cap", "parts_cap", "cap_period", "state")
+        def _compute_cap_usage(self):
+            for contract in self:
+                if contract.state == "draft" or not contract.id:
+                    contract.cap_visits_used = contract.cap_parts_used = 0
+                    continue
+                usage = contract._get_usage()
+                contract.cap_visits_used = usage["visits"]
+                contract.cap_parts_used = usage["parts_value"]
 
         def _get_usage(self, date=None):
             """What the contract paid in the cap period holding ``date`` (today
