@@ -421,6 +421,15 @@ class AftersalesOrder(models.Model):
             "charged_outside_contract",
         }
 
+    @api.model
+    def _get_technical_fields(self):
+        # The caps' bookkeeping: coverage_source and the filters say it.
+        return super()._get_technical_fields() | {
+            "contract_parts_covered",
+            "contract_visit_covered",
+            "coverage_summary",
+        }
+
     def _get_parts_coverage(self, parts):
         """{part: (coverage, note)} for ``parts``, lines of these orders:
         covered when the warranty or the contract covers the order's parts.
