@@ -2,6 +2,8 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from odoo.addons.aftersales.models.aftersales_sla_policy import SCOPE_FIELDS
+
 from .common import FieldCommon
 
 
@@ -165,6 +167,18 @@ class TestContractCoverage(FieldCommon):
                 order.contract_id = wrong
         order.invalidate_recordset()
         self.assertEqual(order.contract_id, contract)
+
+    def test_another_companys_contract_does_not_cover(self):
+        theirs = (
+            self.env["aftersales.contract"]
+            .with_user(self.user_dispatcher_b)
+            .create({"partner_id": self.customer.id, "scope": "customer"})
+        )
+        theirs.action_start()
+        order = self._new_order()
+        self.assertFalse(order.contract_id)
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            order.with_user(self.user_dispatcher).contract_id = theirs.id
 
     def test_starting_a_contract_covers_open_orders(self):
         order = self._new_order()
@@ -396,6 +410,16 @@ class TestContractCoverage(FieldCommon):
         cmc = self._new_order(lot_id=self.parts_lot.id)
         self.assertNotIn(cmc.sla_policy_id, amc | no_contract)
         self.assertEqual(cmc.sla_policy_id, generic)
+
+    def test_every_scope_field_has_its_check(self):
+        policy = self.env["aftersales.sla.policy"].create(
+            {"name": "Checks", "resolve_hours": 8, "contract_kind": "cmc"}
+        )
+        order = self._new_order(lot_id=False)
+        self.assertEqual(len(policy._get_scope_checks(order)), len(SCOPE_FIELDS))
+        self.assertIsNone(policy._get_specificity(order), "no CMC contract")
+        self._contract(scope="customer", kind="cmc")
+        self.assertEqual(policy._get_specificity(self._new_order(lot_id=False)), 1)
 
     def test_tariff_pays_contract_work_differently(self):
         Tariff = self.env["aftersales.tariff"].with_user(self.user_manager)
