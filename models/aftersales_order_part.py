@@ -94,6 +94,19 @@ class AftersalesOrderPart(models.Model):
     price_subtotal = fields.Monetary(
         string="Charged", compute="_compute_price_subtotal", store=True
     )
+    part_value = fields.Monetary(
+        string="Value",
+        compute="_compute_part_value",
+        store=True,
+        help="Quantity × unit price, whoever pays it: what a covered part uses "
+        "of a contract's parts cap.",
+    )
+    coverage_note = fields.Char(
+        compute="_compute_coverage",
+        store=True,
+        precompute=True,
+        help="Why a part the contract covers is charged: its parts cap reached.",
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     can_edit_pricing = fields.Boolean(compute="_compute_can_edit_pricing")
 
@@ -131,11 +144,23 @@ class AftersalesOrderPart(models.Model):
                 or part.location_id
             )
 
-    @api.depends("order_id.parts_covered")
+    @api.depends(
+        "order_id.parts_covered",
+        "order_id.contract_parts_covered",
+        "quantity",
+        "price_unit",
+    )
     def _compute_coverage(self):
+        parts = self.filtered(lambda p: p.state == "draft" or not p.coverage)
+        # The order knows its warranty, its contract and what the caps left.
+        coverage = parts.order_id._get_parts_coverage(parts)
+        for part in parts:
+            part.coverage, part.coverage_note = coverage[part]
+
+    @api.depends("quantity", "price_unit")
+    def _compute_part_value(self):
         for part in self:
-            if part.state == "draft" or not part.coverage:
-                part.coverage = "covered" if part.order_id.parts_covered else "charged"
+            part.part_value = part.quantity * part.price_unit
 
     @api.depends("product_id")
     def _compute_price_unit(self):
@@ -249,6 +274,9 @@ class AftersalesOrderPart(models.Model):
                 )
             )
         self.order_id._ensure_execution_editable()
+        if "coverage" in vals and "coverage_note" not in vals:
+            # Set by hand: the cap's note no longer says why.
+            vals = {**vals, "coverage_note": False}
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

@@ -5,6 +5,8 @@ from pytz import utc
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .aftersales_contract_template import CONTRACT_KINDS
+
 # The targets of a policy, in the order the work reaches them: (target, hours
 # field, deadline field on the order, breached flag on the order).
 SLA_TARGETS = (
@@ -17,11 +19,13 @@ SLA_TARGETS = (
 PLAN_WINDOW = timedelta(days=14)
 
 # Dimensions that narrow a policy: the more of them it sets, the more specific.
+# Each has its check in _get_scope_checks().
 SCOPE_FIELDS = (
     "service_type_ids",
     "priority",
     "country_state_ids",
     "partner_category_ids",
+    "contract_kind",
 )
 
 
@@ -64,6 +68,11 @@ class AftersalesSlaPolicy(models.Model):
         "res.partner.category",
         string="Customer Tags",
         help="Applies to customers carrying any of these tags; leave empty for all.",
+    )
+    contract_kind = fields.Selection(
+        [("none", "No Contract"), *CONTRACT_KINDS],
+        help="Applies to the work orders under a service contract of this kind "
+        "(or under none); leave empty for all.",
     )
 
     # Targets
@@ -160,7 +169,22 @@ class AftersalesSlaPolicy(models.Model):
         self.ensure_one()
         if self.company_id != order.company_id:
             return None
-        checks = (
+        specificity = 0
+        for is_set, matches in self._get_scope_checks(order):
+            if is_set:
+                if not matches:
+                    return None
+                specificity += 1
+        return specificity
+
+    def _get_scope_checks(self, order):
+        """(is set, matches ``order``) for each dimension of SCOPE_FIELDS.
+        Extension hook: return ``super()._get_scope_checks(order) + [...]``
+        with the new dimension added to SCOPE_FIELDS."""
+        self.ensure_one()
+        # The order's contract decides, whoever creates the order.
+        contract_sudo = order.contract_id.sudo()
+        return [
             (self.service_type_ids, order.service_type_id in self.service_type_ids),
             (self.priority, order.priority == self.priority),
             (self.country_state_ids, order.state_id in self.country_state_ids),
@@ -174,14 +198,8 @@ class AftersalesSlaPolicy(models.Model):
                     )
                 ),
             ),
-        )
-        specificity = 0
-        for is_set, matches in checks:
-            if is_set:
-                if not matches:
-                    return None
-                specificity += 1
-        return specificity
+            (self.contract_kind, self.contract_kind == (contract_sudo.kind or "none")),
+        ]
 
     @api.model
     def _select_for_orders(self, orders):

@@ -2,6 +2,14 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools.distance import great_circle_km
+from .aftersales_contract_template import CONTRACT_KINDS
+
+
+def _contract_kind(order):
+    # The center's pay follows the contract, whoever settles the work.
+    contract_sudo = order.contract_id.sudo()
+    return contract_sudo.kind or "none"
+
 
 # The dimensions a tariff may restrict, from the order's point of view.
 TARIFF_DIMENSIONS = {
@@ -10,6 +18,8 @@ TARIFF_DIMENSIONS = {
     "country_id": lambda order: order.country_id,
     "state_id": lambda order: order.state_id,
     "product_categ_id": lambda order: order.product_categ_id,
+    "under_contract": lambda order: "yes" if order.contract_id else "no",
+    "contract_kind": _contract_kind,
 }
 
 
@@ -47,6 +57,15 @@ class AftersalesTariff(models.Model):
         domain="[('country_id', '=?', country_id)]",
     )
     product_categ_id = fields.Many2one("product.category", string="Product Category")
+    under_contract = fields.Selection(
+        [("yes", "Under Contract"), ("no", "Without Contract")],
+        string="Contract Work",
+        help="Pays the work orders under a service contract, or those without one.",
+    )
+    contract_kind = fields.Selection(
+        [("none", "No Contract"), *CONTRACT_KINDS],
+        help="Pays the work orders under a service contract of this kind.",
+    )
 
     # What the center earns
     amount = fields.Monetary(

@@ -32,6 +32,18 @@ class AftersalesOrderAnalysis(models.Model):
         lambda self: self.env["aftersales.order"]._fields["sla_status"].selection,
         readonly=True,
     )
+    contract_id = fields.Many2one("aftersales.contract", readonly=True)
+    coverage_source = fields.Selection(
+        lambda self: self.env["aftersales.order"]._fields["coverage_source"].selection,
+        readonly=True,
+    )
+    charged_outside_contract = fields.Boolean(readonly=True)
+    outside_contract_count = fields.Integer(
+        string="Orders Charged Outside Contract",
+        readonly=True,
+        aggregator="sum",
+        help="Orders under a contract where the customer pays part of the work.",
+    )
     date = fields.Datetime(string="Requested On", readonly=True)
     date_closed = fields.Datetime(string="Closed On", readonly=True)
     order_count = fields.Integer(string="Orders", readonly=True, aggregator="sum")
@@ -99,6 +111,9 @@ class AftersalesOrderAnalysis(models.Model):
             o.sla_policy_id, o.partner_id, o.state, o.sla_status,
             o.create_date AS date, o.date_closed,
             o.reject_reason_id,
+            o.contract_id, o.coverage_source, o.charged_outside_contract,
+            CASE WHEN o.charged_outside_contract THEN 1 ELSE 0 END
+                AS outside_contract_count,
             1 AS order_count,
             CASE WHEN o.sla_policy_id IS NULL THEN NULL
                  WHEN o.sla_breached THEN 100.0 ELSE 0.0 END AS breach_rate,
