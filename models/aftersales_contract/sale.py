@@ -302,14 +302,18 @@ class AftersalesContract(models.Model):
                 "date_end": date_end,
                 "previous_contract_id": self.id,
                 "sale_order_id": order_sudo.id,
+                # Copied below: a plan line may only name its own contract's
+                # units, and the units' copies exist only after this copy.
+                "plan_ids": [],
             }
         )
-        # The copied plan lines still name this contract's units: give them
-        # their copies (copied in the same order).
         unit_map = dict(zip(self.unit_ids, new_sudo.unit_ids, strict=True))
-        for plan in new_sudo.plan_ids.filtered("unit_ids"):
-            plan.unit_ids = self.env["aftersales.contract.unit"].union(
-                *(unit_map.get(unit, unit) for unit in plan.unit_ids)
+        for plan in self.plan_ids:
+            plan.copy(
+                {
+                    "contract_id": new_sudo.id,
+                    "unit_ids": [Command.set([unit_map[u].id for u in plan.unit_ids])],
+                }
             )
         self._workflow_write({"renewal_state": "accepted"})
         new_sudo._action_start()
