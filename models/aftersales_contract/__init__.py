@@ -7,6 +7,8 @@ covers an order), then one file per seam, imported in MRO order.
 - ``account``: contract invoices per billing plan (account)
 - ``sale``: renewal offers as quotations (sale)
 - ``portal``: the customer's pages and the signed PDF (portal)
+- ``coverage``: what the caps used, the open orders a started contract
+  covers (the work order's coverage)
 """
 
 from . import core
@@ -14,3 +16,4 @@ from . import planning
 from . import account
 from . import sale
 from . import portal
+from . import coverage
