@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-from ..aftersales_order.contract import _requested_between
+from ...tools.domains import created_between
 from ..aftersales_order.states import UNFINISHED_STATES
 
 
@@ -43,7 +43,7 @@ class AftersalesContract(models.Model):
         orders_domain = [
             ("contract_id", "=", self.id),
             ("state", "!=", "cancelled"),
-            *_requested_between(date_from, date_to),
+            *created_between(date_from, date_to),
         ]
         # Every center's orders use the contract's caps, whoever asks.
         orders_sudo = self.env["aftersales.order"].sudo()

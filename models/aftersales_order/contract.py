@@ -1,10 +1,10 @@
 from collections import defaultdict
-from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, formatLang
 
+from ...tools.domains import created_between
 from ..aftersales_contract.states import COVERING_STATES
 from .core import AUDIENCE_KEY, RECIPIENT_KEY
 from .states import UNFINISHED_STATES
@@ -17,14 +17,6 @@ COVERAGE_ITEMS = (
     ("labour", "labour_covered"),
     ("travel", "travel_covered"),
 )
-
-
-def _requested_between(date_from, date_to):
-    """Domain of the orders requested from ``date_from`` to ``date_to``."""
-    return [
-        ("create_date", ">=", datetime.combine(date_from, time.min)),
-        ("create_date", "<", datetime.combine(date_to + timedelta(days=1), time.min)),
-    ]
 
 
 def _pays_visit(offered, warranty):
@@ -283,7 +275,7 @@ class AftersalesOrder(models.Model):
                 ("contract_visit_covered", "=", True),
                 ("state", "!=", "cancelled"),
                 ("id", "not in", self._origin.ids),
-                *_requested_between(
+                *created_between(
                     min(w[0] for w in windows), max(w[1] for w in windows)
                 ),
             ],
@@ -517,7 +509,7 @@ class AftersalesOrder(models.Model):
                         ("contract_id", "in", self.contract_id.ids),
                         ("contract_parts_covered", "=", True),
                         ("state", "!=", "cancelled"),
-                        *_requested_between(
+                        *created_between(
                             min(w[0] for w in windows.values()),
                             max(w[1] for w in windows.values()),
                         ),
