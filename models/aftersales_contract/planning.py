@@ -233,7 +233,10 @@ class AftersalesContract(models.Model):
                         vals_list.append(
                             plan.contract_id._prepare_visit_order_vals(plan, unit, date)
                         )
-        orders = Order.create(vals_list) if vals_list else Order
+        # The plan's bookkeeping (plan line, unit, planned day) is the order's
+        # workflow fields: the generator writes them, whoever runs it.
+        orders_sudo = Order.sudo().create(vals_list) if vals_list else Order.sudo()
+        orders = orders_sudo.with_env(self.env)
         for plan, _dates, last in todo:
             if not plan.generated_until or plan.generated_until < last:
                 plan.generated_until = last
