@@ -29,14 +29,13 @@ class RenewalCommon(ContractMoneyCommon):
                 "aftersales_dispatcher_id": cls.user_dispatcher.id,
             }
         )
-        # A salesperson who also works at center A1 (so reads its contracts).
+        # A salesperson and nothing else: reads the contracts they sell.
         cls.user_salesman = new_test_user(
             cls.env,
             "as_contract_salesman",
-            groups="sales_team.group_sale_salesman,aftersales.group_center_user",
+            groups="sales_team.group_sale_salesman",
             company_id=cls.company.id,
         )
-        cls.center_a1.user_ids |= cls.user_salesman
         cls.template = cls.env["aftersales.contract.template"].create(
             {
                 "name": "Gold AMC",

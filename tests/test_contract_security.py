@@ -306,3 +306,45 @@ class TestContractSecurity(ContractCommon):
             self.contract_center.write(
                 {"next_contract_ids": [Command.link(self.contract_other.id)]}
             )
+
+
+@tagged("post_install", "-at_install", "security")
+class TestContractSalesperson(ContractCommon):
+    """A salesperson (and nothing else) reads the contracts they sell, with
+    their price, and changes none; other salespeople's stay hidden."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_salesman = new_test_user(
+            cls.env,
+            "as_contract_salesman_only",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id,
+        )
+        cls.mine = cls._running(
+            [cls.lot], template_id=cls.template_gold.id, user_id=cls.user_salesman.id
+        )
+        cls.theirs = cls._running([cls.lot_2], kind="cmc")
+
+    def test_reads_own_contracts_with_price(self):
+        Contract = self.env["aftersales.contract"].with_user(self.user_salesman)
+        self.assertEqual(
+            Contract.search([("id", "in", (self.mine | self.theirs).ids)]), self.mine
+        )
+        self.assertEqual(self.mine.with_user(self.user_salesman).price, 1200.0)
+        units = self.env["aftersales.contract.unit"].with_user(self.user_salesman)
+        self.assertEqual(
+            units.search([("contract_id", "in", (self.mine | self.theirs).ids)]),
+            self.mine.unit_ids,
+        )
+
+    def test_changes_no_contract(self):
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            self.mine.with_user(self.user_salesman).write({"note": "<p>x</p>"})
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            self.env["aftersales.contract"].with_user(self.user_salesman).create(
+                {"partner_id": self.customer.id, "scope": "customer"}
+            )
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            self.theirs.with_user(self.user_salesman).read(["name"])

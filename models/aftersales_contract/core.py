@@ -199,7 +199,8 @@ class AftersalesContract(models.Model):
         readonly=False,
         precompute=True,
         tracking=True,
-        groups="aftersales.group_dispatcher,account.group_account_invoice",
+        groups="aftersales.group_dispatcher,account.group_account_invoice,"
+        "sales_team.group_sale_salesman",
     )
     billing_plan = fields.Selection(
         BILLING_PLANS,
