@@ -43,6 +43,7 @@ Run it with ``BENCH=contract scripts/bench.sh`` (fresh database
 # its figures.
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -111,7 +112,7 @@ def peak_rss_mb():
 # ----------------------------------------------------------------------
 
 
-def build(env, n_centers, n_contracts, rng):
+def build(env, n_centers, n_contracts, plan_rules, rng):
     company = env.company
     tr = env.ref("base.tr")
     company.write(
@@ -186,6 +187,10 @@ def build(env, n_centers, n_contracts, rng):
     )
     maintenance = types.filtered(lambda t: t.name == "Maintenance")[:1] or types[0]
     inspection = types.filtered(lambda t: t.name == "Inspection")[:1] or types[-1]
+    plans = [
+        (interval, unit, (maintenance, inspection)[index % 2])
+        for index, (interval, unit) in enumerate(plan_rules)
+    ]
     today = fields.Date.context_today(env["aftersales.contract"])
     stamp = int(time.time())
     for first in range(0, n_contracts, CHUNK):
@@ -226,26 +231,16 @@ def build(env, n_centers, n_contracts, rng):
                     "plan_ids": [
                         Command.create(
                             {
-                                "name": "Monthly maintenance",
-                                "service_type_id": maintenance.id,
+                                "name": f"Visit every {interval} {unit}",
+                                "service_type_id": service_type.id,
                                 "rule_type": "interval",
-                                "interval": 1,
-                                "interval_unit": "months",
-                                "hour_from": 9.0,
-                                "hour_to": 12.0,
+                                "interval": interval,
+                                "interval_unit": unit,
+                                "hour_from": 9.0 + 4 * index,
+                                "hour_to": 12.0 + 4 * index,
                             }
-                        ),
-                        Command.create(
-                            {
-                                "name": "Inspection every 2 weeks",
-                                "service_type_id": inspection.id,
-                                "rule_type": "interval",
-                                "interval": 2,
-                                "interval_unit": "weeks",
-                                "hour_from": 13.0,
-                                "hour_to": 17.0,
-                            }
-                        ),
+                        )
+                        for index, (interval, unit, service_type) in enumerate(plans)
                     ],
                 }
                 for customer, lot in zip(customers, lots, strict=True)
@@ -336,6 +331,7 @@ def generate(database, odoo_args, profile_batch):
     commit_progress = Cron._commit_progress
 
     rss_before = peak_rss_mb()
+    load_before = os.getloadavg()
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         cr.execute("SELECT count(*) FROM aftersales_order")
@@ -422,6 +418,7 @@ def generate(database, odoo_args, profile_batch):
                     }
                     for b in batches
                 ],
+                "load": [load_before, os.getloadavg()],
                 "rss_before_mb": rss_before,
                 "rss_peak_mb": peak_rss_mb(),
                 "profile": {
@@ -516,6 +513,11 @@ def main():
     parser.add_argument("--centers", type=int, default=200)
     parser.add_argument("--contracts", type=int, default=10000)
     parser.add_argument(
+        "--plans",
+        default="1:months,2:weeks",
+        help="the plan lines of each contract, every N units (days/weeks/months)",
+    )
+    parser.add_argument(
         "--baseline", type=int, default=1000, help="orders created one by one"
     )
     parser.add_argument("--commit-every", type=int, default=500)
@@ -537,13 +539,18 @@ def main():
                 "BENCH=contract scripts/bench.sh"
             )
         t0 = time.perf_counter()
-        build(env, args.centers, args.contracts, rng)
+        plan_rules = [
+            (int(n), unit) for n, unit in (p.split(":") for p in args.plans.split(","))
+        ]
+        build(env, args.centers, args.contracts, plan_rules, rng)
         cr.commit()
         built = time.perf_counter() - t0
         cr.execute("ANALYZE")
     print(
         f"set-up: {args.centers} centers, {args.contracts} running contracts "
-        f"x 1 serial x 2 plan lines (monthly, every 2 weeks), built in {built:.0f} s"
+        f"x 1 serial x {len(plan_rules)} plan lines (every "
+        f"{' / '.join(f'{n} {unit}' for n, unit in plan_rules)}), "
+        f"built in {built:.0f} s"
     )
 
     cron = run_cron(args.database, odoo_args, args.profile_batch)
