@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .core import AUDIENCE_KEY, RECIPIENT_KEY
+
 
 class AftersalesOrder(models.Model):
     """The work order under a service contract (depends on the contract): the
@@ -44,3 +46,46 @@ class AftersalesOrder(models.Model):
         "WHERE contract_plan_id IS NOT NULL",
         "This planned visit already has a work order.",
     )
+
+    contract_reminder_sent = fields.Boolean(
+        string="Visit Reminder Sent",
+        readonly=True,
+        copy=False,
+        help="The customer was reminded of this planned visit.",
+    )
+
+    def _get_sms_events(self):
+        return super()._get_sms_events() | {
+            "customer_contract_reminder": (
+                "aftersales_contract_reminder_sms",
+                "aftersales.sms_template_contract_visit_reminder",
+                "customer",
+            )
+        }
+
+    def _send_contract_reminder(self):
+        """Remind the customers of these planned visits by SMS and/or e-mail,
+        as their companies enable, and mark them reminded."""
+        self._send_sms_event("customer_contract_reminder")
+        template = self.env.ref(
+            "aftersales.mail_template_contract_visit_reminder",
+            raise_if_not_found=False,
+        )
+        by_email = self.filtered(
+            lambda o: (
+                o.company_id.aftersales_contract_reminder_email and o.partner_id.email
+            )
+        )
+        if template and by_email:
+            # The cron may run as any user; the template reads the contract
+            # and creates its portal token.
+            # The visit's time is written as the customer reads it.
+            template_sudo = template.sudo()
+            for order in by_email:
+                template_sudo.with_context(
+                    **{
+                        RECIPIENT_KEY: ("res.partner", order.partner_id.id),
+                        AUDIENCE_KEY: "customer",
+                    }
+                ).send_mail(order.id)
+        self._workflow_write({"contract_reminder_sent": True})
