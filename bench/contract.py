@@ -67,25 +67,6 @@ QUIET = {
 }
 CHUNK = 1000
 
-# The values of a generated visit the baseline creates again (those the
-# generator may set; the others come from the same defaults and computes).
-VISIT_FIELDS = [
-    "company_id",
-    "partner_id",
-    "address_id",
-    "product_id",
-    "lot_id",
-    "service_type_id",
-    "channel",
-    "priority",
-    "description",
-    "contract_id",
-    "contract_unit_id",
-    "contract_plan_id",
-    "planned_date",
-    "date_requested",
-]
-
 # The assignment engine's entry points: the queries run inside the outermost
 # of them are the assignment's, the others the creation's.
 ASSIGNMENT_METHODS = (
@@ -139,7 +120,9 @@ def build(env, n_centers, n_contracts, plan_rules, rng):
                             "day_period": "full_day",
                         }
                     )
-                    for d in range(6)
+                    # Open every day: every planned visit (on any weekday)
+                    # finds a center, so the run measures assigned visits.
+                    for d in range(7)
                 ],
             }
             for i in range(5)
@@ -204,6 +187,7 @@ def build(env, n_centers, n_contracts, plan_rules, rng):
                     "city": f"Bench town {rng.randrange(400)}",
                     "street": f"Bench street {first + i}",
                     "phone": f"+90 532 {first + i:07d}",
+                    "tz": "Europe/Istanbul",
                 }
                 for i in range(count)
             ]
@@ -296,6 +280,7 @@ class QueryProfile:
         self.by_statement = Counter()
         self.by_caller = Counter()
         self.by_table = Counter()
+        self.ms = Counter()
 
     def hook(self, cr, query, params, start, delay):
         if not self.active:
@@ -303,9 +288,12 @@ class QueryProfile:
         if not isinstance(query, str):
             query = query.decode() if isinstance(query, bytes) else str(query)
         text = " ".join(query.split())
-        kind, table = odoo.sql_db.categorize_query(text)
+        _kind, table = odoo.sql_db.categorize_query(text)
+        ms = 1000 * delay
         self.by_table[f"{text.split(' ', 1)[0].upper()} {table or '-'}"] += 1
         self.by_statement[text[:150]] += 1
+        self.ms[f"{text.split(' ', 1)[0].upper()} {table or '-'}"] += ms
+        self.ms[text[:150]] += ms
         caller = "-"
         for frame in reversed(traceback.extract_stack(limit=40)[:-2]):
             path = frame.filename.rpartition("/aftersales/")[2]
@@ -313,6 +301,7 @@ class QueryProfile:
                 caller = f"{path}:{frame.lineno} {frame.name}"
                 break
         self.by_caller[caller] += 1
+        self.ms[caller] += ms
 
 
 def generate(database, odoo_args, profile_batch):
@@ -425,9 +414,13 @@ def generate(database, odoo_args, profile_batch):
                     "batch": profile_batch,
                     "orders": profile.orders,
                     "assign_queries": profile.assign,
-                    "by_table": profile.by_table.most_common(25),
-                    "by_statement": profile.by_statement.most_common(25),
-                    "by_caller": profile.by_caller.most_common(25),
+                    **{
+                        title: [
+                            (key, n, profile.ms[key])
+                            for key, n in getattr(profile, title).most_common(25)
+                        ]
+                        for title in ("by_table", "by_caller", "by_statement")
+                    },
                 },
             }
         )
@@ -454,18 +447,21 @@ def run_cron(database, odoo_args, profile_batch):
 
 
 def visit_values(env, count, rng):
-    """Values of ``count`` generated visits, evenly spread over the run."""
-    Order = env["aftersales.order"]
-    fnames = [f for f in VISIT_FIELDS if f in Order._fields]
-    orders = Order.search([("contract_plan_id", "!=", False)], order="id")
+    """Values of ``count`` generated visits, evenly spread over the run, as
+    the generator made them (``_prepare_visit_order_vals``)."""
+    orders = env["aftersales.order"].search(
+        [("contract_plan_id", "!=", False)], order="id"
+    )
     if not orders:
         return []
     step = max(len(orders) // count, 1)
     sample = orders[::step][:count]
-    values = []
-    for row in sample.read(fnames, load=None):
-        row.pop("id")
-        values.append({k: v for k, v in row.items() if v is not False})
+    values = [
+        order.contract_id._prepare_visit_order_vals(
+            order.contract_plan_id, order.contract_unit_id, order.planned_date
+        )
+        for order in sample
+    ]
     # Drop them (SQL: they are assigned, which the ORM refuses to delete) so
     # that the same visits can be created again.
     env.cr.execute(
@@ -620,8 +616,11 @@ def main():
         )
         for title in ("by_table", "by_caller", "by_statement"):
             lines.append(f"  {title.replace('_', ' ')}:")
-            for key, n in profile[title]:
-                lines.append(f"    {n / profile['orders']:6.2f}  {key}")
+            for key, n, ms in profile[title]:
+                lines.append(
+                    f"    {n / profile['orders']:6.2f} queries "
+                    f"{ms / profile['orders']:6.2f} ms  {key}"
+                )
     print("\n".join(lines))
 
 
