@@ -397,6 +397,26 @@ class TestVisitGeneration(PlanningCommon):
             [self.today + timedelta(days=n) for n in range(4)],
         )
 
+    def test_batches_report_and_stop(self):
+        first = self._plan(interval=1, interval_unit="weeks")
+        second = self._plan(interval=2, interval_unit="weeks")
+        calls = []
+        Contract = self.env["aftersales.contract"]
+        # A false answer (the cron out of time) stops after the first batch.
+        created = Contract._generate_visits(
+            batch_size=1, after_batch=lambda count: calls.append(count) and False
+        )
+        self.assertEqual(calls, [len(created)])
+        self.assertEqual(created.contract_plan_id, first)
+        self.assertFalse(second.generated_until)
+        created |= Contract._generate_visits(
+            batch_size=1, after_batch=lambda count: calls.append(count) or True
+        )
+        self.assertEqual(sum(calls), len(created))
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(created, self._visits())
+        self.assertEqual(created.contract_plan_id, first | second)
+
     def test_preferred_center_or_the_engine(self):
         self.company.aftersales_auto_assign = True
         always = self.env["resource.calendar"].create(calendar_vals("Always open"))
@@ -425,7 +445,8 @@ class TestVisitGeneration(PlanningCommon):
         self.assertEqual((engine.state, engine.center_id), ("assigned", self.center_a2))
         self.assertFalse(created.filtered("needs_dispatch"))
 
-    def test_query_budget_per_generated_order(self):
+    def _budget_contract(self):
+        """A running contract with one unit and a daily plan line."""
         contract = self._create_contract(
             lots=self.env["stock.lot"].create(
                 {"name": "TWM-BUDGET", "product_id": self.product.id}
@@ -434,17 +455,32 @@ class TestVisitGeneration(PlanningCommon):
         )
         contract.action_start()
         self._plan(contract=contract, interval=1, interval_unit="days")
-        Contract = self.env["aftersales.contract"]
         self.env.invalidate_all()
-        # 20 orders (today and the 19 days after): at most 8 queries each.
-        with self.assertQueryCount(__system__=160):
+        return contract
+
+    def test_query_budget_per_generated_order(self):
+        contract = self._budget_contract()
+        until = self.today + timedelta(days=19)
+        # 20 orders (today and the 19 days after). Target: at most 8 queries
+        # each (160); measured 73 (3.7 each), the budget leaves room for the
+        # seams that extend the order's create.
+        with self.assertQueryCount(__system__=100):
+            created = contract._generate_visits(date_until=until)
+        self.assertEqual(len(created), 20)
+        self.assertFalse(contract._generate_visits(date_until=until))
+
+    def test_query_budget_with_assignment_to_the_preferred_center(self):
+        self.company.aftersales_auto_assign = True
+        contract = self._budget_contract()
+        # Created and assigned by hand to the preferred center, each ranked
+        # for its log: within the engine's budget of 30 per assignment
+        # (measured 300, 15 per order, creation included).
+        with self.assertQueryCount(__system__=360):
             created = contract._generate_visits(
                 date_until=self.today + timedelta(days=19)
             )
-        self.assertEqual(len(created), 20)
-        self.assertFalse(
-            Contract._generate_visits(date_until=self.today + timedelta(days=19))
-        )
+        self.assertEqual(set(created.mapped("state")), {"assigned"})
+        self.assertEqual(created.center_id, self.center_a1)
 
 
 @tagged("post_install", "-at_install")
@@ -515,6 +551,10 @@ class TestEndingAndCounts(PlanningCommon):
             ),
             (len(visits), 0, 1),
         )
+        # The contract's form shows the plan and the visits to a dispatcher.
+        form = Form(contract)
+        self.assertEqual(len(form.plan_ids), 1)
+        self.assertEqual(len(form.visit_ids), len(visits))
         self.assertEqual(
             contract.action_view_visits()["domain"],
             [("contract_id", "=", contract.id), ("contract_plan_id", "!=", False)],
@@ -727,8 +767,11 @@ class TestTwoWorkersGenerate(BaseCase):
             thread.start()
         for thread in threads:
             thread.join(90)
+        # One worker locked the plan lines and planned them all; the other
+        # skipped them, or (had the first committed already) failed to
+        # serialize, was retried and found them planned.
         self.assertEqual(
-            sum(created for _attempts, created in results), len(self.expected)
+            sorted(created for _attempts, created in results), [0, len(self.expected)]
         )
         with db_connect(self.dbname).cursor() as cr:
             cr.execute(

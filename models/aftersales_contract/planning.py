@@ -190,8 +190,11 @@ class AftersalesContract(models.Model):
             locked = plans.try_lock_for_update()
             orders = self._generate_plan_visits(locked, today, date_until)
             created |= orders
-            if after_batch and not after_batch(len(orders)):
-                break
+            if after_batch:
+                if not after_batch(len(orders)):
+                    break
+                # Committed: the batch's records need not stay in memory.
+                self.env.invalidate_all()
             if len(plans) < batch_size:
                 break
         return created
