@@ -2,36 +2,37 @@
 
 Builds, in a database where aftersales is installed (no demo), 200 service
 centers over Türkiye's 81 provinces (every service type, 5 shared working
-calendars, room for every visit), 10,000 customers, one serial each and
-10,000 running contracts covering those serials, each with 2 plan lines (a
-maintenance visit every month, an inspection every 2 weeks, every unit of the
-contract), their starts spread over the last 11 months; commits and ANALYZEs,
-then:
+calendars open every day, room for every visit), 10,000 customers (their
+provinces at random), one serial each and 10,000 running contracts covering
+those serials, each with 2 plan lines (a maintenance visit every month, an
+inspection every 2 weeks, from the contract's start; ``--plans``), the starts
+spread over the last 11 months; commits and ANALYZEs, then:
 
-1. runs the visits cron once, as the cron does (``_cron_generate_visits()``:
-   batches that commit through ``ir.cron._commit_progress``), in a fresh
-   process with automatic assignment on: one month of visits (the company's
-   30 days ahead) generated and assigned, and prints its time, the peak memory
-   of that process and its SQL queries per generated order, split into
-   creation and assignment (the queries run inside the assignment engine's
-   entry points, see ``count_assignment``), with the queries of one batch
-   grouped by statement and by the addon's line that ran them
-   (``--profile-batch``);
+1. runs the visits cron once as the cron does (``_cron_generate_visits()``:
+   batches that commit through ``ir.cron._commit_progress``) in a fresh
+   process, automatic assignment on: one month of visits (the company's 30
+   days ahead) generated and assigned by the engine; prints its time, the
+   peak memory of that process and its SQL queries per generated order, split
+   into creation and assignment (the queries run inside the engine's entry
+   points, see ``count_assignment``), and the queries of one batch
+   (``--profile-batch``) grouped by table, by the addon's line that ran them
+   and by statement, with their time;
 2. runs it a second time (nothing left to generate: never a visit twice);
 3. baseline in the same run: a sample of the orders it generated (evenly
    spread over the run, ``--baseline``) deleted in SQL and created again with
-   the same values, one ``create()`` per order through the ORM, automatic
-   assignment on (what typing the visits by hand or a naive cron costs),
-   flushed one by one and committed every ``--commit-every`` orders as the cron
-   commits its batches; its time and queries per order, extrapolated to the
-   number of orders of the cron run, and the ratios cron / one by one.
+   the same values (the generator's ``_prepare_visit_order_vals``), one
+   ``create()`` per order through the ORM, automatic assignment on, as the
+   cron's user, flushed one by one and committed every ``--commit-every``
+   orders as the cron commits its batches; its time and queries per order,
+   extrapolated to the orders of the cron run, and the ratios cron / one by
+   one.
 
 Targets: peak memory under 500 MB, at most 8 queries per generated order for
 the creation, the assignment within the engine's budget (at most 30 queries
 per assignment, ``bench/assignment.py``).
 
-Set-up data goes through the ORM (``create`` in lists of 1,000), the
-contracts as superuser straight in the running state (what starting them
+The set-up goes through the ORM (``create`` in lists of 1,000); the contracts
+are created as superuser straight in the running state (what starting them
 leaves: no visit planned yet).
 
 Run it with ``BENCH=contract scripts/bench.sh`` (fresh database
@@ -514,7 +515,7 @@ def main():
         help="the plan lines of each contract, every N units (days/weeks/months)",
     )
     parser.add_argument(
-        "--baseline", type=int, default=1000, help="orders created one by one"
+        "--baseline", type=int, default=500, help="orders created one by one"
     )
     parser.add_argument("--commit-every", type=int, default=500)
     parser.add_argument(
