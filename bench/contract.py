@@ -586,6 +586,8 @@ def main():
             if batches
             else "-"
         ),
+        "  load average (1, 5, 15 min) at its start / end: "
+        + " / ".join(", ".join(f"{v:.2f}" for v in load) for load in cron["load"]),
         f"second cron run: {again['orders']} visits in {again['elapsed']:.1f} s, "
         f"{again['queries']} queries",
     ]
