@@ -21,9 +21,7 @@ class AftersalesContractIncomeReport(models.Model):
     currency_id = fields.Many2one("res.currency", readonly=True)
     date = fields.Date(string="Invoice Date", readonly=True)
     kind = fields.Selection(CONTRACT_KINDS, readonly=True)
-    template_id = fields.Many2one(
-        "aftersales.contract.template", string="Template", readonly=True
-    )
+    template_id = fields.Many2one("aftersales.contract.template", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     center_id = fields.Many2one(
         "aftersales.center", string="Preferred Center", readonly=True

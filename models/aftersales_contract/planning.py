@@ -164,8 +164,11 @@ class AftersalesContract(models.Model):
         if self:
             domain &= Domain("contract_id", "in", self.ids)
         if date_until is None:
-            # Only the lines behind their company's horizon.
-            companies = self.env["res.company"].search([])
+            # Only the lines behind their company's horizon (the companies
+            # that have running plan lines).
+            companies = self.env["res.company"].browse(
+                company.id for [company] in Plan._read_group(domain, ["company_id"])
+            )
             domain &= Domain.OR(
                 Domain("company_id", "=", company.id)
                 & (

@@ -453,7 +453,8 @@ class AftersalesContract(models.Model):
             lapsed_sudo.with_context(aftersales_renewal_lapsed=True)._action_cancel()
             if after_batch and not after_batch(len(lapsed_sudo)):
                 return
-        for company in self.env["res.company"].search([]):
+        # The companies that have running contracts, each with its horizon.
+        for [company] in self._read_group([("state", "=", "running")], ["company_id"]):
             last_id = 0
             horizon = date + relativedelta(
                 days=company.aftersales_contract_renewal_days

@@ -155,7 +155,7 @@ class AftersalesOrder(models.Model):
         "contract_id.date_end",
     )
     def _compute_coverage(self):
-        super()._compute_coverage()  # the warranty's items
+        result = super()._compute_coverage()  # the warranty's items
         visits = self._get_contract_visits_before()
         # Ascending ids: the orders of a batch count each other's visits.
         for order in self.sorted(lambda o: o._origin.id or float("inf")):
@@ -217,6 +217,7 @@ class AftersalesOrder(models.Model):
             order.coverage_summary = "\n".join(
                 [order._get_coverage_payers(contract, warranty, offered), *notes]
             )
+        return result
 
     def _get_coverage_payers(self, contract, warranty, offered):
         """One line saying who pays each item: the warranty, the contract or
