@@ -299,6 +299,19 @@ class TestContractPortalPages(ContractPortalCommon):
 
 @tagged("post_install", "-at_install")
 class TestContractPdf(ContractPortalCommon):
+    # The first PDF of a fresh database compiles the report assets, which
+    # takes longer than the default 12 s on a loaded machine (the CI's first
+    # run timed out there, and the next request found the server busy).
+    PDF_TIMEOUT = 120
+
+    def url_open(self, *args, **kwargs):
+        kwargs.setdefault("timeout", self.PDF_TIMEOUT)
+        return super().url_open(*args, **kwargs)
+
+    def make_jsonrpc_request(self, *args, **kwargs):
+        kwargs.setdefault("timeout", self.PDF_TIMEOUT)
+        return super().make_jsonrpc_request(*args, **kwargs)
+
     def authenticate(self, user, password, **kwargs):
         # Tests get Odoo's HTML fallback for PDFs unless the session forces them.
         session = super().authenticate(user, password, **kwargs)
