@@ -22,6 +22,12 @@ if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null 
     fi
 fi
 
+# Chromium's first start on a new machine (its profile, the font caches) can outlast
+# the 10 s Odoo waits for its devtools port, which skips the first browser test:
+# start it once before the tests.
+BROWSER=$(command -v chromium || command -v chromium-browser || command -v google-chrome)
+timeout 60 "$BROWSER" --headless --no-sandbox --disable-gpu --dump-dom about:blank >/dev/null 2>&1 || true
+
 # The settlement statement test renders a real PDF.
 if ! command -v wkhtmltopdf >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -667,7 +667,10 @@ class TestReminders(PlanningCommon):
             again,
             rest.filtered(lambda o: o.state == "new" and o.scheduled_date >= now),
         )
-        self.assertEqual(len(again), len(rest) - 1)
+        # (Today's visit may be past already, depending on the hour of the
+        # run: the filter above says which are due, not a count.)
+        self.assertTrue(again)
+        self.assertNotIn(rest[-1], again)
 
 
 @tagged("post_install", "-at_install")
