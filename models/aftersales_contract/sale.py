@@ -165,12 +165,14 @@ class AftersalesContract(models.Model):
                     )
                 )
             if contract.renewal_state in ("offered", "accepted"):
+                # The offer's name only: dispatchers may not read quotations.
+                contract_sudo = contract.sudo()
                 raise UserError(
                     self.env._(
                         "Contract %(name)s already has a renewal offer "
                         "(%(offer)s): cancel it before offering another.",
                         name=contract.name,
-                        offer=contract.sudo().renewal_order_id.name,
+                        offer=contract_sudo.renewal_order_id.name,
                     )
                     if contract.renewal_state == "offered"
                     else self.env._(
