@@ -25,6 +25,8 @@ from . import aftersales_technician
 from . import aftersales_assignment_rule
 from . import aftersales_approval
 from . import aftersales_order_stage
+from . import aftersales_order_tag
+from . import aftersales_classification
 from . import aftersales_sla_policy
 from . import rating_rating
 from . import aftersales_qr_verification

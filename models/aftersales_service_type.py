@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .aftersales_order.states import WORK_PLACES
+
 
 class AftersalesServiceType(models.Model):
     _name = "aftersales.service.type"
@@ -45,6 +47,23 @@ class AftersalesServiceType(models.Model):
     on_site = fields.Boolean(
         default=True,
         help="The technician travels to the customer: travel is charged.",
+    )
+    work_place = fields.Selection(
+        WORK_PLACES,
+        required=True,
+        default="field",
+        help="On site: the technician goes to the customer. Workshop: the "
+        "customer or a dealer brings the unit to a service desk, which "
+        "receives it, estimates the cost, repairs it and hands it back.",
+    )
+    inspection_fee_product_id = fields.Many2one(
+        "product.product",
+        string="Inspection Fee",
+        check_company=True,
+        domain=[("type", "=", "service")],
+        help="Workshop: the fee of inspecting the unit, on its estimate; "
+        "invoiced alone when the customer declines the estimate (company "
+        "setting).",
     )
 
     # Quality control

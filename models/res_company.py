@@ -55,6 +55,37 @@ class ResCompany(models.Model):
     aftersales_replacement_months = fields.Integer(
         string="Replacement Period (months)", default=12
     )
+    aftersales_replacement_warranty = fields.Selection(
+        [
+            ("remaining", "Remaining Term"),
+            ("new", "New Term"),
+        ],
+        string="Warranty of a Replacement",
+        default="remaining",
+        required=True,
+        help="A unit replaced at the desk passes its warranty to the new serial: "
+        "for what remains of its term, or for a new term of the same type.",
+    )
+
+    # Workshop estimates
+    aftersales_estimate_reminder_days = fields.Integer(
+        string="Estimate Reminder (days)",
+        default=2,
+        help="Remind the customer of an unanswered estimate after this many "
+        "days (0: never).",
+    )
+    aftersales_estimate_expiry_days = fields.Integer(
+        string="No Answer After (days)",
+        default=7,
+        help="An estimate still unanswered after this many days is marked "
+        "\"no cost declared\" and the desk gets a to-do (0: never).",
+    )
+    aftersales_inspection_fee_on_rejection = fields.Boolean(
+        string="Invoice the Inspection Fee",
+        default=True,
+        help="When the customer declines an estimate, the inspection fee of the "
+        "service type is invoiced at pickup.",
+    )
 
     # Score weights
     aftersales_weight_distance = fields.Float(string="Weight of Distance", default=40.0)

@@ -25,6 +25,18 @@ class ResConfigSettings(models.TransientModel):
     aftersales_replacement_repairs = fields.Integer(
         related="company_id.aftersales_replacement_repairs", readonly=False
     )
+    aftersales_replacement_warranty = fields.Selection(
+        related="company_id.aftersales_replacement_warranty", readonly=False
+    )
+    aftersales_estimate_reminder_days = fields.Integer(
+        related="company_id.aftersales_estimate_reminder_days", readonly=False
+    )
+    aftersales_estimate_expiry_days = fields.Integer(
+        related="company_id.aftersales_estimate_expiry_days", readonly=False
+    )
+    aftersales_inspection_fee_on_rejection = fields.Boolean(
+        related="company_id.aftersales_inspection_fee_on_rejection", readonly=False
+    )
     aftersales_replacement_months = fields.Integer(
         related="company_id.aftersales_replacement_months", readonly=False
     )

@@ -64,9 +64,9 @@ class AftersalesOrderStateTime(models.Model):
                 SELECT s.id, s.order_id, o.company_id,
                        -- An order is at no center while new (also after a
                        -- rejection): the stay is not the current center's.
-                       CASE WHEN st.code = 'new' THEN NULL ELSE o.center_id END
+                       CASE WHEN st.state = 'new' THEN NULL ELSE o.center_id END
                            AS center_id,
-                       CASE WHEN st.code = 'new' THEN NULL ELSE o.technician_id END
+                       CASE WHEN st.state = 'new' THEN NULL ELSE o.technician_id END
                            AS technician_id,
                        o.service_type_id, s.stage_id,
                        s.date_from, s.date_to,

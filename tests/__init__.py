@@ -60,3 +60,10 @@ from . import test_ux_views
 from . import test_visit
 from . import test_warranty
 from . import test_warranty_import
+from . import test_workshop_flow
+from . import test_workshop_stage
+from . import test_workshop_desk
+from . import test_workshop_estimate
+from . import test_workshop_channels
+from . import test_workshop_replace
+from . import test_workshop_reports

@@ -640,6 +640,61 @@ class FieldCommon(AftersalesCommon):
         )
 
 
+class WorkshopCommon(FieldCommon):
+    """Center A1 is a service desk (it receives units) doing a workshop
+    repair type with an inspection fee and a quality checklist; the
+    customer has a portal login; the test serial is the customer's unit."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.inspection_fee = cls.env["product.product"].create(
+            {
+                "name": "Test Inspection Fee",
+                "type": "service",
+                "lst_price": 25.0,
+                "taxes_id": [Command.set(cls.tax_sale.ids)],
+            }
+        )
+        cls.type_workshop = cls.env["aftersales.service.type"].create(
+            {
+                "name": "Test Workshop Repair",
+                "code": "T-WSH",
+                "work_place": "workshop",
+                "on_site": False,
+                "is_repair": True,
+                "qc_required": True,
+                "labour_product_id": cls.labour.id,
+                "inspection_fee_product_id": cls.inspection_fee.id,
+                "qc_item_ids": [
+                    Command.create({"name": "Unit runs a full cycle", "sequence": 1})
+                ],
+            }
+        )
+        cls.center_a1.write(
+            {
+                "receives_units": True,
+                "service_type_ids": [Command.link(cls.type_workshop.id)],
+            }
+        )
+        cls.user_customer = cls._create_portal_user("as_ws_customer", cls.customer)
+
+    @classmethod
+    def _workshop_order(cls, **vals):
+        """A workshop repair assigned to the desk (Center A1), unit not yet in."""
+        order = cls._order_in_state(
+            "assigned", service_type_id=cls.type_workshop.id, **vals
+        )
+        assert order.workshop_state == "to_receive", order.workshop_state
+        return order
+
+    def _received_order(self, **vals):
+        """A workshop repair whose unit the desk received (as desk staff)."""
+        order = self._workshop_order(**vals)
+        order.with_user(self.user_center).action_receive()
+        return order
+
+
 class SlaCommon(AftersalesCommon):
     """Center A1 works Monday to Friday, 09:00-17:00 in Istanbul (06:00-14:00
     UTC), with a public holiday on Wednesday 2026-12-02; center A2 works

@@ -61,7 +61,7 @@ class TestPlacementQueries(SlaCommon):
         with self.assertQueryCount(34):
             order = self._create(1)
         self.assertEqual(order.sla_policy_id, self.policy_standard)
-        self.assertEqual(order.stage_id.code, "new")
+        self.assertEqual(order.stage_id.state, "new")
 
     @warmup
     @freeze_time(MONDAY_10H_LOCAL)

@@ -310,7 +310,7 @@ class TestTimeInState(SlaCommon):
             order.action_accept()
         with self._at("2026-11-30 10:00:00"):
             stages = {
-                stage.code: stage.id
+                stage.state: stage.id
                 for stage in self.env["aftersales.order.stage"].search([])
             }
             order.invalidate_recordset(["duration_tracking"])
@@ -321,7 +321,7 @@ class TestTimeInState(SlaCommon):
             rows = self.env["aftersales.order.state.time"].search(
                 [("order_id", "=", order.id)]
             )
-            by_stage = {row.stage_id.code: row for row in rows}
+            by_stage = {row.stage_id.state: row for row in rows}
             self.assertEqual(round(by_stage["new"].hours, 2), 1.0)
             self.assertEqual(round(by_stage["assigned"].hours, 2), 2.0)
             self.assertEqual(by_stage["accepted"].date_from, dt("2026-11-30 09:00:00"))

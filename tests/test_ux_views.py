@@ -240,7 +240,7 @@ class TestPlanningViews(ViewsCommon):
         stays = self.env["aftersales.order.state.time"].search(
             [("order_id", "=", order.id)]
         )
-        by_state = {stay.stage_id.code: stay for stay in stays}
+        by_state = {stay.stage_id.state: stay for stay in stays}
         self.assertEqual(set(by_state), {"new", "assigned"})
         self.assertFalse(by_state["new"].center_id, "no center while new")
         self.assertEqual(by_state["assigned"].center_id, self.center_a1)

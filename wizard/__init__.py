@@ -5,3 +5,5 @@ from . import aftersales_unit_lookup
 from . import aftersales_settlement_reopen
 from . import aftersales_performance_export
 from . import aftersales_contract_cancel
+from . import aftersales_order_hand_back
+from . import aftersales_order_replace

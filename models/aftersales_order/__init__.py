@@ -22,3 +22,7 @@ from . import sale  # the sale a work order comes from
 from . import sla  # service-level targets, metrics and ratings
 from . import portal  # customer and dealer portal, technician app
 from . import contract  # service contracts: coverage, caps, planned visits
+from . import workshop  # the service desk's flow: receive, estimate, repair, hand back
+from . import desk  # the unit in the desk's stock, parts reserved for the repair
+from . import estimate  # the estimate as a quotation, accepted, invoiced at pickup
+from . import replacement  # replacing the unit: exchange of serials and warranty

@@ -26,6 +26,8 @@ from .states import (
     ORDER_STATES,
     UNFINISHED_STATES,
     WORK_STARTED_STATES,
+    WORKSHOP_OUTCOMES,
+    WORKSHOP_STATES,
 )
 
 # One table for the state machine: the states a transition starts from, the
@@ -107,8 +109,10 @@ WORKFLOW_FIELDS = {
     "approval_link_expiry",
     "customer_rejected",
     "qc_returned",
-    "stage_id",
     "date_work_resumed",
+    # The workshop flow (workshop.py is its state machine).
+    "workshop_state",
+    "workshop_outcome",
     # Stored computations: derived from the warranty, the visits and the
     # checks, never typed in (write() would accept them through RPC).
     "warranty_id",
@@ -474,16 +478,121 @@ class AftersalesOrder(models.Model):
         groups="base.group_user",
     )
 
-    # Time in state (tracking-duration mixin): a stage per state
+    # Stages: how the business names and colours the fixed states (see
+    # aftersales.order.stage); tracked for the time spent in each.
     stage_id = fields.Many2one(
         "aftersales.order.stage",
         compute="_compute_stage_id",
         store=True,
+        readonly=False,
         index=True,
         tracking=True,
+        ondelete="restrict",
+        group_expand="_read_group_stage_ids",
+        copy=False,
+        help="The business's name for where the order stands. Each stage "
+        "belongs to one status: the status changes only through the order's "
+        "steps, the stage follows it, and within a status staff may pick "
+        "another of its stages.",
+    )
+    stage_color = fields.Integer(related="stage_id.color")
+    tag_ids = fields.Many2many(
+        "aftersales.order.tag",
+        "aftersales_order_tag_rel",
+        "order_id",
+        "tag_id",
+        string="Tags",
+    )
+    classification_ids = fields.Many2many(
+        "aftersales.classification",
+        "aftersales_order_classification_rel",
+        "order_id",
+        "classification_id",
+        string="Classification Codes",
+        check_company=True,
+        help="The business's own codes for the order (fault, cause, action...).",
+    )
+
+    # Workshop: the unit is brought to a service desk (workshop.py)
+    work_place = fields.Selection(
+        related="service_type_id.work_place",
+        store=True,
+        index=True,
+        string="Work Place",
+    )
+    workshop_state = fields.Selection(
+        WORKSHOP_STATES,
+        string="Workshop Status",
         readonly=True,
-        help="Mirror of the status, tracked so that the time spent in each "
-        "status is known.",
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+        help="Where a workshop job stands within its status: the unit awaited, "
+        "its estimate, parts, repair, check and pickup.",
+    )
+    workshop_outcome = fields.Selection(
+        WORKSHOP_OUTCOMES,
+        string="Outcome",
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+
+    # Workshop: reception, estimate, pickup, replacement (workshop.py)
+    date_received = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
+    received_by_id = fields.Many2one(
+        "res.users", string="Received By", readonly=True, copy=False
+    )
+    unit_accessories = fields.Text(
+        string="Accessories",
+        help="What came with the unit (remote, cable, box...): handed back with it.",
+    )
+    unit_condition = fields.Text(
+        string="Visible Condition",
+        help="Scratches, dents, missing parts... as seen when the unit came in.",
+    )
+    pickup_code = fields.Char(
+        readonly=True,
+        copy=False,
+        groups="aftersales.group_center_user",
+        help="Six digits on the receipt slip and in the customer's text: the "
+        "unit is handed back only to whoever gives it.",
+    )
+
+    # Estimate
+    date_estimate_sent = fields.Datetime(readonly=True, copy=False)
+    estimate_reminded = fields.Boolean(readonly=True, copy=False)
+
+    # Pickup
+    date_ready = fields.Datetime(string="Ready Since", readonly=True, copy=False)
+    date_picked_up = fields.Datetime(string="Picked Up", readonly=True, copy=False)
+    picked_up_by = fields.Char(readonly=True, copy=False)
+    pickup_signature = fields.Binary(
+        string="Pickup Signature", readonly=True, copy=False, attachment=True
+    )
+
+    # Replacement
+    replacement_lot_id = fields.Many2one(
+        "stock.lot",
+        string="Replacement Serial",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The serial the customer got instead of the unit brought in.",
+    )
+
+    # Turnaround, for the workshop reports
+    turnaround_hours = fields.Float(
+        string="Received to Ready (hours)",
+        compute="_compute_workshop_hours",
+        store=True,
+        aggregator="avg",
+    )
+    pickup_hours = fields.Float(
+        string="Ready to Picked Up (hours)",
+        compute="_compute_workshop_hours",
+        store=True,
+        aggregator="avg",
     )
 
     # Reasons
@@ -755,13 +864,61 @@ class AftersalesOrder(models.Model):
             order.previous_repair_count = count
             order.replacement_suggested = bool(threshold) and count >= threshold
 
-    @api.depends("state")
+    @api.depends("state", "workshop_state", "work_place")
     def _compute_stage_id(self):
         # A cached lookup: every order created or changing state needs it.
         Stage = self.env["aftersales.order.stage"]
-        stage_ids = Stage._get_stage_ids_by_code()
         for order in self:
-            order.stage_id = Stage.browse(stage_ids.get(order.state))
+            order.stage_id = Stage.browse(
+                Stage._get_default_stage_id(
+                    order.state, order.work_place or "field", order.workshop_state
+                )
+            )
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        """Every stage is a column of the board, even empty ones; a board of
+        field work (or workshop work, from its action's context) shows the
+        stages of that place only."""
+        work_place = self.env.context.get("aftersales_work_place")
+        stage_domain = []
+        if work_place:
+            stage_domain = [("work_place", "in", (work_place, "both"))]
+        return stages.search(stage_domain)
+
+    @api.constrains("stage_id", "state")
+    def _check_stage_state(self):
+        for order in self:
+            stage = order.stage_id
+            if stage and (
+                stage.state != order.state
+                or stage.work_place not in (order.work_place or "field", "both")
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Stage %(stage)s does not belong to the status of "
+                        "%(order)s (%(state)s): change the status with the order's "
+                        "buttons, the stage follows.",
+                        stage=stage.name,
+                        order=order.name,
+                        state=dict(ORDER_STATES)[order.state],
+                    )
+                )
+
+    @api.depends("date_received", "date_ready", "date_picked_up")
+    def _compute_workshop_hours(self):
+        for order in self:
+            received, ready, picked = (
+                order.date_received,
+                order.date_ready,
+                order.date_picked_up,
+            )
+            order.turnaround_hours = (
+                (ready - received).total_seconds() / 3600 if received and ready else 0.0
+            )
+            order.pickup_hours = (
+                (picked - ready).total_seconds() / 3600 if ready and picked else 0.0
+            )
 
     @api.depends("service_type_id")
     def _compute_scheduled_duration(self):
@@ -916,6 +1073,9 @@ class AftersalesOrder(models.Model):
             "scheduled_date",
             "scheduled_duration",
             "handed_in_by",
+            "stage_id",
+            "tag_ids",
+            "classification_ids",
         }
 
     @api.model
@@ -2380,6 +2540,68 @@ class AftersalesOrder(models.Model):
         """The work ends: stop the clock (the stock seam also takes the parts
         out of stock)."""
         self._stop_visits()
+
+    # ------------------------------------------------------------
+    # Workshop hooks: the workshop flow (workshop.py) calls them, the seams
+    # of stock, sale and account fill them in. The core's do nothing.
+    # ------------------------------------------------------------
+
+    def _ensure_replacement_lot(self, lot):
+        """The replacement is one serial of the same product (extension hook:
+        replacement.py checks it is in stock)."""
+        for order in self:
+            if not lot or len(lot) != 1:
+                raise UserError(self.env._("Choose the serial that replaces the unit."))
+            if lot.product_id != order.product_id:
+                raise UserError(
+                    self.env._(
+                        "%(serial)s is not a %(product)s: a unit is replaced by one "
+                        "of the same product.",
+                        serial=lot.name,
+                        product=order.product_id.display_name,
+                    )
+                )
+            if lot == order.lot_id:
+                raise UserError(self.env._("A unit cannot replace itself."))
+
+    def _transfer_warranty_to_replacement(self):
+        """The replacement serial takes over the old unit's warranty
+        (replacement.py: remaining or new term, company setting)."""
+
+    def _receive_units(self):
+        """The units are handed in at the desk: move them into its stock as
+        the customers' property (desk.py)."""
+
+    def _hand_back_units(self):
+        """The customers pick their units up: deliver them (desk.py), or the
+        units that replaced them."""
+
+    def _scrap_replaced_units(self):
+        """The replaced units leave the customers' property for the defective
+        location (replacement.py)."""
+
+    def _reserve_repair_parts(self):
+        """Reserve the parts the accepted estimates need; return the orders
+        whose parts are all there (desk.py: the rest wait for parts)."""
+        return self
+
+    def _prepare_estimates(self):
+        """Create or refresh the estimates to send (estimate.py)."""
+
+    def _send_estimates(self):
+        """Send the estimates to the customers (estimate.py, sms.py)."""
+
+    def _confirm_estimate(self, approval):
+        """The customer accepted the estimate through ``approval``
+        (estimate.py confirms its quotation)."""
+
+    def _cancel_estimate(self, approval):
+        """The customer declined the estimate (estimate.py cancels its
+        quotation)."""
+
+    def _invoice_hand_back(self):
+        """Invoice what the customer pays at pickup: the accepted estimate,
+        or the inspection fee of a declined one (estimate.py)."""
 
     def _apply_quality_check(self, check):
         """Follow the inspector's verdict: a failed check sends the work back

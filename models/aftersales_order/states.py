@@ -46,3 +46,52 @@ WORK_STARTED_STATES = (
     "cancelled",
     "returned",
 )
+
+# Where the work happens, from the service type: at the customer's address
+# (field) or at a service desk that receives the unit (workshop).
+WORK_PLACES = [
+    ("field", "On Site"),
+    ("workshop", "Workshop"),
+]
+
+# The workshop flow within the fixed states (models/aftersales_order/workshop.py
+# is its state machine): each value belongs to one or more fixed states, and
+# the stages (aftersales.order.stage) show them.
+WORKSHOP_STATES = [
+    ("to_receive", "Awaiting the Unit"),
+    ("awaiting_estimate", "Awaiting Cost Estimate"),
+    ("estimate_sent", "Estimate Sent"),
+    ("no_cost_declared", "No Cost Declared"),
+    ("cost_rejected", "Cost Rejected"),
+    ("cost_approved", "Cost Approved"),
+    ("waiting_parts", "Waiting for Parts"),
+    ("repair", "Awaiting Repair"),
+    ("awaiting_qc", "Awaiting Quality Check"),
+    ("qc_returned", "Returned from Quality Check"),
+    ("ready", "Ready for Pickup"),
+    ("delivered", "Delivered"),
+    ("replaced", "Replaced"),
+]
+# The unit is at the desk: received and not handed back yet.
+WORKSHOP_UNIT_IN_STATES = (
+    "awaiting_estimate",
+    "estimate_sent",
+    "no_cost_declared",
+    "cost_rejected",
+    "cost_approved",
+    "waiting_parts",
+    "repair",
+    "awaiting_qc",
+    "qc_returned",
+    "ready",
+)
+# The customer is asked to decide on the estimate.
+WORKSHOP_DECISION_STATES = ("estimate_sent", "no_cost_declared")
+# The work may go on to completion (repair approved and parts there).
+WORKSHOP_REPAIR_STATES = ("repair", "awaiting_qc", "qc_returned")
+# How a workshop job ended.
+WORKSHOP_OUTCOMES = [
+    ("repaired", "Repaired"),
+    ("unrepaired", "Returned Unrepaired"),
+    ("replaced", "Replaced"),
+]

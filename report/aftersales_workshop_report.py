@@ -1,0 +1,1 @@
+"""Placeholder of the skeleton (issue 19): the workshop analysis."""

@@ -1,0 +1,1 @@
+"""Issue 19: the workshop flow (channels). Placeholder of the skeleton."""

@@ -1,0 +1,1 @@
+"""Issue 19: the workshop flow (desk). Placeholder of the skeleton."""

@@ -1,0 +1,1 @@
+"""Issue 19: the workshop flow (estimate). Placeholder of the skeleton."""

@@ -1,0 +1,1 @@
+"""Issue 19: the workshop flow (flow). Placeholder of the skeleton."""

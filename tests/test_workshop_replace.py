@@ -1,0 +1,1 @@
+"""Issue 19: the workshop flow (replace). Placeholder of the skeleton."""

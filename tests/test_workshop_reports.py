@@ -1,0 +1,1 @@
+"""Issue 19: the workshop flow (reports). Placeholder of the skeleton."""
