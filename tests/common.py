@@ -5,7 +5,7 @@ import time
 import uuid
 
 from odoo import Command
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import Form, TransactionCase, new_test_user
 
 from odoo.addons.aftersales.models.aftersales_order.core import (
     KANBAN_MOVES,
@@ -687,6 +687,21 @@ class WorkshopCommon(FieldCommon):
         )
         assert order.workshop_state == "to_receive", order.workshop_state
         return order
+
+    def _qc_check(self, order, result, reason=None, user=None):
+        """The inspector's check of ``order``, every point ticked."""
+        form = Form(
+            self.env["aftersales.qc.check"]
+            .with_user(user or self.user_qc)
+            .with_context(default_order_id=order.id)
+        )
+        form.result = result
+        if reason:
+            form.reason = reason
+        for index in range(len(form.line_ids)):
+            with form.line_ids.edit(index) as line:
+                line.passed = True
+        return form.save()
 
     def _received_order(self, **vals):
         """A workshop repair whose unit the desk received (as desk staff)."""
