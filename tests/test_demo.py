@@ -237,3 +237,63 @@ class TestDemo(AftersalesCommon):
         self.assertEqual(
             mustafa_contract.renewal_order_id.aftersales_contract_id, mustafa_contract
         )
+
+    def test_demo_workshop_desk(self):
+        """Issue 19: a service desk with units at each step of the workshop
+        flow, moved there by the flow's own actions."""
+        self._load_demo(
+            ("demo/aftersales_demo.xml", "demo/aftersales_workshop_demo.xml")
+        )
+        ref = self.env.ref
+        desk = ref("aftersales.demo_center_desk")
+        self.assertTrue(desk.receives_units)
+        workshop = ref("aftersales.demo_service_type_workshop")
+        self.assertEqual(workshop.work_place, "workshop")
+        self.assertIn(workshop, desk.service_type_ids)
+        self.assertTrue(workshop.inspection_fee_product_id)
+        self.assertIn(ref("aftersales.demo_user_center_istanbul"), desk.user_ids)
+        steps = {
+            "to_receive": ("assigned", "to_receive"),
+            "awaiting_estimate": ("accepted", "awaiting_estimate"),
+            "estimate_sent": ("awaiting_approval", "estimate_sent"),
+            # waiting for parts once the stock seam finds parts missing
+            "repair": ("in_progress", ("repair", "waiting_parts")),
+            "ready": ("done", "ready"),
+            "delivered": ("done", "delivered"),
+            "replaced": ("done", "ready"),
+        }
+        for name, (state, workshop_state) in steps.items():
+            order = ref(f"aftersales.demo_ws_order_{name}")
+            with self.subTest(order=name):
+                self.assertEqual(order.center_id, desk)
+                self.assertEqual(order.state, state)
+                if isinstance(workshop_state, tuple):
+                    self.assertIn(order.workshop_state, workshop_state)
+                else:
+                    self.assertEqual(order.workshop_state, workshop_state)
+                self.assertIn(order.stage_id.work_place, ("workshop", "both"))
+        received = ref("aftersales.demo_ws_order_awaiting_estimate")
+        self.assertEqual(len(received.pickup_code), 6)
+        self.assertTrue(received.unit_accessories and received.handed_in_by)
+        self.assertFalse(ref("aftersales.demo_ws_order_to_receive").date_received)
+        delivered = ref("aftersales.demo_ws_order_delivered")
+        self.assertEqual(delivered.picked_up_by, "Hasan Korkmaz")
+        self.assertEqual(delivered.workshop_outcome, "repaired")
+        replaced = ref("aftersales.demo_ws_order_replaced")
+        self.assertEqual(replaced.workshop_outcome, "replaced")
+        self.assertEqual(
+            replaced.replacement_lot_id, ref("aftersales.demo_ws_lot_replacement")
+        )
+        # The estimate waits for the portal customer (Leyla).
+        sent = ref("aftersales.demo_ws_order_estimate_sent")
+        self.assertEqual(sent.partner_id, ref("aftersales.demo_user_customer").partner_id)
+        # The workshop reports have a row per unit of the desk.
+        self.env.flush_all()
+        rows = self.env["aftersales.workshop.report"].search(
+            [("center_id", "=", desk.id)]
+        )
+        self.assertEqual(len(rows), 7)
+        self.assertEqual(rows.filtered("replaced").order_id, replaced)
+        self.assertEqual(
+            set(rows.mapped("estimate_decision")) - {False}, {"accepted", "none"}
+        )
