@@ -286,7 +286,9 @@ class TestDemo(AftersalesCommon):
         )
         # The estimate waits for the portal customer (Leyla).
         sent = ref("aftersales.demo_ws_order_estimate_sent")
-        self.assertEqual(sent.partner_id, ref("aftersales.demo_user_customer").partner_id)
+        self.assertEqual(
+            sent.partner_id, ref("aftersales.demo_user_customer").partner_id
+        )
         # The workshop reports have a row per unit of the desk.
         self.env.flush_all()
         rows = self.env["aftersales.workshop.report"].search(

@@ -18,7 +18,10 @@ class TestWorkshopReceiptSlip(WorkshopCommon):
     def test_desk_prints_the_slip_with_code_serial_and_qr(self):
         order = self._workshop_order(handed_in_by="The neighbour")
         order.with_user(self.user_center).write(
-            {"unit_accessories": "Remote, power cable", "unit_condition": "Dent on the lid"}
+            {
+                "unit_accessories": "Remote, power cable",
+                "unit_condition": "Dent on the lid",
+            }
         )
         action = order.with_user(self.user_center).action_receive()
         self.assertEqual(action["report_name"], "aftersales.report_order_receipt")
@@ -156,11 +159,13 @@ class TestWorkshopReports(WorkshopCommon):
         self.assertFalse(rows[unanswered].turnaround_hours, "not ready: not measured")
         self.assertFalse(rows[rejected].pickup_hours, "not picked up yet")
         # The average skips the units not ready yet: (5 + 5 + 2) / 3.
-        [(average, count)] = self.env["aftersales.workshop.report"].with_user(
-            self.user_dispatcher
-        )._read_group(
-            [("center_id", "=", self.center_a1.id)],
-            aggregates=["turnaround_hours:avg", "order_count:sum"],
+        [(average, count)] = (
+            self.env["aftersales.workshop.report"]
+            .with_user(self.user_dispatcher)
+            ._read_group(
+                [("center_id", "=", self.center_a1.id)],
+                aggregates=["turnaround_hours:avg", "order_count:sum"],
+            )
         )
         self.assertAlmostEqual(average, 4.0)
         self.assertEqual(count, 4)
@@ -176,7 +181,11 @@ class TestWorkshopReports(WorkshopCommon):
         Report = self.env["aftersales.workshop.report"].with_user(self.user_dispatcher)
         [(sent, yes, no)] = Report._read_group(
             [],
-            aggregates=["estimate_count:sum", "accepted_count:sum", "rejected_count:sum"],
+            aggregates=[
+                "estimate_count:sum",
+                "accepted_count:sum",
+                "rejected_count:sum",
+            ],
         )
         self.assertEqual((sent, yes, no), (3, 1, 1))
         by_decision = dict(
@@ -219,7 +228,9 @@ class TestWorkshopReports(WorkshopCommon):
         )
         [(count,)] = Report._read_group([], aggregates=["waiting_parts_count:sum"])
         self.assertEqual(count, 1)
-        self.assertNotIn(accepted, self._report(domain=[("waiting_parts", "=", True)]).order_id)
+        self.assertNotIn(
+            accepted, self._report(domain=[("waiting_parts", "=", True)]).order_id
+        )
 
     def test_field_orders_are_not_in_the_workshop_report(self):
         field_order = self._order_in_state("done")
