@@ -1,12 +1,14 @@
 """Issue 19: the workshop's receipt slip and its reports (turnaround,
 estimates, units waiting for parts, replacements by product)."""
 
+import io
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
+from odoo.tools.pdf import PdfFileReader
 
 from .common import WorkshopCommon
 
@@ -77,6 +79,25 @@ class TestWorkshopReceiptSlip(WorkshopCommon):
             self.env["ir.actions.report"].with_user(
                 self.user_technician
             )._render_qweb_html("aftersales.action_report_order_receipt", order.ids)
+
+
+@tagged("post_install", "-at_install")
+class TestWorkshopReceiptSlipPdf(HttpCase, WorkshopCommon):
+    def test_desk_gets_the_pdf_in_persian(self):
+        """The PDF itself (wkhtmltopdf, through the test server for the
+        assets), for a Persian customer: one page."""
+        self.env["res.lang"]._activate_lang("fa_IR")
+        self.customer.lang = "fa_IR"
+        order = self._received_order()
+        pdf, kind = (
+            self.env["ir.actions.report"]
+            .with_user(self.user_center)
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("aftersales.action_report_order_receipt", order.ids)
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        self.assertEqual(len(PdfFileReader(io.BytesIO(pdf)).pages), 1, "one page")
 
 
 @tagged("post_install", "-at_install")
