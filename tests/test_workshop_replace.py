@@ -24,6 +24,7 @@ class TestWorkshopReplace(WorkshopCommon):
         # Deliveries of the product start its warranty: the replacement's
         # must not start a second one.
         cls.product.product_tmpl_id.aftersales_warranty_type_id = cls.warranty_type
+        cls.product.standard_price = 300.0
         cls.desk_location = cls.env["stock.location"].create(
             {
                 "name": "Desk A1 (test)",
@@ -83,6 +84,9 @@ class TestWorkshopReplace(WorkshopCommon):
             quants = quants.filtered(lambda q: q.owner_id == owner)
         return sum(quants.mapped("quantity"))
 
+    def _stock_value(self):
+        return self.product.with_company(self.company).total_value
+
     def _at_desk(self, lot=None):
         """A received workshop order whose unit (``lot``) is in the desk's
         stock as the customer's property."""
@@ -105,7 +109,7 @@ class TestWorkshopReplace(WorkshopCommon):
         form = Form(
             self.env[action["res_model"]]
             .with_user(user)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         form.lot_id = lot
         wizard = form.save()
@@ -132,6 +136,7 @@ class TestWorkshopReplace(WorkshopCommon):
         self.company.aftersales_replacement_warranty = "remaining"
         order = self._at_desk()
         new_lot = self.new_lots[0]
+        value_before = self._stock_value()
         self._replace(order, new_lot)
         self.assertEqual(order.state, "done")
         self.assertEqual(order.workshop_state, "ready")
@@ -161,6 +166,11 @@ class TestWorkshopReplace(WorkshopCommon):
             ).picking_type_id,
             self.warehouse.aftersales_defective_type_id,
         )
+        # Valuation: the customer's unit was never the company's stock, and the
+        # defective location is not valued: the exchange changed nothing yet.
+        self.assertFalse(any(pickings.move_ids.mapped("is_in")))
+        self.assertFalse(any(pickings.move_ids.mapped("is_out")))
+        self.assertAlmostEqual(self._stock_value(), value_before)
         # The new serial waits for the customer, reserved.
         new_quant = self.env["stock.quant"].search(
             [("lot_id", "=", new_lot.id), ("location_id", "=", self.stock.id)]
@@ -193,6 +203,9 @@ class TestWorkshopReplace(WorkshopCommon):
         self.assertEqual(delivery.state, "done")
         self.assertEqual(delivery.location_dest_id.usage, "customer")
         self.assertFalse(self._unit_quants(new_lot))
+        # The new serial left the company's stock: valued out at its cost.
+        self.assertTrue(delivery.move_ids.is_out)
+        self.assertAlmostEqual(self._stock_value(), value_before - 300.0)
         self.assertEqual(self._customer_qty(new_lot, self.env["res.partner"]), 1)
         # The delivery started no second warranty; the old unit got none.
         self.assertEqual(new_lot.aftersales_warranty_ids, new_warranty)
@@ -238,15 +251,17 @@ class TestWorkshopReplace(WorkshopCommon):
         self.assertTrue(order.replacement_suggested)
         self.assertTrue(
             order.activity_ids.filtered(
-                lambda a: a.activity_type_id
-                == self.env.ref("aftersales.mail_activity_type_replacement")
+                lambda a: (
+                    a.activity_type_id
+                    == self.env.ref("aftersales.mail_activity_type_replacement")
+                )
             )
         )
         action = order.with_user(self.user_dispatcher).action_open_replace_wizard()
         form = Form(
             self.env[action["res_model"]]
             .with_user(self.user_dispatcher)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         self.assertEqual(form.previous_repair_count, 1)
         self.assertTrue(form.replacement_suggested)
@@ -359,3 +374,27 @@ class TestWorkshopReplace(WorkshopCommon):
             second.with_user(self.user_dispatcher).action_replace(self.new_lots[0])
         self.assertFalse(second.replacement_lot_id)
         self.assertNotIn(self.new_lots[0], second._get_replacement_candidates())
+
+    def test_reservation_undone_before_pickup(self):
+        order = self._at_desk()
+        self._replace(order, self.new_lots[0])
+        # Someone in the warehouse undid the reservation: pickup reserves the
+        # serial again and delivers it.
+        order.sudo().replacement_picking_id.do_unreserve()
+        order.with_user(self.user_center).action_hand_back(order.pickup_code)
+        self.assertEqual(order.workshop_state, "replaced")
+        self.assertEqual(self._customer_qty(self.new_lots[0]), 1)
+        self.assertEqual(order.sudo().replacement_picking_id.state, "done")
+
+    def test_replacement_gone_before_pickup_refused(self):
+        order = self._at_desk()
+        self._replace(order, self.new_lots[0])
+        delivery = order.sudo().replacement_picking_id
+        delivery.do_unreserve()
+        # The serial was taken from stock in the meantime.
+        self.env["stock.quant"]._update_available_quantity(
+            self.product, self.stock, -1, lot_id=self.new_lots[0]
+        )
+        with self.assertRaisesRegex(UserError, "no longer available"):
+            order.with_user(self.user_center).action_hand_back(order.pickup_code)
+        self.assertEqual(order.workshop_state, "ready")

@@ -45,7 +45,7 @@ class AftersalesOrder(models.Model):
         """The replacement is a serial of the company's own stock, free (no
         owner, not reserved, no live warranty); the unit it replaces is at
         the desk, in stock."""
-        super()._ensure_replacement_lot(lot)
+        result = super()._ensure_replacement_lot(lot)
         if len(self) > 1:
             raise UserError(
                 self.env._(
@@ -88,6 +88,7 @@ class AftersalesOrder(models.Model):
                     order=self.name,
                 )
             )
+        return result
 
     # ------------------------------------------------------------
     # Stock lookups
@@ -135,8 +136,8 @@ class AftersalesOrder(models.Model):
         self.ensure_one()
         lots_sudo = self._get_free_replacement_quants().lot_id - self.lot_id
         lots_sudo = lots_sudo.filtered(
-            lambda lot: not lot.aftersales_warranty_ids.filtered(
-                lambda w: w.state != "void"
+            lambda lot: (
+                not lot.aftersales_warranty_ids.filtered(lambda w: w.state != "void")
             )
         )
         return self.env["stock.lot"].browse(lots_sudo.ids)
@@ -183,7 +184,7 @@ class AftersalesOrder(models.Model):
         """The stock side of the exchange: the old unit leaves the customer's
         property for the company's defective location; the new serial is
         reserved on its delivery to the customer (validated at pickup)."""
-        super()._scrap_replaced_units()
+        result = super()._scrap_replaced_units()
         for order in self:
             # The dispatcher replacing the unit has no stock rights (see the
             # class docstring): the flow and _ensure_replacement_lot decided.
@@ -203,6 +204,7 @@ class AftersalesOrder(models.Model):
             ["aftersales.mail_activity_type_replacement"],
             feedback=self.env._("Unit replaced."),
         )
+        return result
 
     def _move_unit_to_defective(self):
         """Two validated transfers (a move keeps the owner of what it moves):
@@ -342,7 +344,7 @@ class AftersalesOrder(models.Model):
         """The replacement serial takes over the old unit's warranty, for its
         remaining term or a new term (company setting); the old one is void.
         A unit without warranty passes none on."""
-        super()._transfer_warranty_to_replacement()
+        result = super()._transfer_warranty_to_replacement()
         for order in self:
             # Every user who sees an order sees its warranty (core's
             # _compute_warranty_id); the warranty's own method voids and starts.
@@ -367,6 +369,7 @@ class AftersalesOrder(models.Model):
                     end=new_sudo.date_end or self.env._("its start"),
                 )
             )
+        return result
 
     # ------------------------------------------------------------
     # Workers: pickup
