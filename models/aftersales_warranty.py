@@ -15,6 +15,7 @@ WARRANTY_WORKFLOW_FIELDS = {
     "dealer_id",
     "sale_line_id",
     "picking_id",
+    "previous_warranty_id",
 }
 # Fields of the terms that are edited while the warranty is a draft only:
 # once started, they decide what is covered until when.
@@ -118,6 +119,14 @@ class AftersalesWarranty(models.Model):
         compute="_compute_date_end", store=True, index=True, tracking=True
     )
     void_reason = fields.Text(readonly=True, copy=False)
+    previous_warranty_id = fields.Many2one(
+        "aftersales.warranty",
+        string="Passed On From",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The warranty of the unit this serial replaced: it goes on here.",
+    )
 
     # History
     order_ids = fields.One2many("aftersales.order", "warranty_id", string="Work Orders")
@@ -326,6 +335,64 @@ class AftersalesWarranty(models.Model):
                 len(batch), remaining=len(warranties)
             ):
                 break
+
+    def _pass_on_to_replacement(self, lot, order, term="remaining"):
+        """The unit of this warranty was replaced by ``lot`` on ``order``:
+        void it and give ``lot`` a warranty for the same customer and type,
+        for the remaining term (the same start and end) or, with ``term``
+        "new", for a new term starting today. Returns the new warranty.
+
+        Runs as superuser: the exchange was guarded by the work order's flow
+        (dispatchers replace units; they need not void or start warranties)."""
+        self.ensure_one()
+        warranty_sudo = self.sudo()
+        vals = {
+            "lot_id": lot.id,
+            "partner_id": warranty_sudo.partner_id.id,
+            "warranty_type_id": warranty_sudo.warranty_type_id.id,
+            "company_id": warranty_sudo.company_id.id,
+            "dealer_id": warranty_sudo.dealer_id.id,
+            "previous_warranty_id": warranty_sudo.id,
+        }
+        if term == "new":
+            vals.update(state="active", date_start=fields.Date.context_today(self))
+        else:
+            vals.update(
+                state=warranty_sudo.state,
+                date_start=warranty_sudo.date_start,
+                extension_months=warranty_sudo.extension_months,
+            )
+        warranty_sudo.action_void(
+            self.env._(
+                "Replaced by %(serial)s on %(order)s.",
+                serial=lot.name,
+                order=order.name,
+            )
+        )
+        new_sudo = warranty_sudo.create(vals)
+        new_sudo._expire_ended()
+        warranty_sudo.message_post(
+            body=self.env._(
+                "The unit was replaced by %(serial)s on %(order)s: the warranty "
+                "goes on as %(card)s.",
+                serial=lot.name,
+                order=order.name,
+                card=new_sudo.card_number,
+            )
+        )
+        new_sudo.message_post(
+            body=self.env._(
+                "Passed on from %(card)s (serial %(serial)s), replaced on "
+                "%(order)s: %(term)s.",
+                card=warranty_sudo.card_number,
+                serial=warranty_sudo.lot_id.name,
+                order=order.name,
+                term=self.env._("a new term from today")
+                if term == "new"
+                else self.env._("the remaining term"),
+            )
+        )
+        return new_sudo.with_env(self.env)
 
     @api.model
     def _prepare_delivery_vals(self, move_line, warranty_type):

@@ -27,7 +27,18 @@ class StockMove(models.Model):
             )
             if not warranty_type:
                 continue
-            for move_line in move.move_line_ids.filtered("lot_id"):
+            # An exchange at a service desk passes the old unit's warranty on
+            # when it is made (replacement.py): its transfers of the old and
+            # the new serial start none. Warehouse users read the order.
+            exchanges_sudo = move.picking_id.sudo().aftersales_order_id.filtered(
+                lambda order: order.workshop_outcome == "replaced"
+            )
+            exchanged = exchanges_sudo.lot_id | exchanges_sudo.replacement_lot_id
+            for move_line in move.move_line_ids.filtered(
+                lambda line, exchanged=exchanged: (
+                    line.lot_id and line.lot_id not in exchanged
+                )
+            ):
                 vals_list.append(
                     Warranty._prepare_delivery_vals(move_line, warranty_type)
                 )

@@ -2580,6 +2580,12 @@ class AftersalesOrder(models.Model):
         """The replaced units leave the customers' property for the defective
         location (replacement.py)."""
 
+    def _get_hand_back_picking_type(self, warehouse):
+        """The operation type that hands units over to the customers of
+        ``warehouse`` (desk.py: its "Units Handed Back" type). None: the
+        caller takes the warehouse's delivery type (replacement.py)."""
+        return None
+
     def _reserve_repair_parts(self):
         """Reserve the parts the accepted estimates need; return the orders
         whose parts are all there (desk.py: the rest wait for parts)."""
