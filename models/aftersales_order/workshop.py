@@ -528,45 +528,99 @@ class AftersalesOrder(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_estimate_followup(self, batch_size=200):
+    def _cron_estimate_followup(self, batch_size=200, after_batch=None):
         """Remind the customers of estimates unanswered for the company's
         reminder days; after its expiry days, mark the estimate "no cost
-        declared" and give the desk a to-do. Batched, committing each batch."""
+        declared" and give the desk a to-do. In batches until none is left,
+        each batch committed (``after_batch(processed, remaining=...)``, the
+        cron's progress by default; a false return stops the run). An order
+        a batch handled leaves the batch's domain, so a rerun after a crash
+        does nothing twice."""
         now = fields.Datetime.now()
+        after_batch = after_batch or self.env["ir.cron"]._commit_progress
         for company in self.env["res.company"].search([]):  # pylint: disable=no-search-all
             reminder = company.aftersales_estimate_reminder_days
             expiry = company.aftersales_estimate_expiry_days
-            if reminder:
-                to_remind = self.search(
-                    [
-                        ("company_id", "=", company.id),
-                        ("workshop_state", "=", "estimate_sent"),
-                        ("estimate_reminded", "=", False),
-                        ("date_estimate_sent", "<=", now - timedelta(days=reminder)),
-                    ],
-                    limit=batch_size,
-                )
-                to_remind = to_remind.try_lock_for_update()
-                if to_remind:
-                    to_remind._workflow_write({"estimate_reminded": True})
-                    to_remind._send_workshop_event("estimate_reminder")
-                    self.env["ir.cron"]._commit_progress(len(to_remind))
+            base = [
+                ("company_id", "=", company.id),
+                ("workshop_state", "=", "estimate_sent"),
+            ]
+            steps = []
             if expiry:
-                expired = self.search(
-                    [
-                        ("company_id", "=", company.id),
-                        ("workshop_state", "=", "estimate_sent"),
-                        ("date_estimate_sent", "<=", now - timedelta(days=expiry)),
-                    ],
-                    limit=batch_size,
+                # Expired first: an estimate past both deadlines is not
+                # reminded the day it is declared unanswered.
+                steps.append(
+                    (
+                        base
+                        + [("date_estimate_sent", "<=", now - timedelta(days=expiry))],
+                        lambda orders: orders._action_no_cost_declared(),
+                    )
                 )
-                expired = expired.try_lock_for_update()
-                if expired:
-                    expired._action_no_cost_declared()
-                    self.env["ir.cron"]._commit_progress(len(expired))
+            if reminder:
+                steps.append(
+                    (
+                        base
+                        + [
+                            ("estimate_reminded", "=", False),
+                            (
+                                "date_estimate_sent",
+                                "<=",
+                                now - timedelta(days=reminder),
+                            ),
+                        ],
+                        lambda orders, days=expiry: orders._action_remind_estimate(days),
+                    )
+                )
+            for domain, step in steps:
+                if not self._run_estimate_batches(domain, step, batch_size, after_batch):
+                    return
+
+    @api.model
+    def _run_estimate_batches(self, domain, step, batch_size, after_batch):
+        """Apply ``step`` to the orders of ``domain``, one batch at a time;
+        return False when ``after_batch`` stops the run."""
+        while True:
+            batch = self.search(domain, limit=batch_size, order="id")
+            if not batch:
+                return True
+            # Another worker holds some: they are its to handle.
+            locked = batch.try_lock_for_update()
+            if locked:
+                step(locked)
+            remaining = self.search_count(domain)
+            if not after_batch(len(locked), remaining=remaining):
+                return False
+            if len(locked) < len(batch):
+                return True
+
+    def _action_remind_estimate(self, expiry_days):
+        now = fields.Datetime.now()
+        for order in self:
+            vals = {"estimate_reminded": True}
+            # The reminder's link and codes answer until the estimate counts
+            # as unanswered (the request's own hours may be shorter).
+            if expiry_days:
+                deadline = order.date_estimate_sent + timedelta(days=expiry_days)
+                if (order.approval_link_expiry or now) < deadline:
+                    vals["approval_link_expiry"] = deadline
+            order._workflow_write(vals)
+        self._send_workshop_event("estimate_reminder")
 
     def _action_no_cost_declared(self):
-        self._workflow_write({"workshop_state": "no_cost_declared"})
+        now = fields.Datetime.now()
+        for order in self:
+            # The desk calls the customer: their answer by the link or by
+            # text still counts for the request's hours from now.
+            hours = order.company_id.aftersales_approval_link_hours or 72
+            order._workflow_write(
+                {
+                    "workshop_state": "no_cost_declared",
+                    "approval_link_expiry": max(
+                        order.approval_link_expiry or now,
+                        now + timedelta(hours=hours),
+                    ),
+                }
+            )
         for order in self:
             order.activity_schedule(
                 "aftersales.mail_activity_type_estimate_unanswered",
