@@ -78,7 +78,7 @@ class ResCompany(models.Model):
         string="No Answer After (days)",
         default=7,
         help="An estimate still unanswered after this many days is marked "
-        "\"no cost declared\" and the desk gets a to-do (0: never).",
+        '"no cost declared" and the desk gets a to-do (0: never).',
     )
     aftersales_inspection_fee_on_rejection = fields.Boolean(
         string="Invoice the Inspection Fee",

@@ -286,9 +286,7 @@ class TestWorkshopApprovalLink(ChannelsCommon, HttpCase):
     def test_expired_link_is_refused(self):
         order = self._estimated_order()
         csrf = self._csrf(order.get_portal_url())
-        order.sudo().approval_link_expiry = fields.Datetime.now() - timedelta(
-            minutes=1
-        )
+        order.sudo().approval_link_expiry = fields.Datetime.now() - timedelta(minutes=1)
         self.assertEqual(self.url_open(order.get_portal_url()).status_code, 410)
         response = self._decide(order, order.access_token, csrf, decision="approve")
         self.assertEqual(response.status_code, 410)
@@ -424,8 +422,10 @@ class TestWorkshopEstimateCron(ChannelsCommon):
             self.assertEqual(order.workshop_state, "no_cost_declared")
             self.assertEqual(order.state, "awaiting_approval")
             activity = order.activity_ids.filtered(
-                lambda a: a.activity_type_id
-                == self.env.ref("aftersales.mail_activity_type_estimate_unanswered")
+                lambda a: (
+                    a.activity_type_id
+                    == self.env.ref("aftersales.mail_activity_type_estimate_unanswered")
+                )
             )
             self.assertEqual(len(activity), 1)
             self.assertEqual(activity.user_id, self.user_center, "the desk calls")
@@ -477,6 +477,4 @@ class TestWorkshopEstimateCron(ChannelsCommon):
             calls = self._cron(batch_size=2)
             self.assertEqual(calls, [(2, 1), (1, 0)])
             self.assertTrue(all(orders.mapped("estimate_reminded")))
-            self.assertEqual(
-                [len(self._reminders(order)) for order in orders], [1] * 5
-            )
+            self.assertEqual([len(self._reminders(order)) for order in orders], [1] * 5)

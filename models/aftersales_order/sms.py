@@ -212,8 +212,9 @@ class AftersalesOrder(models.Model):
         result = super()._action_done()
         # A workshop unit is rated once the customer has it back.
         self.filtered(
-            lambda o: o.work_place != "workshop"
-            and not o.rating_ids.filtered("consumed")
+            lambda o: (
+                o.work_place != "workshop" and not o.rating_ids.filtered("consumed")
+            )
         )._send_sms_event("customer_rating")
         return result
 

@@ -112,9 +112,7 @@ class AftersalesOrder(models.Model):
     # UI flags of WORKSHOP_TRANSITIONS
     can_be_received = fields.Boolean(compute="_compute_can_be_workshop")
     can_send_estimate = fields.Boolean(compute="_compute_can_be_workshop")
-    can_record_estimate_decision = fields.Boolean(
-        compute="_compute_can_be_workshop"
-    )
+    can_record_estimate_decision = fields.Boolean(compute="_compute_can_be_workshop")
     can_check_parts = fields.Boolean(compute="_compute_can_be_workshop")
     can_finish_repair = fields.Boolean(compute="_compute_can_be_workshop")
     can_close_unrepaired = fields.Boolean(compute="_compute_can_be_workshop")
@@ -250,8 +248,10 @@ class AftersalesOrder(models.Model):
                 )
             )
         blocked = self.filtered(
-            lambda o: o.state not in rule["from"]
-            or o.workshop_state not in rule["from_workshop"]
+            lambda o: (
+                o.state not in rule["from"]
+                or o.workshop_state not in rule["from_workshop"]
+            )
         )
         if blocked:
             states = dict(ORDER_STATES)
@@ -290,9 +290,7 @@ class AftersalesOrder(models.Model):
             # The code is hidden from the users who check it.
             expected = order.sudo().pickup_code
             if not (
-                pickup_code
-                and expected
-                and consteq(str(pickup_code).strip(), expected)
+                pickup_code and expected and consteq(str(pickup_code).strip(), expected)
             ):
                 raise UserError(
                     self.env._(
@@ -320,7 +318,9 @@ class AftersalesOrder(models.Model):
     def action_send_estimate(self):
         """Send the cost estimate to the customer, who accepts or declines
         it on the portal, by text or at the desk."""
-        self._ensure_workshop_transition("send_estimate", self.env._("send the estimate of"))
+        self._ensure_workshop_transition(
+            "send_estimate", self.env._("send the estimate of")
+        )
         self._action_send_estimate()
 
     def action_accept_estimate(self):
@@ -343,7 +343,9 @@ class AftersalesOrder(models.Model):
 
     def action_check_parts(self):
         """See whether the parts the repair waits for have arrived."""
-        self._ensure_workshop_transition("check_parts", self.env._("check the parts of"))
+        self._ensure_workshop_transition(
+            "check_parts", self.env._("check the parts of")
+        )
         self._action_check_parts()
 
     def action_finish_repair(self):
@@ -568,11 +570,15 @@ class AftersalesOrder(models.Model):
                                 now - timedelta(days=reminder),
                             ),
                         ],
-                        lambda orders, days=expiry: orders._action_remind_estimate(days),
+                        lambda orders, days=expiry: orders._action_remind_estimate(
+                            days
+                        ),
                     )
                 )
             for domain, step in steps:
-                if not self._run_estimate_batches(domain, step, batch_size, after_batch):
+                if not self._run_estimate_batches(
+                    domain, step, batch_size, after_batch
+                ):
                     return
 
     @api.model
@@ -626,8 +632,7 @@ class AftersalesOrder(models.Model):
                 "aftersales.mail_activity_type_estimate_unanswered",
                 note=escape(
                     self.env._(
-                        "Nobody answered the estimate of %(order)s: call the "
-                        "customer.",
+                        "Nobody answered the estimate of %(order)s: call the customer.",
                         order=order.name,
                     )
                 ),
