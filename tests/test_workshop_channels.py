@@ -146,6 +146,10 @@ class TestWorkshopSms(ChannelsCommon):
         self.assertIn("ready for pickup at Center A1, Bağdat Caddesi 10", ready)
         self.assertIn("open Mon–Fri 09:00–18:30; Sat 10:00–14:00", ready)
         self.assertNotIn("How was the service", ready, "no rating before pickup")
+        # The chatter's copy, which technicians read, does not give the code.
+        copy = self._order_sms(order)[-1].mail_message_id.body
+        self.assertIn("[code sent to the customer]", copy)
+        self.assertNotIn(order.pickup_code, copy)
 
         order.with_user(self.user_center).action_hand_back(order.pickup_code)
         self.assertIn("How was the service", self._customer_sms(order)[-1])

@@ -334,6 +334,14 @@ class AftersalesOrder(models.Model):
             kwargs |= {"partner_ids": [], "sms_numbers": [number]}
         message = self._message_sms(body, **kwargs)
         redacted = TOKEN_LINK.sub(self.env._("[link sent to the customer]"), body)
+        # Nor the pickup code: whoever gives it takes the unit home, and the
+        # field is hidden from the staff who check it. Read for the same
+        # reason as the template.
+        pickup_code = self.sudo().pickup_code
+        if pickup_code and pickup_code in redacted:
+            redacted = redacted.replace(
+                pickup_code, self.env._("[code sent to the customer]")
+            )
         if redacted != body:
             # The SMS itself keeps the link; its copy in the chatter, which
             # the technician and the center read, does not: the link opens
