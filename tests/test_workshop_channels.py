@@ -11,7 +11,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import SmsCommon, WorkshopCommon
 
@@ -124,6 +124,21 @@ class TestWorkshopSms(ChannelsCommon):
         self.company.aftersales_sms_estimate_sent = False
         order = self._estimated_order()
         self.assertFalse(self._customer_sms(order))
+
+    def test_settings_switch_the_ready_text_off(self):
+        settings = Form(self.env["res.config.settings"])
+        self.assertTrue(settings.aftersales_sms_ready_for_pickup)
+        settings.aftersales_sms_ready_for_pickup = False
+        settings.save().execute()
+        self.assertFalse(self.company.aftersales_sms_ready_for_pickup)
+        self.assertTrue(self.company.aftersales_sms_estimate_sent)
+        order = self._estimated_order()
+        order.with_user(self.user_dispatcher).action_reject_estimate("Too dear")
+        order.with_user(self.user_center).action_close_unrepaired()
+        self.assertEqual(order.workshop_state, "ready")
+        bodies = self._customer_sms(order)
+        self.assertEqual(len(bodies), 1, "the estimate's text only")
+        self.assertIn("estimated at", bodies[0])
 
     def test_blacklisted_customer_gets_no_estimate_text(self):
         self.env["phone.blacklist"].sudo().add(self.CUSTOMER_PHONE)
