@@ -345,6 +345,7 @@ class TestWorkshopPortalPage(ChannelsCommon, HttpCase):
         self.assertIn("Ready since", page.text)
         self.assertIn("Received", page.text)
         self.assertIn(order.sudo().pickup_code, page.text)
+        self.assertNotIn("Not scheduled yet", page.text, "no visit to schedule")
         listing = self.url_open("/my/service-orders")
         self.assertIn("Come and get it", listing.text)
 
