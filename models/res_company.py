@@ -78,7 +78,7 @@ class ResCompany(models.Model):
         string="No Answer After (days)",
         default=7,
         help="An estimate still unanswered after this many days is marked "
-        "\"no cost declared\" and the desk gets a to-do (0: never).",
+        '"no cost declared" and the desk gets a to-do (0: never).',
     )
     aftersales_inspection_fee_on_rejection = fields.Boolean(
         string="Invoice the Inspection Fee",
@@ -136,6 +136,24 @@ class ResCompany(models.Model):
         default=True,
         help="Once the work is done, ask the customer to rate it (1-5) unless "
         "they already did.",
+    )
+    aftersales_sms_estimate_sent = fields.Boolean(
+        string="SMS Customers the Repair Estimate",
+        default=True,
+        help="Text the customer of a service desk the estimate's total, its "
+        "link and the reply codes to accept or decline it.",
+    )
+    aftersales_sms_estimate_reminder = fields.Boolean(
+        string="SMS Customers an Estimate Reminder",
+        default=True,
+        help="Remind the customer once of an estimate still unanswered after "
+        "the reminder days.",
+    )
+    aftersales_sms_ready_for_pickup = fields.Boolean(
+        string="SMS Customers Their Unit Is Ready",
+        default=True,
+        help="Text the customer the pickup code and the desk's address and "
+        "hours once the unit is ready.",
     )
     aftersales_sms_sla_warning = fields.Boolean(
         string="SMS Technicians SLA Warnings",

@@ -76,6 +76,15 @@ class ResConfigSettings(models.TransientModel):
     aftersales_sms_customer_rating = fields.Boolean(
         related="company_id.aftersales_sms_customer_rating", readonly=False
     )
+    aftersales_sms_estimate_sent = fields.Boolean(
+        related="company_id.aftersales_sms_estimate_sent", readonly=False
+    )
+    aftersales_sms_estimate_reminder = fields.Boolean(
+        related="company_id.aftersales_sms_estimate_reminder", readonly=False
+    )
+    aftersales_sms_ready_for_pickup = fields.Boolean(
+        related="company_id.aftersales_sms_ready_for_pickup", readonly=False
+    )
     aftersales_sms_sla_warning = fields.Boolean(
         related="company_id.aftersales_sms_sla_warning", readonly=False
     )

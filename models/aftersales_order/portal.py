@@ -109,6 +109,43 @@ class AftersalesOrder(models.Model):
             steps.append((env._("Completed"), self.date_done))
         return [(label, date, bool(date)) for label, date in steps]
 
+    def _get_portal_decision_kind(self):
+        """What the customer decides on: "estimate" for a service desk's
+        cost estimate (asked or answered: the workshop flow asks for no
+        other decision), else "work", the finished work. The approval page
+        and the portal word their questions by it."""
+        self.ensure_one()
+        if self.work_place == "workshop" and self.date_estimate_sent:
+            return "estimate"
+        return "work"
+
+    def _get_portal_workshop_info(self, user=None):
+        """What the portal tells of a job at a service desk, or False for a
+        field job: the stage's customer label, the workshop status, when the
+        unit came in and since when it is ready, the desk, and the pickup
+        code, which only the customer logged in (``user``) reads: a shared
+        link does not hand the unit over."""
+        self.ensure_one()
+        if self.work_place != "workshop":
+            return False
+        user = user or self.env.user
+        statuses = dict(self._fields["workshop_state"]._description_selection(self.env))
+        ready = self.workshop_state == "ready"
+        # The code is hidden from most staff; the customer is checked first.
+        order_sudo = self.sudo()
+        return {
+            "stage": self.stage_id._get_portal_label() if self.stage_id else "",
+            "status": statuses.get(self.workshop_state, ""),
+            "date_received": self.date_received,
+            "date_ready": self.date_ready if ready else False,
+            "date_picked_up": self.date_picked_up,
+            "ready": ready,
+            "desk": self.center_id if self.center_id.receives_units else False,
+            "pickup_code": order_sudo.pickup_code
+            if ready and self._is_customer_user(user)
+            else False,
+        }
+
     def _get_portal_media(self):
         """The photos the company lets the customer see."""
         self.ensure_one()

@@ -1,9 +1,11 @@
 import logging
 import re
 
+from babel.dates import get_day_names
 from markupsafe import Markup
 
-from odoo import models
+from odoo import api, fields, models
+from odoo.tools.misc import babel_locale_parse
 
 from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
 
@@ -49,17 +51,90 @@ SMS_EVENTS = {
         "aftersales.sms_template_customer_rating",
         "customer",
     ),
+    # The workshop flow (workshop.py's _send_workshop_event) sends these.
+    "estimate_sent": (
+        "aftersales_sms_estimate_sent",
+        "aftersales.sms_template_estimate_sent",
+        "customer",
+    ),
+    "estimate_reminder": (
+        "aftersales_sms_estimate_reminder",
+        "aftersales.sms_template_estimate_reminder",
+        "customer",
+    ),
+    "ready_for_pickup": (
+        "aftersales_sms_ready_for_pickup",
+        "aftersales.sms_template_ready_for_pickup",
+        "customer",
+    ),
 }
 # Changes of these fields are news for the technician.
 TECHNICIAN_CHANGE_FIELDS = ("scheduled_date", "address_id", "district")
 # A link carrying an order's token: the customer's credential.
 TOKEN_LINK = re.compile(r"\S*[?&]access_token=\S*")
+# First-strong isolate: an amount or an address keeps its own direction
+# inside a right-to-left text (sent only to readers of such languages: the
+# marks make any SMS a Unicode one).
+FSI, PDI = "\u2068", "\u2069"
+
+
+def format_hours(hours):
+    """8.5 as "08:30"."""
+    minutes = round(hours * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 class AftersalesOrder(models.Model):
     """SMS notifications of the work order, kept apart from its workflow."""
 
     _inherit = "aftersales.order"
+
+    # What the workshop texts tell the customer, in the language they are
+    # rendered in (templates estimate_sent, estimate_reminder,
+    # ready_for_pickup).
+    sms_estimate_total = fields.Char(
+        string="Estimate Total (SMS)",
+        compute="_compute_sms_workshop_texts",
+        groups="base.group_user",
+    )
+    sms_desk_text = fields.Char(
+        string="Service Desk (SMS)",
+        compute="_compute_sms_workshop_texts",
+        help="The desk's name, address and opening hours, as the pickup text "
+        "gives them.",
+        groups="base.group_user",
+    )
+
+    # ------------------------------------------------------------
+    # Compute methods
+    # ------------------------------------------------------------
+
+    @api.depends("center_id", "part_ids", "workshop_state")
+    @api.depends_context("lang")
+    def _compute_sms_workshop_texts(self):
+        rtl = self.env["res.lang"]._get_data(code=self.env.lang).direction == "rtl"
+
+        def isolate(text):
+            return f"{FSI}{text}{PDI}" if text and rtl else text or ""
+
+        for order in self:
+            total = order._get_approval_page_total() if order.id else False
+            order.sms_estimate_total = isolate(total)
+            center = order.center_id
+            partner = center.partner_id
+            address = ", ".join(
+                part for part in (partner.street, partner.street2, partner.city) if part
+            )
+            hours = order._get_desk_hours_text()
+            order.sms_desk_text = ", ".join(
+                part
+                for part in (
+                    center.name,
+                    isolate(address),
+                    hours and self.env._("open %(hours)s", hours=isolate(hours)),
+                )
+                if part
+            )
 
     # ------------------------------------------------------------
     # Overrides
@@ -135,10 +210,54 @@ class AftersalesOrder(models.Model):
 
     def _action_done(self):
         result = super()._action_done()
+        # A workshop unit is rated once the customer has it back.
+        self.filtered(
+            lambda o: (
+                o.work_place != "workshop" and not o.rating_ids.filtered("consumed")
+            )
+        )._send_sms_event("customer_rating")
+        return result
+
+    def _hand_back_units(self):
+        result = super()._hand_back_units()
         self.filtered(lambda o: not o.rating_ids.filtered("consumed"))._send_sms_event(
             "customer_rating"
         )
         return result
+
+    def _get_desk_hours_text(self):
+        """The desk's opening hours from its calendar, days with the same
+        hours together ("Mon–Fri 08:00–12:00, 13:00–17:00"), in the current
+        language; "" where the calendar does not say (none, two weeks)."""
+        self.ensure_one()
+        calendar = self.center_id.resource_calendar_id
+        if not calendar or calendar.two_weeks_calendar or calendar.flexible_hours:
+            return ""
+        ranges = {}
+        for attendance in calendar.attendance_ids.sorted("hour_from"):
+            if attendance.day_period == "lunch" or attendance.display_type:
+                continue
+            ranges.setdefault(int(attendance.dayofweek), []).append(
+                f"{format_hours(attendance.hour_from)}–"
+                f"{format_hours(attendance.hour_to)}"
+            )
+        if not ranges:
+            return ""
+        locale = babel_locale_parse(self.env.lang or "en_US")
+        names = get_day_names("abbreviated", locale=locale)
+        texts = []
+        days = [(day, ", ".join(ranges[day])) for day in sorted(ranges)]
+        # Consecutive days with the same hours make one span.
+        spans = []
+        for day, hours in days:
+            if spans and spans[-1][2] == hours and spans[-1][1] == day - 1:
+                spans[-1][1] = day
+            else:
+                spans.append([day, day, hours])
+        for first, last, hours in spans:
+            label = names[first] if first == last else f"{names[first]}–{names[last]}"
+            texts.append(f"{label} {hours}")
+        return "; ".join(texts)
 
     def _get_sms_events(self):
         return super()._get_sms_events() | SMS_EVENTS
@@ -215,6 +334,14 @@ class AftersalesOrder(models.Model):
             kwargs |= {"partner_ids": [], "sms_numbers": [number]}
         message = self._message_sms(body, **kwargs)
         redacted = TOKEN_LINK.sub(self.env._("[link sent to the customer]"), body)
+        # Nor the pickup code: whoever gives it takes the unit home, and the
+        # field is hidden from the staff who check it. Read for the same
+        # reason as the template.
+        pickup_code = self.sudo().pickup_code
+        if pickup_code and pickup_code in redacted:
+            redacted = redacted.replace(
+                pickup_code, self.env._("[code sent to the customer]")
+            )
         if redacted != body:
             # The SMS itself keeps the link; its copy in the chatter, which
             # the technician and the center read, does not: the link opens

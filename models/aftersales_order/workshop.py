@@ -112,9 +112,7 @@ class AftersalesOrder(models.Model):
     # UI flags of WORKSHOP_TRANSITIONS
     can_be_received = fields.Boolean(compute="_compute_can_be_workshop")
     can_send_estimate = fields.Boolean(compute="_compute_can_be_workshop")
-    can_record_estimate_decision = fields.Boolean(
-        compute="_compute_can_be_workshop"
-    )
+    can_record_estimate_decision = fields.Boolean(compute="_compute_can_be_workshop")
     can_check_parts = fields.Boolean(compute="_compute_can_be_workshop")
     can_finish_repair = fields.Boolean(compute="_compute_can_be_workshop")
     can_close_unrepaired = fields.Boolean(compute="_compute_can_be_workshop")
@@ -250,8 +248,10 @@ class AftersalesOrder(models.Model):
                 )
             )
         blocked = self.filtered(
-            lambda o: o.state not in rule["from"]
-            or o.workshop_state not in rule["from_workshop"]
+            lambda o: (
+                o.state not in rule["from"]
+                or o.workshop_state not in rule["from_workshop"]
+            )
         )
         if blocked:
             states = dict(ORDER_STATES)
@@ -290,9 +290,7 @@ class AftersalesOrder(models.Model):
             # The code is hidden from the users who check it.
             expected = order.sudo().pickup_code
             if not (
-                pickup_code
-                and expected
-                and consteq(str(pickup_code).strip(), expected)
+                pickup_code and expected and consteq(str(pickup_code).strip(), expected)
             ):
                 raise UserError(
                     self.env._(
@@ -320,7 +318,9 @@ class AftersalesOrder(models.Model):
     def action_send_estimate(self):
         """Send the cost estimate to the customer, who accepts or declines
         it on the portal, by text or at the desk."""
-        self._ensure_workshop_transition("send_estimate", self.env._("send the estimate of"))
+        self._ensure_workshop_transition(
+            "send_estimate", self.env._("send the estimate of")
+        )
         self._action_send_estimate()
 
     def action_accept_estimate(self):
@@ -343,7 +343,9 @@ class AftersalesOrder(models.Model):
 
     def action_check_parts(self):
         """See whether the parts the repair waits for have arrived."""
-        self._ensure_workshop_transition("check_parts", self.env._("check the parts of"))
+        self._ensure_workshop_transition(
+            "check_parts", self.env._("check the parts of")
+        )
         self._action_check_parts()
 
     def action_finish_repair(self):
@@ -528,52 +530,109 @@ class AftersalesOrder(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_estimate_followup(self, batch_size=200):
+    def _cron_estimate_followup(self, batch_size=200, after_batch=None):
         """Remind the customers of estimates unanswered for the company's
         reminder days; after its expiry days, mark the estimate "no cost
-        declared" and give the desk a to-do. Batched, committing each batch."""
+        declared" and give the desk a to-do. In batches until none is left,
+        each batch committed (``after_batch(processed, remaining=...)``, the
+        cron's progress by default; a false return stops the run). An order
+        a batch handled leaves the batch's domain, so a rerun after a crash
+        does nothing twice."""
         now = fields.Datetime.now()
+        after_batch = after_batch or self.env["ir.cron"]._commit_progress
         for company in self.env["res.company"].search([]):  # pylint: disable=no-search-all
             reminder = company.aftersales_estimate_reminder_days
             expiry = company.aftersales_estimate_expiry_days
-            if reminder:
-                to_remind = self.search(
-                    [
-                        ("company_id", "=", company.id),
-                        ("workshop_state", "=", "estimate_sent"),
-                        ("estimate_reminded", "=", False),
-                        ("date_estimate_sent", "<=", now - timedelta(days=reminder)),
-                    ],
-                    limit=batch_size,
-                )
-                to_remind = to_remind.try_lock_for_update()
-                if to_remind:
-                    to_remind._workflow_write({"estimate_reminded": True})
-                    to_remind._send_workshop_event("estimate_reminder")
-                    self.env["ir.cron"]._commit_progress(len(to_remind))
+            base = [
+                ("company_id", "=", company.id),
+                ("workshop_state", "=", "estimate_sent"),
+            ]
+            steps = []
             if expiry:
-                expired = self.search(
-                    [
-                        ("company_id", "=", company.id),
-                        ("workshop_state", "=", "estimate_sent"),
-                        ("date_estimate_sent", "<=", now - timedelta(days=expiry)),
-                    ],
-                    limit=batch_size,
+                # Expired first: an estimate past both deadlines is not
+                # reminded the day it is declared unanswered.
+                steps.append(
+                    (
+                        base
+                        + [("date_estimate_sent", "<=", now - timedelta(days=expiry))],
+                        lambda orders: orders._action_no_cost_declared(),
+                    )
                 )
-                expired = expired.try_lock_for_update()
-                if expired:
-                    expired._action_no_cost_declared()
-                    self.env["ir.cron"]._commit_progress(len(expired))
+            if reminder:
+                steps.append(
+                    (
+                        base
+                        + [
+                            ("estimate_reminded", "=", False),
+                            (
+                                "date_estimate_sent",
+                                "<=",
+                                now - timedelta(days=reminder),
+                            ),
+                        ],
+                        lambda orders, days=expiry: orders._action_remind_estimate(
+                            days
+                        ),
+                    )
+                )
+            for domain, step in steps:
+                if not self._run_estimate_batches(
+                    domain, step, batch_size, after_batch
+                ):
+                    return
+
+    @api.model
+    def _run_estimate_batches(self, domain, step, batch_size, after_batch):
+        """Apply ``step`` to the orders of ``domain``, one batch at a time;
+        return False when ``after_batch`` stops the run."""
+        while True:
+            batch = self.search(domain, limit=batch_size, order="id")
+            if not batch:
+                return True
+            # Another worker holds some: they are its to handle.
+            locked = batch.try_lock_for_update()
+            if locked:
+                step(locked)
+            remaining = self.search_count(domain)
+            if not after_batch(len(locked), remaining=remaining):
+                return False
+            if len(locked) < len(batch):
+                return True
+
+    def _action_remind_estimate(self, expiry_days):
+        now = fields.Datetime.now()
+        for order in self:
+            vals = {"estimate_reminded": True}
+            # The reminder's link and codes answer until the estimate counts
+            # as unanswered (the request's own hours may be shorter).
+            if expiry_days:
+                deadline = order.date_estimate_sent + timedelta(days=expiry_days)
+                if (order.approval_link_expiry or now) < deadline:
+                    vals["approval_link_expiry"] = deadline
+            order._workflow_write(vals)
+        self._send_workshop_event("estimate_reminder")
 
     def _action_no_cost_declared(self):
-        self._workflow_write({"workshop_state": "no_cost_declared"})
+        now = fields.Datetime.now()
+        for order in self:
+            # The desk calls the customer: their answer by the link or by
+            # text still counts for the request's hours from now.
+            hours = order.company_id.aftersales_approval_link_hours or 72
+            order._workflow_write(
+                {
+                    "workshop_state": "no_cost_declared",
+                    "approval_link_expiry": max(
+                        order.approval_link_expiry or now,
+                        now + timedelta(hours=hours),
+                    ),
+                }
+            )
         for order in self:
             order.activity_schedule(
                 "aftersales.mail_activity_type_estimate_unanswered",
                 note=escape(
                     self.env._(
-                        "Nobody answered the estimate of %(order)s: call the "
-                        "customer.",
+                        "Nobody answered the estimate of %(order)s: call the customer.",
                         order=order.name,
                     )
                 ),
