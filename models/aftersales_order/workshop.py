@@ -181,12 +181,12 @@ class AftersalesOrder(models.Model):
         return blockers
 
     def _action_done(self):
-        super()._action_done()
+        result = super()._action_done()
         workshop = self.filtered(
             lambda o: o.work_place == "workshop" and o.workshop_state != "ready"
         )
         if not workshop:
-            return
+            return result
         now = fields.Datetime.now()
         for order in workshop:
             order._workflow_write(
@@ -197,11 +197,13 @@ class AftersalesOrder(models.Model):
                 }
             )
         workshop._send_workshop_event("ready_for_pickup")
+        return result
 
     def _action_return_from_qc(self, check):
-        super()._action_return_from_qc(check)
+        result = super()._action_return_from_qc(check)
         if self.work_place == "workshop":
             self._workflow_write({"workshop_state": "qc_returned"})
+        return result
 
     def _apply_customer_decision(self, approval):
         """A decision on a workshop estimate moves the workshop flow; any
@@ -433,7 +435,13 @@ class AftersalesOrder(models.Model):
         self._prepare_estimates()
         now = fields.Datetime.now()
         for order in self:
-            hours = order.company_id.aftersales_approval_link_hours or 72
+            company = order.company_id
+            # The link stays open until the estimate counts as unanswered
+            # (a reminder does not have to reopen it), at least the link hours.
+            hours = max(
+                company.aftersales_approval_link_hours or 72,
+                company.aftersales_estimate_expiry_days * 24,
+            )
             order._workflow_write(
                 {
                     "state": "awaiting_approval",
