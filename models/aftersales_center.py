@@ -375,7 +375,9 @@ class AftersalesCenter(models.Model):
             locations_sudo = self.env["stock.location"].sudo()
             center.desk_location_id = locations_sudo.create(
                 {
-                    "name": self.env._("%(center)s: Customers' Units", center=center.name),
+                    "name": self.env._(
+                        "%(center)s: Customers' Units", center=center.name
+                    ),
                     "usage": "internal",
                     "location_id": warehouse_sudo.aftersales_centers_location_id.id,
                     "company_id": center.company_id.id,
@@ -404,6 +406,10 @@ class AftersalesCenter(models.Model):
             "location_id": parent.id,
             "company_id": self.company_id.id,
             "aftersales_center_id": self.id,
+            # The parts its repairs wait for show in Inventory > Replenishment
+            # (which looks at replenish locations only; the center's stock is
+            # not under the warehouse's).
+            "replenish_location": True,
         }
 
     # ------------------------------------------------------------

@@ -19,8 +19,10 @@ class StockPicking(models.Model):
         # notice, which stock_sms would moreover send inline, not queued.
         # The same for the units handed back at a desk: the customer is there.
         deliveries = self.filtered(
-            lambda picking: not picking.aftersales_order_id
-            and not picking.picking_type_id._is_aftersales_unit_hand_back()
+            lambda picking: (
+                not picking.aftersales_order_id
+                and not picking.picking_type_id._is_aftersales_unit_hand_back()
+            )
         )
         return super(StockPicking, deliveries)._send_confirmation_email()
 

@@ -168,9 +168,7 @@ class StockWarehouse(models.Model):
                     "sequence_code": AFTERSALES_PICKING_TYPES[
                         "aftersales_unit_out_type_id"
                     ],
-                    "default_location_src_id": (
-                        self.aftersales_centers_location_id.id
-                    ),
+                    "default_location_src_id": (self.aftersales_centers_location_id.id),
                     "default_location_dest_id": customers.id,
                     "sequence": next_sequence + 4,
                 },
@@ -199,7 +197,10 @@ class StockWarehouse(models.Model):
         warehouses = self.with_context(active_test=False).search(
             Domain.OR(
                 Domain(fname, "=", False)
-                for fname in ("aftersales_centers_location_id", *AFTERSALES_PICKING_TYPES)
+                for fname in (
+                    "aftersales_centers_location_id",
+                    *AFTERSALES_PICKING_TYPES,
+                )
             )
         )
         for warehouse in warehouses:
@@ -209,6 +210,24 @@ class StockWarehouse(models.Model):
             )
             if picking_type_vals:
                 warehouse.write(picking_type_vals)
+        # Centers' parts stocks made before they were replenish locations: the
+        # parts their repairs wait for show in Inventory > Replenishment.
+        centers_locations = (
+            self.with_context(active_test=False)
+            .search([("aftersales_centers_location_id", "!=", False)])
+            .aftersales_centers_location_id
+        )
+        parts_stocks = self.env["stock.location"].search(
+            [
+                ("aftersales_center_id", "!=", False),
+                ("usage", "=", "internal"),
+                ("replenish_location", "=", False),
+                ("location_id", "in", centers_locations.ids),
+            ]
+        )
+        parts_stocks.filtered(
+            lambda loc: loc.aftersales_center_id.stock_location_id == loc
+        ).replenish_location = True
         # Service desks that existed before the desks had a location for the
         # customers' units.
         self.env["aftersales.center"].with_context(active_test=False).search(

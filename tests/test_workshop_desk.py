@@ -25,10 +25,7 @@ class TestWorkshopDesk(WorkshopCommon):
         # Valued at a cost: a unit counted as ours would change the value.
         cls.product.standard_price = 300.0
         cls.lots = cls.env["stock.lot"].create(
-            [
-                {"name": f"TWM-D{n}", "product_id": cls.product.id}
-                for n in range(1, 4)
-            ]
+            [{"name": f"TWM-D{n}", "product_id": cls.product.id} for n in range(1, 4)]
         )
 
     def _quants(self, lot):
@@ -77,6 +74,8 @@ class TestWorkshopDesk(WorkshopCommon):
         self.assertEqual(self.center_a1.desk_location_id, self.desk_location)
 
     def test_receive_unit_as_customer_property(self):
+        # Desk staff have no stock rights: the desk moves stock for them.
+        self.assertFalse(self.user_center.has_group("stock.group_stock_user"))
         # One unit of our own in the warehouse: the value to keep.
         own_lot = self.env["stock.lot"].create(
             {"name": "TWM-OWN", "product_id": self.product.id}
@@ -125,9 +124,7 @@ class TestWorkshopDesk(WorkshopCommon):
         by_owner = {p.owner_id: p for p in receipts}
         self.assertEqual(len(by_owner[self.customer].move_ids), 2)
         self.assertEqual(len(by_owner[self.customer_b].move_ids), 1)
-        self.assertEqual(
-            by_owner[self.customer_b].move_line_ids.lot_id, self.lots[2]
-        )
+        self.assertEqual(by_owner[self.customer_b].move_line_ids.lot_id, self.lots[2])
         for lot in self.lots:
             self.assertEqual(self._quants(lot).location_id, self.desk_location)
 
@@ -192,7 +189,9 @@ class TestWorkshopDesk(WorkshopCommon):
         # The reserved transfer moved the parts, once.
         self.assertEqual(part.move_id.picking_id, reserved)
         self.assertEqual(reserved.state, "done")
-        self.assertEqual(self.part_belt.with_context(location=self.location_a1.id).qty_available, 3.0)
+        self.assertEqual(
+            self.part_belt.with_context(location=self.location_a1.id).qty_available, 3.0
+        )
         self.assertEqual(
             self.env["stock.quant"]._get_available_quantity(
                 self.part_belt, self.location_a1
@@ -211,6 +210,18 @@ class TestWorkshopDesk(WorkshopCommon):
         # A need the replenishment report sees: the forecast goes negative.
         at_warehouse.invalidate_recordset()
         self.assertEqual(at_warehouse.virtual_available, -2.0)
+        # Inventory > Replenishment shows the center's need.
+        Orderpoint = self.env["stock.warehouse.orderpoint"]
+        Orderpoint.action_open_orderpoints()
+        need = Orderpoint.search(
+            [
+                ("product_id", "=", self.part_belt.id),
+                ("location_id", "=", self.location_a1.id),
+            ]
+        )
+        self.assertEqual(len(need), 1)
+        self.assertEqual(need.qty_forecast, -2.0)
+        self.assertEqual(need.warehouse_id, self.warehouse)
         # Checking before the parts came: still waiting.
         order.with_user(self.user_technician).action_check_parts()
         self.assertEqual(order.workshop_state, "waiting_parts")
@@ -224,6 +235,16 @@ class TestWorkshopDesk(WorkshopCommon):
         self.assertEqual(
             len(order.picking_ids.filtered(lambda p: p.state != "cancel")), 2
         )
+
+    def test_cancelled_order_frees_reserved_parts(self):
+        order = self._received_order(lot_id=self.lots[0].id)
+        part = self._add_part(order, self.part_belt, quantity=2)
+        self._accepted(order)
+        self.assertEqual(part.move_id.state, "assigned")
+        order.with_user(self.user_dispatcher).action_cancel("Customer moved away")
+        self.assertEqual(order.state, "cancelled")
+        self.assertEqual(part.move_id.state, "cancel")
+        self.assertEqual(self._quant_qty(self.part_belt, self.location_a1), 5.0)
 
     # ------------------------------------------------------------
     # Hand back
@@ -242,7 +263,7 @@ class TestWorkshopDesk(WorkshopCommon):
         return Form(
             self.env[action["res_model"]]
             .with_user(self.user_center)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
 
     def test_hand_back_delivers_unit_without_new_warranty(self):
@@ -268,9 +289,11 @@ class TestWorkshopDesk(WorkshopCommon):
         self.assertEqual(delivery.owner_id, self.customer)
         self.assertEqual(delivery.move_line_ids.lot_id, self.lots[0])
         self.assertEqual(delivery.location_dest_id.usage, "customer")
-        self.assertFalse(self._quants(self.lots[0]).filtered(
-            lambda q: q.location_id.usage == "internal"
-        ))
+        self.assertFalse(
+            self._quants(self.lots[0]).filtered(
+                lambda q: q.location_id.usage == "internal"
+            )
+        )
         self.assertEqual(
             Warranty.search_count([("lot_id", "=", self.lots[0].id)]),
             warranties_before,
@@ -284,6 +307,4 @@ class TestWorkshopDesk(WorkshopCommon):
         with self._refused("not at the service desk"):
             order.with_user(self.user_center).action_hand_back(order.pickup_code)
         self.assertEqual(order.workshop_state, "ready")
-        self.assertFalse(
-            self._unit_pickings(order, "aftersales_unit_out_type_id")
-        )
+        self.assertFalse(self._unit_pickings(order, "aftersales_unit_out_type_id"))

@@ -14,7 +14,6 @@ class AftersalesOrderHandBack(models.TransientModel):
         help="The code on the receipt slip or in the customer's text message.",
     )
     picked_up_by = fields.Char(
-        string="Picked Up By",
         compute="_compute_picked_up_by",
         store=True,
         readonly=False,

@@ -21,7 +21,7 @@ class AftersalesOrder(models.Model):
         transfer per customer): the unit enters the desk's location with the
         customer's commercial partner as owner, so it is neither valued nor
         reserved as the company's stock."""
-        super()._receive_units()
+        result = super()._receive_units()
         units = self._desk_units()
         units._ensure_desk_units_receivable()
         groups = defaultdict(lambda: self.browse())
@@ -29,21 +29,23 @@ class AftersalesOrder(models.Model):
             groups[(order._desk_location(), order._desk_owner())] |= order
         for (location, owner), orders in groups.items():
             orders._desk_move_units("aftersales_unit_in_type_id", owner, None, location)
+        return result
 
     def _hand_back_units(self):
         """One validated delivery per desk and owner, from the desk's
         location to the customer, of the units received; a replaced unit is
         not handed back (its replacement is, by the replacement)."""
-        super()._hand_back_units()
-        units = self._desk_units().filtered(
-            lambda o: o.workshop_outcome != "replaced"
-        )
+        result = super()._hand_back_units()
+        units = self._desk_units().filtered(lambda o: o.workshop_outcome != "replaced")
         units._ensure_desk_units_present()
         groups = defaultdict(lambda: self.browse())
         for order in units:
             groups[(order._desk_location(), order._desk_owner())] |= order
         for (location, owner), orders in groups.items():
-            orders._desk_move_units("aftersales_unit_out_type_id", owner, location, None)
+            orders._desk_move_units(
+                "aftersales_unit_out_type_id", owner, location, None
+            )
+        return result
 
     def _reserve_repair_parts(self):
         """Reserve the parts not yet consumed in the stock they are taken from
@@ -61,8 +63,27 @@ class AftersalesOrder(models.Model):
         return ready - waiting.with_env(self.env)
 
     # ------------------------------------------------------------
+    # Overrides
+    # ------------------------------------------------------------
+
+    def _action_cancel(self, reason):
+        super()._action_cancel(reason)
+        self._release_repair_parts()
+
+    def _action_return(self, reason):
+        super()._action_return(reason)
+        self._release_repair_parts()
+
+    # ------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------
+
+    def _release_repair_parts(self):
+        """An order that ends without the repair frees the parts reserved."""
+        # Whoever cancels may have no stock rights; only these orders' own
+        # reservations are cancelled.
+        parts_sudo = self.sudo().part_ids.filtered(lambda p: p.state == "draft")
+        parts_sudo._get_pending_moves()._action_cancel()
 
     def _desk_units(self):
         """The orders whose unit is a stocked product: the ones the desk
@@ -105,9 +126,11 @@ class AftersalesOrder(models.Model):
         quants = quants_sudo.search(domain)
         return {
             order: quants.filtered(
-                lambda q, o=order: q.product_id == o.product_id
-                and q.lot_id == o.lot_id
-                and (not location or q.owner_id == o._desk_owner())
+                lambda q, o=order: (
+                    q.product_id == o.product_id
+                    and q.lot_id == o.lot_id
+                    and (not location or q.owner_id == o._desk_owner())
+                )
             )
             for order in self
         }
