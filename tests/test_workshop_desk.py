@@ -4,6 +4,7 @@ stock, the parts an accepted estimate reserves, the unit handed back."""
 from contextlib import contextmanager
 
 from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.tests import Form, tagged
 
 from .common import WorkshopCommon
@@ -190,6 +191,12 @@ class TestWorkshopDesk(WorkshopCommon):
         self.assertEqual(part.move_id.picking_id, reserved)
         self.assertEqual(reserved.state, "done")
         self.assertEqual(
+            order.picking_ids.filtered(
+                lambda p: p.picking_type_id != self.warehouse.aftersales_unit_in_type_id
+            ),
+            reserved,
+        )
+        self.assertEqual(
             self.part_belt.with_context(location=self.location_a1.id).qty_available, 3.0
         )
         self.assertEqual(
@@ -225,10 +232,31 @@ class TestWorkshopDesk(WorkshopCommon):
         # Checking before the parts came: still waiting.
         order.with_user(self.user_technician).action_check_parts()
         self.assertEqual(order.workshop_state, "waiting_parts")
-        # The parts arrive; checking again reserves them.
-        self.env["stock.quant"]._update_available_quantity(
-            self.part_belt, self.location_a1, 2
+        # The parts arrive through a receipt; checking again reserves them.
+        receipt = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.in_type_id.id,
+                "location_id": self.env.ref("stock.stock_location_suppliers").id,
+                "location_dest_id": self.location_a1.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.part_belt.id,
+                            "product_uom_qty": 2,
+                            "location_id": self.env.ref(
+                                "stock.stock_location_suppliers"
+                            ).id,
+                            "location_dest_id": self.location_a1.id,
+                        }
+                    )
+                ],
+            }
         )
+        receipt.action_confirm()
+        receipt.move_ids.quantity = 2
+        receipt.move_ids.picked = True
+        receipt.button_validate()
+        self.assertEqual(receipt.state, "done")
         order.with_user(self.user_technician).action_check_parts()
         self.assertEqual(order.workshop_state, "repair")
         self.assertEqual(part.move_id.state, "assigned")
