@@ -129,6 +129,50 @@ class TestWorkshopDesk(WorkshopCommon):
         for lot in self.lots:
             self.assertEqual(self._quants(lot).location_id, self.desk_location)
 
+    def test_dealer_batch_received_one_picking_per_customer(self):
+        dealer = self.env["res.partner"].create(
+            {"name": "Test Dealer", "is_company": True, "aftersales_is_dealer": True}
+        )
+        self.product.default_code = "TWM-DLR"
+        Order = self.env["aftersales.order"]
+        # Two customers of the dealer, the second with two units.
+        for name, phone, serial in (
+            ("One", "+905551000001", "DLR-1"),
+            ("Two", "+905551000002", "DLR-2"),
+            ("Two", "+905551000002", "DLR-3"),
+        ):
+            Order._dealer_register_sale(
+                dealer,
+                {
+                    "customer_name": f"Dealer Customer {name}",
+                    "phone": phone,
+                    "product_code": "TWM-DLR",
+                    "serial": serial,
+                },
+            )
+        rows = Order._dealer_validate_rows(
+            dealer,
+            [
+                (n, [serial, self.type_workshop.code, "Does not spin"])
+                for n, serial in enumerate(("DLR-1", "DLR-2", "DLR-3"), 1)
+            ],
+        )
+        self.assertFalse([row["error"] for row in rows if row["error"]])
+        orders = Order.sudo()._dealer_create_requests(dealer, rows, self.center_a1)
+        self.assertEqual(len(orders), 3)
+        orders = orders.with_user(self.user_center)
+        # The desk receives the dealer's batch at once.
+        orders.action_receive()
+        self.assertEqual(set(orders.mapped("workshop_state")), {"awaiting_estimate"})
+        receipts = orders.sudo().picking_ids
+        self.assertEqual(len(receipts), 2)
+        self.assertEqual(receipts.owner_id, orders.partner_id.commercial_partner_id)
+        self.assertEqual(sorted(len(p.move_ids) for p in receipts), [1, 2])
+        quants = self.env["stock.quant"].search(
+            [("lot_id", "in", orders.lot_id.ids), ("quantity", ">", 0)]
+        )
+        self.assertEqual(quants.location_id, self.desk_location)
+
     def test_receive_refusals(self):
         Picking = self.env["stock.picking"]
         pickings_before = Picking.search_count([])
