@@ -59,7 +59,11 @@ class AftersalesOrder(models.Model):
             lambda p: p.state == "draft" and p.product_id.is_storable
         )
         parts_sudo._reserve()
-        waiting = parts_sudo.filtered(lambda p: p.move_id.state != "assigned").order_id
+        # A part without a stock to take it from is not waited for: finishing
+        # the work asks for its location.
+        waiting = parts_sudo.filtered(
+            lambda p: p.move_id and p.move_id.state != "assigned"
+        ).order_id
         return ready - waiting.with_env(self.env)
 
     # ------------------------------------------------------------
@@ -67,12 +71,14 @@ class AftersalesOrder(models.Model):
     # ------------------------------------------------------------
 
     def _action_cancel(self, reason):
-        super()._action_cancel(reason)
+        result = super()._action_cancel(reason)
         self._release_repair_parts()
+        return result
 
     def _action_return(self, reason):
-        super()._action_return(reason)
+        result = super()._action_return(reason)
         self._release_repair_parts()
+        return result
 
     # ------------------------------------------------------------
     # Helpers
