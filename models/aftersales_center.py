@@ -261,6 +261,17 @@ class AftersalesCenter(models.Model):
         domain="[('usage', '=', 'internal')]",
         help="Where the center keeps its spare parts; created with the center.",
     )
+    desk_location_id = fields.Many2one(
+        "stock.location",
+        string="Customers' Units Location",
+        check_company=True,
+        copy=False,
+        readonly=True,
+        help="Where a service desk keeps the units customers hand in, as their "
+        "property: outside the warehouse's stock, so they are never reserved, "
+        "sold or valued as the company's; created when the center becomes a "
+        "service desk.",
+    )
 
     # Assignment
     date_last_assigned = fields.Datetime(
@@ -317,7 +328,16 @@ class AftersalesCenter(models.Model):
     def create(self, vals_list):
         centers = super().create(vals_list)
         centers.filtered(lambda c: not c.stock_location_id)._create_stock_location()
+        centers.filtered(
+            lambda c: c.receives_units and not c.desk_location_id
+        )._create_desk_location()
         return centers
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("receives_units"):
+            self.filtered(lambda c: not c.desk_location_id)._create_desk_location()
+        return result
 
     # ------------------------------------------------------------
     # Stock
@@ -340,6 +360,30 @@ class AftersalesCenter(models.Model):
                 )
             )
 
+    def _create_desk_location(self):
+        """Give each service desk a location for the customers' units, next
+        to the centers' parts stocks (under the service centers location of
+        the warehouse, not under its stock: stock reservation ignores owners,
+        so a unit under the warehouse's stock could be reserved or sold)."""
+        for center in self:
+            warehouse_sudo = center.company_id._aftersales_get_warehouse()
+            if not warehouse_sudo:
+                # As the parts stock: created once the company has a warehouse
+                # (upgrade, or the center's stock button).
+                continue
+            # Managers configure centers without stock rights.
+            locations_sudo = self.env["stock.location"].sudo()
+            center.desk_location_id = locations_sudo.create(
+                {
+                    "name": self.env._(
+                        "%(center)s: Customers' Units", center=center.name
+                    ),
+                    "usage": "internal",
+                    "location_id": warehouse_sudo.aftersales_centers_location_id.id,
+                    "company_id": center.company_id.id,
+                }
+            )
+
     def action_create_stock_location(self):
         """Give the center its parts stock (centers created before their
         company had a warehouse)."""
@@ -348,6 +392,9 @@ class AftersalesCenter(models.Model):
         for company in missing.company_id:
             company._aftersales_ensure_warehouse()  # clear error if none
         missing._create_stock_location()
+        self.filtered(
+            lambda c: c.receives_units and not c.desk_location_id
+        )._create_desk_location()
         return True
 
     def _prepare_stock_location_vals(self, parent):
@@ -359,6 +406,10 @@ class AftersalesCenter(models.Model):
             "location_id": parent.id,
             "company_id": self.company_id.id,
             "aftersales_center_id": self.id,
+            # The parts its repairs wait for show in Inventory > Replenishment
+            # (which looks at replenish locations only; the center's stock is
+            # not under the warehouse's).
+            "replenish_location": True,
         }
 
     # ------------------------------------------------------------

@@ -280,6 +280,12 @@ class AftersalesOrderPart(models.Model):
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
+    def _unlink_release_reservation(self):
+        # A part removed after its reservation frees what it held.
+        # Technicians remove parts without stock rights.
+        self.sudo()._get_pending_moves()._action_cancel()
+
+    @api.ondelete(at_uninstall=False)
     def _unlink_except_consumed(self):
         if self.filtered(lambda p: p.state == "done"):
             raise UserError(
@@ -391,6 +397,74 @@ class AftersalesOrderPart(models.Model):
                 )
             )
 
+    def _get_pending_moves(self):
+        """The reserved (or still waiting) moves of these parts, not yet done."""
+        return self.move_id.filtered(lambda m: m.state not in ("done", "cancel"))
+
+    def _reserve(self):
+        """Reserve these parts where they are taken from, in confirmed
+        transfers shaped as the consumption's (one per order, operation type
+        and source), so that completing the work validates them; parts
+        already in one are assigned again (stock may have come in). A move
+        short of stock stays confirmed: a need the replenishment sees."""
+        parts = self.filtered(
+            lambda p: p.state == "draft" and p.product_id.is_storable and p.location_id
+        )
+        to_create = parts.filtered(lambda p: not p._get_pending_moves())
+        for order in to_create.order_id:
+            customer = order._get_parts_destination()
+            groups = defaultdict(lambda: self.browse())
+            for part in to_create.filtered(lambda p, o=order: p.order_id == o):
+                groups[(part._get_consume_type(), part.location_id)] |= part
+            for (picking_type, location), group in groups.items():
+                picking = self.env["stock.picking"].create(
+                    order._prepare_parts_picking_vals(
+                        picking_type, location, customer, group
+                    )
+                )
+                moves = picking.move_ids.sorted("id")
+                moves._action_confirm(merge=False)
+                for part, move in zip(group, moves, strict=True):
+                    part.move_id = move
+        parts._get_pending_moves()._action_assign()
+
+    def _get_consume_type(self):
+        """The operation type that takes this part out of stock: covered
+        parts go through the warranty consumption type."""
+        self.ensure_one()
+        warehouse = self._get_warehouse()
+        return (
+            warehouse.aftersales_warranty_consume_type_id
+            if self.coverage == "covered"
+            else warehouse.aftersales_consume_type_id
+        )
+
+    def _get_reserved_picking(self, picking_type, source, destination):
+        """The transfer that reserved exactly these parts, as they are now
+        (operation type, source, destination, products and quantities), to be
+        validated instead of taking the parts a second time; else nothing."""
+        moves = self._get_pending_moves()
+        picking = moves.picking_id
+        if not (
+            len(picking) == 1
+            and len(moves) == len(self)
+            and picking.picking_type_id == picking_type
+            and picking.location_id == source
+            and picking.location_dest_id == destination
+            and picking.move_ids.filtered(lambda m: m.state != "cancel") == moves
+            and all(
+                part.move_id.product_id == part.product_id
+                and part.move_id.location_id == source
+                and float_compare(
+                    part.move_id.product_uom_qty, part.quantity, precision_digits=6
+                )
+                == 0
+                for part in self
+            )
+        ):
+            return self.env["stock.picking"]
+        return picking
+
     def _consume(self):
         """Move the parts out of the center's stock through one transfer per
         operation type and source (covered parts go through the warranty
@@ -398,10 +472,13 @@ class AftersalesOrderPart(models.Model):
         parts = self.filtered(lambda p: p.state == "draft")
         if not parts:
             return
-        parts._ensure_available()
-        # Technicians finish their work without stock rights; the guards above
+        # Technicians finish their work without stock rights; the guards below
         # and the order's own checks decided what may move.
         parts_sudo = parts.sudo()
+        # What an accepted estimate reserved counts as available again for
+        # the checks: the reserved transfer itself moves it below.
+        parts_sudo._get_pending_moves()._do_unreserve()
+        parts._ensure_available()
         for order in parts_sudo.order_id:
             order_parts = parts_sudo.filtered(lambda p, o=order: p.order_id == o)
             customer = order._get_parts_destination()
@@ -409,12 +486,7 @@ class AftersalesOrderPart(models.Model):
             defective = defaultdict(lambda: parts_sudo.browse())
             for part in order_parts:
                 warehouse = part._get_warehouse()
-                picking_type = (
-                    warehouse.aftersales_warranty_consume_type_id
-                    if part.coverage == "covered"
-                    else warehouse.aftersales_consume_type_id
-                )
-                consumed[(picking_type, part.location_id)] |= part
+                consumed[(part._get_consume_type(), part.location_id)] |= part
                 if part.defective_return:
                     defective[warehouse.aftersales_defective_type_id] |= part
             for (picking_type, location), group in consumed.items():
@@ -451,12 +523,26 @@ class AftersalesOrderPart(models.Model):
         its own)."""
         if lots is None:
             lots = [part.lot_id for part in self]
-        picking = self.env["stock.picking"].create(
-            order._prepare_parts_picking_vals(picking_type, source, destination, self)
+        picking = (
+            self._get_reserved_picking(picking_type, source, destination)
+            if move_field == "move_id"
+            else self.env["stock.picking"]
         )
-        # Not merged: two serials of the same part are two lines, two moves.
-        moves = picking.move_ids.sorted("id")
-        moves._action_confirm(merge=False)
+        if picking:
+            # The transfer the accepted estimate reserved moves the parts.
+            moves = self.env["stock.move"].concat(*(part.move_id for part in self))
+        else:
+            if move_field == "move_id":
+                # A reservation that no longer fits the parts is dropped.
+                self._get_pending_moves()._action_cancel()
+            picking = self.env["stock.picking"].create(
+                order._prepare_parts_picking_vals(
+                    picking_type, source, destination, self
+                )
+            )
+            # Not merged: two serials of the same part are two lines, two moves.
+            moves = picking.move_ids.sorted("id")
+            moves._action_confirm(merge=False)
         line_vals = []
         for part, move, lot in zip(self, moves, lots, strict=True):
             part[move_field] = move

@@ -1,8 +1,18 @@
-from odoo import models
+from odoo import fields, models
 
 
 class StockMove(models.Model):
     _inherit = "stock.move"
+
+    aftersales_unit_order_id = fields.Many2one(
+        "aftersales.order",
+        string="Work Order of the Unit",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        help="The work order whose customer's unit this move receives at a "
+        "service desk or hands back.",
+    )
 
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)
@@ -18,6 +28,9 @@ class StockMove(models.Model):
                 move.state == "done"
                 and move.location_dest_id.usage == "customer"
                 and move.product_id.tracking == "serial"
+                # A unit handed back at a desk (repaired, or its replacement)
+                # is not a sale: it keeps the warranty it had, if any.
+                and not move.picking_type_id._is_aftersales_unit_hand_back()
             )
         )
         vals_list = []

@@ -17,5 +17,20 @@ class StockPicking(models.Model):
         # Parts used on a work order are not a delivery: the customer hears of
         # the work from the order (SMS, approval page), not from a shipping
         # notice, which stock_sms would moreover send inline, not queued.
-        deliveries = self.filtered(lambda picking: not picking.aftersales_order_id)
+        # The same for the units handed back at a desk: the customer is there.
+        deliveries = self.filtered(
+            lambda picking: (
+                not picking.aftersales_order_id
+                and not picking.picking_type_id._is_aftersales_unit_hand_back()
+            )
+        )
         return super(StockPicking, deliveries)._send_confirmation_email()
+
+
+class StockPickingType(models.Model):
+    _inherit = "stock.picking.type"
+
+    def _is_aftersales_unit_hand_back(self):
+        """Whether this is the "Units Handed Back" operation type of its
+        warehouse (the desks' deliveries of the customers' units)."""
+        return len(self) == 1 and self == self.warehouse_id.aftersales_unit_out_type_id

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.fields import Domain
 
 # The operation types of after-sales parts, with the sequence code each one
 # numbers its transfers with (WH/SVP/00001).
@@ -6,6 +7,8 @@ AFTERSALES_PICKING_TYPES = {
     "aftersales_consume_type_id": "SVP",
     "aftersales_warranty_consume_type_id": "SVW",
     "aftersales_defective_type_id": "SVD",
+    "aftersales_unit_in_type_id": "SVR",
+    "aftersales_unit_out_type_id": "SVH",
 }
 
 
@@ -44,6 +47,23 @@ class StockWarehouse(models.Model):
         check_company=True,
         copy=False,
         help="Operation type of the defective parts taken back from customers.",
+    )
+    aftersales_unit_in_type_id = fields.Many2one(
+        "stock.picking.type",
+        string="Units Received Operation",
+        check_company=True,
+        copy=False,
+        help="Operation type of the customers' units received at the service "
+        "desks, as the customers' property.",
+    )
+    aftersales_unit_out_type_id = fields.Many2one(
+        "stock.picking.type",
+        string="Units Handed Back Operation",
+        check_company=True,
+        copy=False,
+        help="Operation type of the units handed back to the customers at the "
+        "service desks (repaired, unrepaired or their replacements); these "
+        "deliveries start no warranty.",
     )
 
     # ------------------------------------------------------------
@@ -126,9 +146,35 @@ class StockWarehouse(models.Model):
                     "default_location_dest_id": defective.id,
                     "sequence": next_sequence + 2,
                 },
+                # The desks' units: the default destination is only the
+                # parent of the desks' locations, each receipt names its desk.
+                "aftersales_unit_in_type_id": {
+                    **common,
+                    "name": self.env._("Units Received"),
+                    "code": "incoming",
+                    "sequence_code": AFTERSALES_PICKING_TYPES[
+                        "aftersales_unit_in_type_id"
+                    ],
+                    "default_location_src_id": customers.id,
+                    "default_location_dest_id": (
+                        self.aftersales_centers_location_id.id
+                    ),
+                    "sequence": next_sequence + 3,
+                },
+                "aftersales_unit_out_type_id": {
+                    **common,
+                    "name": self.env._("Units Handed Back"),
+                    "code": "outgoing",
+                    "sequence_code": AFTERSALES_PICKING_TYPES[
+                        "aftersales_unit_out_type_id"
+                    ],
+                    "default_location_src_id": (self.aftersales_centers_location_id.id),
+                    "default_location_dest_id": customers.id,
+                    "sequence": next_sequence + 4,
+                },
             }
         )
-        return data, next_sequence + 3
+        return data, next_sequence + 5
 
     def _get_picking_type_update_values(self):
         data = super()._get_picking_type_update_values()
@@ -149,15 +195,13 @@ class StockWarehouse(models.Model):
         every upgrade."""
         self.env["res.company"]._create_missing_aftersales_locations()
         warehouses = self.with_context(active_test=False).search(
-            [
-                "|",
-                "|",
-                "|",
-                ("aftersales_centers_location_id", "=", False),
-                ("aftersales_consume_type_id", "=", False),
-                ("aftersales_warranty_consume_type_id", "=", False),
-                ("aftersales_defective_type_id", "=", False),
-            ]
+            Domain.OR(
+                Domain(fname, "=", False)
+                for fname in (
+                    "aftersales_centers_location_id",
+                    *AFTERSALES_PICKING_TYPES,
+                )
+            )
         )
         for warehouse in warehouses:
             warehouse._create_missing_locations({})
@@ -166,3 +210,26 @@ class StockWarehouse(models.Model):
             )
             if picking_type_vals:
                 warehouse.write(picking_type_vals)
+        # Centers' parts stocks made before they were replenish locations: the
+        # parts their repairs wait for show in Inventory > Replenishment.
+        centers_locations = (
+            self.with_context(active_test=False)
+            .search([("aftersales_centers_location_id", "!=", False)])
+            .aftersales_centers_location_id
+        )
+        parts_stocks = self.env["stock.location"].search(
+            [
+                ("aftersales_center_id", "!=", False),
+                ("usage", "=", "internal"),
+                ("replenish_location", "=", False),
+                ("location_id", "in", centers_locations.ids),
+            ]
+        )
+        parts_stocks.filtered(
+            lambda loc: loc.aftersales_center_id.stock_location_id == loc
+        ).replenish_location = True
+        # Service desks that existed before the desks had a location for the
+        # customers' units.
+        self.env["aftersales.center"].with_context(active_test=False).search(
+            [("receives_units", "=", True), ("desk_location_id", "=", False)]
+        )._create_desk_location()

@@ -46,10 +46,21 @@ class AftersalesOrder(models.Model):
 
     @api.depends("part_ids.move_id", "part_ids.defective_move_id")
     def _compute_picking_ids(self):
+        # The receipts and deliveries of the units at a desk carry the order
+        # on their moves; read as superuser, as the orders' users have no
+        # stock rights (the field itself is for internal users).
+        unit_moves_sudo = (
+            self.env["stock.move"]
+            .sudo()
+            .search([("aftersales_unit_order_id", "in", self._origin.ids)])
+        )
         for order in self:
             pickings = (
                 order.part_ids.move_id.picking_id
                 | order.part_ids.defective_move_id.picking_id
+                | unit_moves_sudo.filtered(
+                    lambda m, o=order: m.aftersales_unit_order_id == o._origin
+                ).picking_id
             )
             order.picking_ids = pickings
             order.picking_count = len(pickings)
