@@ -883,7 +883,12 @@ class AftersalesOrder(models.Model):
         work_place = self.env.context.get("aftersales_work_place")
         stage_domain = []
         if work_place:
-            stage_domain = [("work_place", "in", (work_place, "both"))]
+            # The stages holding cards stay, in their place among the others.
+            stage_domain = [
+                "|",
+                ("id", "in", stages.ids),
+                ("work_place", "in", (work_place, "both")),
+            ]
         return stages.search(stage_domain)
 
     @api.constrains("stage_id", "state")
@@ -2081,6 +2086,42 @@ class AftersalesOrder(models.Model):
             # Assign button does; a dispatcher picks by hand if none is found.
             return self.action_assign()
         return getattr(self, method)()
+
+    def action_kanban_move_stage(self, stage_id):
+        """A card dropped in the column of a stage: within the order's status,
+        the stage is picked (as staff may); in another status, the step that
+        leads there runs (see action_kanban_move), and the order takes the
+        chosen stage when the step brought it to that stage's status."""
+        self.ensure_one()
+        stage = self.env["aftersales.order.stage"].browse(stage_id).exists()
+        if not stage:
+            raise UserError(self.env._("This stage no longer exists."))
+        if stage.work_place not in (self.work_place or "field", "both"):
+            raise UserError(
+                self.env._(
+                    "Stage %(stage)s is not for %(order)s: it is for %(place)s work.",
+                    stage=stage.name,
+                    order=self.name,
+                    place=dict(
+                        self.env["aftersales.order.stage"]._fields[
+                            "work_place"
+                        ]._description_selection(self.env)
+                    )[stage.work_place],
+                )
+            )
+        if stage.state == self.state:
+            self.stage_id = stage
+            return True
+        result = self.action_kanban_move(stage.state)
+        writable = self._get_writable_fields_for_user()
+        if (
+            self.state == stage.state
+            and self.stage_id != stage
+            and (writable is None or "stage_id" in writable)
+        ):
+            # Users who may not pick a stage keep the one the step gave.
+            self.stage_id = stage
+        return result
 
     # ------------------------------------------------------------
     # Views
