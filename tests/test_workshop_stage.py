@@ -10,7 +10,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from ..models.aftersales_order.states import WORKSHOP_STATES
 from .common import WorkshopCommon
@@ -431,3 +431,21 @@ class TestTagsAndCodes(StageCommon):
             Order.search([("tag_ids", "=", self.tag_vip.id), ("id", "in", other.ids)]),
             Order,
         )
+
+
+@tagged("post_install", "-at_install")
+class TestWorkshopBoardUi(HttpCase, StageCommon):
+    browser_size = "1440x900"
+
+    def test_drop_on_the_workshop_board(self):
+        kettle = self.env["product.product"].create(
+            {"name": "Stage Tour Kettle", "type": "consu"}
+        )
+        order = self._workshop_order(product_id=kettle.id, lot_id=False)
+        self.start_tour(
+            "/odoo/action-aftersales.aftersales_order_action_workshop",
+            "workshop_stage_kanban_tour",
+            login=self.user_center.login,
+        )
+        self.assertEqual(order.state, "accepted")
+        self.assertEqual(order.stage_id, self._stage("accepted"))
