@@ -22,7 +22,7 @@ class AftersalesOrderStateTime(models.Model):
     center_id = fields.Many2one("aftersales.center", readonly=True)
     technician_id = fields.Many2one("aftersales.technician", readonly=True)
     service_type_id = fields.Many2one("aftersales.service.type", readonly=True)
-    stage_id = fields.Many2one("aftersales.order.stage", string="Stage", readonly=True)
+    stage_id = fields.Many2one("aftersales.order.stage", readonly=True)
     state = fields.Selection(ORDER_STATES, string="Status", readonly=True)
     work_place = fields.Selection(
         related="stage_id.work_place", string="Stage For", readonly=True

@@ -889,7 +889,8 @@ class AftersalesOrder(models.Model):
                 ("id", "in", stages.ids),
                 ("work_place", "in", (work_place, "both")),
             ]
-        return stages.search(stage_domain)
+        # Stages are a configuration table of a few dozen records.
+        return stages.search(stage_domain)  # pylint: disable=no-search-all
 
     @api.constrains("stage_id", "state")
     def _check_stage_state(self):
@@ -2103,9 +2104,9 @@ class AftersalesOrder(models.Model):
                     stage=stage.name,
                     order=self.name,
                     place=dict(
-                        self.env["aftersales.order.stage"]._fields[
-                            "work_place"
-                        ]._description_selection(self.env)
+                        self.env["aftersales.order.stage"]
+                        ._fields["work_place"]
+                        ._description_selection(self.env)
                     )[stage.work_place],
                 )
             )
