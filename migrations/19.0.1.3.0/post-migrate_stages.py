@@ -31,7 +31,7 @@ def migrate(cr, version):
                 UPDATE aftersales_order_stage s
                    SET work_place = %(work_place)s,
                        color = COALESCE(NULLIF(s.color, 0), %(color)s),
-                       fold = s.fold OR %(fold)s,
+                       fold = COALESCE(s.fold, FALSE) OR %(fold)s,
                        portal_label = COALESCE(
                            s.portal_label, jsonb_build_object('en_US', %(label)s))
                   FROM ir_model_data d
