@@ -206,6 +206,35 @@ class TestStagePicking(StageCommon):
             )
         self.assertEqual(order.stage_id, self._stage("assigned"))
 
+    def test_workshop_stage_of_another_workshop_status_is_refused(self):
+        order = self._received_order()
+        order.with_user(self.user_technician).action_send_estimate()
+        order.with_user(self.user_dispatcher).action_accept_estimate()
+        before = order.stage_id
+        self.assertIn(before.workshop_state, ("repair", "waiting_parts"))
+        # "Cost Rejected" is of the same status but says the customer declined.
+        for pick in (
+            lambda: order.with_user(self.user_center).write(
+                {"stage_id": self._stage("workshop_cost_rejected").id}
+            ),
+            lambda: order.with_user(self.user_center).action_kanban_move_stage(
+                self._stage("workshop_cost_rejected").id
+            ),
+        ):
+            with (
+                self.assertRaisesRegex(ValidationError, "means Cost Rejected"),
+                self.env.cr.savepoint(),
+            ):
+                pick()
+            self.assertEqual(order.stage_id, before)
+            self.assertNotEqual(order.workshop_state, "cost_rejected")
+        # A stage naming no workshop status may be picked.
+        general = self.env["aftersales.order.stage"].create(
+            {"name": "Bench 2", "state": "in_progress", "work_place": "workshop"}
+        )
+        order.with_user(self.user_center).stage_id = general
+        self.assertEqual(order.stage_id, general)
+
     def test_technician_may_not_pick_a_stage(self):
         order = self._order_in_state("assigned")
         with self.assertRaises(AccessError):

@@ -892,8 +892,9 @@ class AftersalesOrder(models.Model):
         # Stages are a configuration table of a few dozen records.
         return stages.search(stage_domain)  # pylint: disable=no-search-all
 
-    @api.constrains("stage_id", "state")
+    @api.constrains("stage_id", "state", "workshop_state")
     def _check_stage_state(self):
+        Stage = self.env["aftersales.order.stage"]
         for order in self:
             stage = order.stage_id
             if stage and (
@@ -908,6 +909,31 @@ class AftersalesOrder(models.Model):
                         stage=stage.name,
                         order=order.name,
                         state=dict(ORDER_STATES)[order.state],
+                    )
+                )
+            if (
+                stage
+                and stage.workshop_state
+                and stage.workshop_state != order.workshop_state
+                and stage.id
+                != Stage._get_default_stage_id(
+                    order.state, order.work_place or "field", order.workshop_state
+                )
+            ):
+                # A stage of a workshop status says where the flow is: only
+                # the flow's steps move it there.
+                workshop_states = dict(WORKSHOP_STATES)
+                raise ValidationError(
+                    self.env._(
+                        "Stage %(stage)s means %(stage_status)s, and %(order)s is "
+                        "%(status)s: the order's buttons move the workshop job, "
+                        "the stage follows.",
+                        stage=stage.name,
+                        stage_status=workshop_states[stage.workshop_state],
+                        order=order.name,
+                        status=workshop_states.get(
+                            order.workshop_state, self.env._("not a workshop job")
+                        ),
                     )
                 )
 
