@@ -1,12 +1,15 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from ..models.aftersales_order.states import CLOSED_STATES
+from ..models.aftersales_order.states import CLOSED_STATES, ORDER_STATES
 
 
 class AftersalesOrderStateTime(models.Model):
-    """Time each work order spent in each status, read from the stage
-    tracking that the tracking-duration mixin also reads: one row per stay."""
+    """Time each work order spent in each stage, read from the stage
+    tracking that the tracking-duration mixin also reads: one row per stay.
+    A status may have several stages (picked by staff, or the workshop's):
+    each stay is the stage's, and ``state`` (the stage's status) adds them
+    up by status."""
 
     _name = "aftersales.order.state.time"
     _description = "After-Sales Time in Status"
@@ -19,7 +22,11 @@ class AftersalesOrderStateTime(models.Model):
     center_id = fields.Many2one("aftersales.center", readonly=True)
     technician_id = fields.Many2one("aftersales.technician", readonly=True)
     service_type_id = fields.Many2one("aftersales.service.type", readonly=True)
-    stage_id = fields.Many2one("aftersales.order.stage", string="Status", readonly=True)
+    stage_id = fields.Many2one("aftersales.order.stage", readonly=True)
+    state = fields.Selection(ORDER_STATES, string="Status", readonly=True)
+    work_place = fields.Selection(
+        related="stage_id.work_place", string="Stage For", readonly=True
+    )
     date_from = fields.Datetime(string="Entered", readonly=True)
     date_to = fields.Datetime(
         string="Left", readonly=True, help="Empty while the order is still there."
@@ -68,7 +75,7 @@ class AftersalesOrderStateTime(models.Model):
                            AS center_id,
                        CASE WHEN st.state = 'new' THEN NULL ELSE o.technician_id END
                            AS technician_id,
-                       o.service_type_id, s.stage_id,
+                       o.service_type_id, s.stage_id, st.state,
                        s.date_from, s.date_to,
                        EXTRACT(EPOCH FROM COALESCE(s.date_to, now() AT TIME ZONE 'UTC')
                            - s.date_from) / 3600 AS hours,

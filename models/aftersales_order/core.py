@@ -883,11 +883,18 @@ class AftersalesOrder(models.Model):
         work_place = self.env.context.get("aftersales_work_place")
         stage_domain = []
         if work_place:
-            stage_domain = [("work_place", "in", (work_place, "both"))]
-        return stages.search(stage_domain)
+            # The stages holding cards stay, in their place among the others.
+            stage_domain = [
+                "|",
+                ("id", "in", stages.ids),
+                ("work_place", "in", (work_place, "both")),
+            ]
+        # Stages are a configuration table of a few dozen records.
+        return stages.search(stage_domain)  # pylint: disable=no-search-all
 
-    @api.constrains("stage_id", "state")
+    @api.constrains("stage_id", "state", "workshop_state")
     def _check_stage_state(self):
+        Stage = self.env["aftersales.order.stage"]
         for order in self:
             stage = order.stage_id
             if stage and (
@@ -902,6 +909,31 @@ class AftersalesOrder(models.Model):
                         stage=stage.name,
                         order=order.name,
                         state=dict(ORDER_STATES)[order.state],
+                    )
+                )
+            if (
+                stage
+                and stage.workshop_state
+                and stage.workshop_state != order.workshop_state
+                and stage.id
+                != Stage._get_default_stage_id(
+                    order.state, order.work_place or "field", order.workshop_state
+                )
+            ):
+                # A stage of a workshop status says where the flow is: only
+                # the flow's steps move it there.
+                workshop_states = dict(WORKSHOP_STATES)
+                raise ValidationError(
+                    self.env._(
+                        "Stage %(stage)s means %(stage_status)s, and %(order)s is "
+                        "%(status)s: the order's buttons move the workshop job, "
+                        "the stage follows.",
+                        stage=stage.name,
+                        stage_status=workshop_states[stage.workshop_state],
+                        order=order.name,
+                        status=workshop_states.get(
+                            order.workshop_state, self.env._("not a workshop job")
+                        ),
                     )
                 )
 
@@ -2081,6 +2113,42 @@ class AftersalesOrder(models.Model):
             # Assign button does; a dispatcher picks by hand if none is found.
             return self.action_assign()
         return getattr(self, method)()
+
+    def action_kanban_move_stage(self, stage_id):
+        """A card dropped in the column of a stage: within the order's status,
+        the stage is picked (as staff may); in another status, the step that
+        leads there runs (see action_kanban_move), and the order takes the
+        chosen stage when the step brought it to that stage's status."""
+        self.ensure_one()
+        stage = self.env["aftersales.order.stage"].browse(stage_id).exists()
+        if not stage:
+            raise UserError(self.env._("This stage no longer exists."))
+        if stage.work_place not in (self.work_place or "field", "both"):
+            raise UserError(
+                self.env._(
+                    "Stage %(stage)s is not for %(order)s: it is for %(place)s work.",
+                    stage=stage.name,
+                    order=self.name,
+                    place=dict(
+                        self.env["aftersales.order.stage"]
+                        ._fields["work_place"]
+                        ._description_selection(self.env)
+                    )[stage.work_place],
+                )
+            )
+        if stage.state == self.state:
+            self.stage_id = stage
+            return True
+        result = self.action_kanban_move(stage.state)
+        writable = self._get_writable_fields_for_user()
+        if (
+            self.state == stage.state
+            and self.stage_id != stage
+            and (writable is None or "stage_id" in writable)
+        ):
+            # Users who may not pick a stage keep the one the step gave.
+            self.stage_id = stage
+        return result
 
     # ------------------------------------------------------------
     # Views

@@ -10,7 +10,16 @@ import { kanbanView } from "@web/views/kanban/kanban_view";
  * the step that leads there (action_kanban_move): it runs when the order's
  * rules allow it, opens the reason dialog for a reject, cancel or return, or
  * is refused with the server's message. The board then reloads.
+ *
+ * Grouped by stage (the business's names of the statuses), a drop asks
+ * action_kanban_move_stage: a stage of the same status is picked, a stage of
+ * another status runs the step leading there, as above.
  */
+const MOVES = {
+    state: "action_kanban_move",
+    stage_id: "action_kanban_move_stage",
+};
+
 export class AftersalesOrderKanbanRenderer extends KanbanRenderer {
     setup() {
         super.setup();
@@ -18,9 +27,13 @@ export class AftersalesOrderKanbanRenderer extends KanbanRenderer {
         this.actionService = useService("action");
     }
 
-    get isGroupedByState() {
+    get serverMove() {
         const { isGrouped, groupByField } = this.props.list;
-        return isGrouped && groupByField?.name === "state";
+        return (isGrouped && MOVES[groupByField?.name]) || false;
+    }
+
+    get isGroupedByState() {
+        return Boolean(this.serverMove);
     }
 
     get canMoveRecords() {
@@ -28,25 +41,26 @@ export class AftersalesOrderKanbanRenderer extends KanbanRenderer {
     }
 
     async sortRecordDrop(dataRecordId, dataGroupId, params) {
-        if (!this.isGroupedByState) {
+        const method = this.serverMove;
+        if (!method) {
             return super.sortRecordDrop(...arguments);
         }
         const { parent } = params;
         parent?.classList.remove("o_kanban_hover");
         const targetGroupId = parent?.dataset.id;
         if (!targetGroupId || targetGroupId === dataGroupId) {
-            return; // a status column has no order of its own to keep
+            return; // a column has no order of its own to keep
         }
         const { groups, model } = this.props.list;
         const target = groups.find((g) => g.id === targetGroupId);
         const source = groups.find((g) => g.id === dataGroupId);
         const record = source?.list.records.find((r) => r.id === dataRecordId);
-        if (!target || !record) {
+        if (!target || !record || !target.value) {
             return;
         }
         this.toggleProcessing(dataRecordId, true);
         try {
-            const action = await this.orm.call("aftersales.order", "action_kanban_move", [
+            const action = await this.orm.call("aftersales.order", method, [
                 [record.resId],
                 target.value,
             ]);
