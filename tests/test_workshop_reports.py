@@ -128,6 +128,12 @@ class TestWorkshopReports(WorkshopCommon):
                 {"name": "TDR-NEW1", "product_id": cls.product_b.id},
             ]
         )
+        # The replacements wait in the company's own stock.
+        stock = cls.warehouse.lot_stock_id
+        for lot in cls.lot_new | cls.dryer_new:
+            cls.env["stock.quant"]._update_available_quantity(
+                lot.product_id, stock, 1, lot_id=lot
+            )
 
     def _at(self, hours):
         return freeze_time(T0 + timedelta(hours=hours))
