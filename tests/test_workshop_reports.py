@@ -245,7 +245,11 @@ class TestWorkshopReports(WorkshopCommon):
         # An accepted estimate whose parts are missing waits (the stock seam's
         # _reserve_repair_parts decides it; with nothing to reserve here, the
         # flow's own write stands for it).
-        waiting = self._received_order(lot_id=self.lot_2.id)
+        # (lot_2's unit, declined, is still at the desk: another serial.)
+        waiting_lot = self.env["stock.lot"].create(
+            {"name": "TWM-0004", "product_id": self.product.id}
+        )
+        waiting = self._received_order(lot_id=waiting_lot.id)
         waiting.with_user(self.user_technician).action_send_estimate()
         waiting.with_user(self.user_dispatcher).action_accept_estimate()
         waiting._workflow_write({"workshop_state": "waiting_parts"})
