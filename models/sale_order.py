@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 
 from .aftersales_contract.states import RENEWABLE_STATES
@@ -132,17 +132,23 @@ class SaleOrder(models.Model):
         decisions again."""
         if self.env.context.get("aftersales_estimate_decided"):
             return
+        portal_user_id = self.env.context.get("aftersales_decision_user_id")
+        # sale's portal routes run as the superuser (portal's
+        # _document_check_access): our controller names the request's user,
+        # trusted only there, never from a caller's own context.
+        from_portal = bool(portal_user_id) and self.env.uid == SUPERUSER_ID
         for sale in self.filtered("aftersales_estimate_order_id"):
             order = sale.aftersales_estimate_order_id
-            user = self.env.user
-            if user._is_public() or order._is_customer_user(user):
-                channel = "link" if user._is_public() else "portal"
-                # The portal opened the quotation to its customer or token
-                # holder (sale's _document_check_access): the decision is
-                # theirs, recorded through the customer's channel.
-                order_sudo = order.sudo()
+            if from_portal:
+                user = self.env["res.users"].browse(portal_user_id)
+                channel = "portal" if order._is_customer_user(user) else "link"
+                # The portal checked the customer's login or the quotation's
+                # token: the decision is theirs, through their channel.
+                order_sudo = order.with_user(user).sudo()
                 evidence = self.env.context.get("aftersales_decision_evidence") or {}
-                order_sudo.with_context(aftersales_estimate_decided=True)._record_customer_decision(
+                order_sudo.with_context(
+                    aftersales_estimate_decided=True
+                )._record_customer_decision(
                     decision, channel, feedback=feedback, **evidence
                 )
             else:
