@@ -22,14 +22,18 @@ class AftersalesEstimatePortal(CustomerPortal):
         }
 
     @http.route()
-    def portal_quote_accept(self, order_id, access_token=None, name=None, signature=None):
+    def portal_quote_accept(
+        self, order_id, access_token=None, name=None, signature=None
+    ):
         request.update_context(**self._aftersales_decision_context())
         return super().portal_quote_accept(
             order_id, access_token=access_token, name=name, signature=signature
         )
 
     @http.route()
-    def portal_quote_decline(self, order_id, access_token=None, decline_message=None, **kwargs):
+    def portal_quote_decline(
+        self, order_id, access_token=None, decline_message=None, **kwargs
+    ):
         # Sale posts the customer's reason only after cancelling: the work
         # order's decision reads it from the context.
         request.update_context(
@@ -37,5 +41,8 @@ class AftersalesEstimatePortal(CustomerPortal):
             aftersales_decline_reason=decline_message,
         )
         return super().portal_quote_decline(
-            order_id, access_token=access_token, decline_message=decline_message, **kwargs
+            order_id,
+            access_token=access_token,
+            decline_message=decline_message,
+            **kwargs,
         )

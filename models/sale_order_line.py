@@ -1,10 +1,15 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import float_round
 
 # What the customer was quoted: changed on a sent estimate only by preparing
 # it again from the work order (a new version).
-ESTIMATE_PRICED_FIELDS = {"product_id", "product_uom_qty", "price_unit", "discount", "tax_ids"}
+ESTIMATE_PRICED_FIELDS = {
+    "product_id",
+    "product_uom_qty",
+    "price_unit",
+    "discount",
+    "tax_ids",
+}
 
 
 class SaleOrderLine(models.Model):
@@ -84,7 +89,10 @@ class SaleOrderLine(models.Model):
         # The contract bills its term by its billing plan, not the sale; a
         # workshop estimate is invoiced by its work order at pickup.
         for line in self:
-            if line._is_aftersales_contract_line() or line.order_id.aftersales_estimate_order_id:
+            if (
+                line._is_aftersales_contract_line()
+                or line.order_id.aftersales_estimate_order_id
+            ):
                 line.qty_to_invoice = 0
         return result
 
@@ -117,7 +125,9 @@ class SaleOrderLine(models.Model):
     def _action_launch_stock_rule(self, **kwargs):
         # The estimate's parts are the work order's (reserved at the desk),
         # not goods to deliver: no delivery for them.
-        lines = self.filtered(lambda line: not line.order_id.aftersales_estimate_order_id)
+        lines = self.filtered(
+            lambda line: not line.order_id.aftersales_estimate_order_id
+        )
         return super(SaleOrderLine, lines)._action_launch_stock_rule(**kwargs)
 
     @api.model_create_multi

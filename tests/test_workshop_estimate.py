@@ -2,9 +2,7 @@
 prepare, answer and invoice it (technician, customer, dispatcher, desk,
 accountant), and the refusals."""
 
-import base64
-
-from odoo import Command, http
+from odoo import http
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
@@ -65,7 +63,10 @@ class TestWorkshopEstimate(EstimateCommon):
         self.assertTrue(sale.require_signature)
         self.assertTrue(sale.access_token)
         self.assertEqual(
-            sorted((line.product_id, line.product_uom_qty, line.price_unit) for line in sale.order_line),
+            sorted(
+                (line.product_id, line.product_uom_qty, line.price_unit)
+                for line in sale.order_line
+            ),
             sorted(
                 [
                     (self.part_belt, 1.0, 15.0),
@@ -76,7 +77,9 @@ class TestWorkshopEstimate(EstimateCommon):
         )
         self.assertAlmostEqual(sale.amount_untaxed, 120.0)
         self.assertAlmostEqual(sale.amount_total, 144.0)
-        self.assertAlmostEqual(order.with_user(self.user_technician).estimate_amount, 120.0)
+        self.assertAlmostEqual(
+            order.with_user(self.user_technician).estimate_amount, 120.0
+        )
         # E-mailed with sale's quotation template, to the customer.
         mails = sale.message_ids.filtered(lambda m: self.customer in m.partner_ids)
         self.assertTrue(mails)
@@ -108,7 +111,9 @@ class TestWorkshopEstimate(EstimateCommon):
         self.assertEqual(order.workshop_state, "awaiting_estimate")
         self.assertFalse(order.estimate_sale_id)
         self.assertFalse(
-            self.env["sale.order"].search([("aftersales_estimate_order_id", "=", order.id)])
+            self.env["sale.order"].search(
+                [("aftersales_estimate_order_id", "=", order.id)]
+            )
         )
 
     def test_covered_items_at_zero_and_nothing_invoiced(self):
@@ -154,7 +159,9 @@ class TestWorkshopEstimate(EstimateCommon):
         order = self._sent_estimate()
         sale = order.estimate_sale_id
         salesman = new_test_user(
-            self.env, "as_ws_salesman", groups="sales_team.group_sale_salesman_all_leads"
+            self.env,
+            "as_ws_salesman",
+            groups="sales_team.group_sale_salesman_all_leads",
         )
         with self.assertRaises(AccessError):
             sale.with_user(salesman).action_confirm()
@@ -330,7 +337,9 @@ class TestWorkshopEstimateTour(EstimatePortalCommon):
         order = self._sent_estimate()
         sale = order.estimate_sale_id
         self.start_tour(
-            f"/my/orders/{sale.id}", "aftersales_workshop_estimate_tour", login="as_ws_customer"
+            f"/my/orders/{sale.id}",
+            "aftersales_workshop_estimate_tour",
+            login="as_ws_customer",
         )
         self.env.invalidate_all()
         self.assertEqual(sale.state, "sale")

@@ -347,7 +347,7 @@ class AftersalesOrder(models.Model):
         the order (for a workshop estimate: what it charged, see
         _get_invoiceable_items), one invoice: an order already invoiced gets
         its draft posted, never a second one; nothing is due, no invoice."""
-        super()._invoice_hand_back()
+        result = super()._invoice_hand_back()
         # Desk staff hand the unit back without billing rights: the invoice
         # follows from the order's guarded step (hand back), as in sale's
         # portal payment; the accountant sees it posted.
@@ -358,6 +358,7 @@ class AftersalesOrder(models.Model):
             lambda m: m.move_type == "out_invoice" and m.state == "draft"
         )
         drafts_sudo.action_post()
+        return result
 
     def _get_invoice_action(self, invoices):
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -36,7 +36,12 @@ class AftersalesOrder(models.Model):
         string="Estimate (untaxed)",
         compute="_compute_estimate_amount",
         compute_sudo=True,
-        currency_field="currency_id",
+        currency_field="estimate_currency_id",
+    )
+    # The quotation's currency (the company's pricelist), read without
+    # sales rights as the amount is.
+    estimate_currency_id = fields.Many2one(
+        related="estimate_sale_id.currency_id", related_sudo=True
     )
     estimate_sale_state = fields.Selection(
         related="estimate_sale_id.state", string="Estimate Status"
@@ -105,7 +110,7 @@ class AftersalesOrder(models.Model):
             return super()._get_approval_page_lines()
         # The customer reads the quotation on the approval page (token).
         sale_sudo = self.sudo().estimate_sale_id
-        currency = sale_sudo.currency_id
+        currency = self.estimate_currency_id
         return [
             (
                 line.name,
@@ -123,7 +128,7 @@ class AftersalesOrder(models.Model):
             return super()._get_approval_page_total()
         # As for the lines: the customer's quotation, read for the page.
         sale_sudo = self.sudo().estimate_sale_id
-        return sale_sudo.currency_id.format(sale_sudo.amount_total)
+        return self.estimate_currency_id.format(sale_sudo.amount_total)
 
     # ------------------------------------------------------------
     # Workshop hooks
@@ -133,7 +138,7 @@ class AftersalesOrder(models.Model):
         """Create each order's quotation, or refresh its draft; a quotation
         already sent is replaced by a new version (the old one cancelled), an
         accepted one is never touched."""
-        super()._prepare_estimates()
+        result = super()._prepare_estimates()
         for order in self:
             line_vals = order._prepare_estimate_line_vals()
             if not line_vals:
@@ -166,19 +171,24 @@ class AftersalesOrder(models.Model):
                 continue
             if sale_sudo.state == "sent":
                 # A new version: the customer answers the latest one only.
-                sale_sudo.with_context(aftersales_estimate_decided=True)._action_cancel()
+                sale_sudo.with_context(
+                    aftersales_estimate_decided=True
+                )._action_cancel()
             sale_sudo = (
                 self.env["sale.order"]
                 .sudo()
                 .create(order._prepare_estimate_vals(line_vals))
             )
             order._workflow_write({"estimate_sale_id": sale_sudo.id})
+        return result
 
     def _send_estimates(self):
         """E-mail each quotation to its customer with sale's quotation
         template (marked sent, with the portal link to accept or decline)."""
-        super()._send_estimates()
-        template = self.env.ref("sale.email_template_edi_sale", raise_if_not_found=False)
+        result = super()._send_estimates()
+        template = self.env.ref(
+            "sale.email_template_edi_sale", raise_if_not_found=False
+        )
         for order in self:
             # Sent on behalf of the technician, who may not post on sales.
             sale_sudo = order.sudo().estimate_sale_id
@@ -193,21 +203,24 @@ class AftersalesOrder(models.Model):
                     email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
                     subtype_xmlid="mail.mt_comment",
                 )
+        return result
 
     def _confirm_estimate(self, approval):
-        super()._confirm_estimate(approval)
+        result = super()._confirm_estimate(approval)
         # Decisions by text, link or at the desk: the flow checked the
         # channel, the customer's quotation follows without sales rights.
         sale_sudo = self.sudo().estimate_sale_id
         if sale_sudo.state in ("draft", "sent"):
             sale_sudo.with_context(aftersales_estimate_decided=True).action_confirm()
+        return result
 
     def _cancel_estimate(self, approval):
-        super()._cancel_estimate(approval)
+        result = super()._cancel_estimate(approval)
         # As for confirming: the decision was recorded through the flow.
         sale_sudo = self.sudo().estimate_sale_id
         if sale_sudo.state in ("draft", "sent"):
             sale_sudo.with_context(aftersales_estimate_decided=True)._action_cancel()
+        return result
 
     # ------------------------------------------------------------
     # The quotation
@@ -257,13 +270,17 @@ class AftersalesOrder(models.Model):
         fee = service_type.inspection_fee_product_id
         if fee:
             # Inspecting is labour: covered when the labour is.
-            items.append((fee, fee.display_name, 1.0, fee.lst_price, self.labour_covered))
+            items.append(
+                (fee, fee.display_name, 1.0, fee.lst_price, self.labour_covered)
+            )
         covered_label = self._get_estimate_covered_label()
         return [
             {
                 "sequence": sequence,
                 "product_id": product.id,
-                "name": self.env._("%(item)s (%(coverage)s)", item=name, coverage=covered_label)
+                "name": self.env._(
+                    "%(item)s (%(coverage)s)", item=name, coverage=covered_label
+                )
                 if covered
                 else name,
                 "product_uom_qty": quantity,
