@@ -4,7 +4,7 @@ accountant), and the refusals."""
 
 from odoo import http
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
 from .common import PIXEL_PNG, WorkshopCommon
@@ -103,6 +103,26 @@ class TestWorkshopEstimate(EstimateCommon):
         with self.assertRaises(AccessError):
             sale.with_user(self.user_technician).write({"note": "cheaper"})
 
+    def test_technician_estimates_the_hours_on_the_form(self):
+        order = self._received_order()
+        with Form(order.with_user(self.user_technician)) as form:
+            form.estimate_hours = 1.5
+        self.assertEqual(order.estimate_hours, 1.5)
+        # The customer estimates nothing.
+        with self.assertRaises(AccessError):
+            order.with_user(self.user_customer).write({"estimate_hours": 0.25})
+        self.assertEqual(order.estimate_hours, 1.5)
+        order.with_user(self.user_technician).action_send_estimate()
+        labour = order.estimate_sale_id.order_line.filtered(
+            lambda line: line.product_id == self.labour
+        )
+        self.assertEqual(labour.product_uom_qty, 1.5)
+        # Once sent, the form shows the estimate and no longer edits the hours.
+        form = Form(order.with_user(self.user_technician))
+        self.assertAlmostEqual(form.estimate_amount, 85.0)
+        with self.assertRaises(AssertionError):
+            form.estimate_hours = 3.0
+
     def test_empty_estimate_is_refused(self):
         self.type_workshop.inspection_fee_product_id = False
         order = self._received_order()
@@ -154,6 +174,15 @@ class TestWorkshopEstimate(EstimateCommon):
             order2.with_user(self.user_technician).action_accept_estimate()
         self.assertEqual(order2.estimate_sale_id.state, "sent")
         self.assertFalse(order2.approval_ids)
+
+    def test_answer_by_text_confirms_the_quotation(self):
+        order = self._sent_estimate()
+        # The inbound SMS flow records the reply as superuser.
+        order.sudo()._record_customer_decision("approve", "sms", phone="+905551112233")
+        self.assertEqual(order.estimate_sale_id.state, "sale")
+        self.assertEqual(order.approval_ids.channel, "sms")
+        self.assertIn(order.workshop_state, ("repair", "waiting_parts"))
+        self.assertFalse(order.estimate_sale_id.picking_ids)
 
     def test_salesperson_confirming_the_quotation_needs_dispatcher_rights(self):
         order = self._sent_estimate()

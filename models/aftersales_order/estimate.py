@@ -195,6 +195,12 @@ class AftersalesOrder(models.Model):
             if not sale_sudo:
                 continue
             sale_sudo._portal_ensure_token()
+            if order.approval_link_expiry:
+                # The quotation expires with the customer's approval request
+                # (a late answer is refused by the decision's guard).
+                sale_sudo.validity_date = fields.Date.to_date(
+                    order.approval_link_expiry
+                )
             if sale_sudo.state == "draft":
                 sale_sudo.action_quotation_sent()
             if template and sale_sudo.partner_id.email:
