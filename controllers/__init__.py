@@ -9,3 +9,4 @@ from . import qr
 from . import dealer
 from . import technician
 from . import contract
+from . import estimate

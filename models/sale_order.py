@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import UserError
 
 from .aftersales_contract.states import RENEWABLE_STATES
 from .aftersales_order.core import TRANSITIONS
@@ -29,6 +30,16 @@ class SaleOrder(models.Model):
     )
     aftersales_new_contract_ids = fields.One2many(
         "aftersales.contract", "sale_order_id", string="Service Contracts"
+    )
+    aftersales_estimate_order_id = fields.Many2one(
+        "aftersales.order",
+        string="Estimate of Work Order",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        help="The workshop repair this quotation estimates: accepting or "
+        "declining it is the customer's decision on the repair.",
     )
 
     # One open renewal offer per contract, whoever drafts it.
@@ -63,6 +74,7 @@ class SaleOrder(models.Model):
         # The orders are assigned by their create() when the company says so.
         self.order_line._create_aftersales_orders()
         self._create_aftersales_contracts()
+        self._record_aftersales_estimate_decision("approve")
         return result
 
     def _create_aftersales_contracts(self):
@@ -89,6 +101,9 @@ class SaleOrder(models.Model):
 
     def _action_cancel(self):
         result = super()._action_cancel()
+        self._record_aftersales_estimate_decision(
+            "reject", feedback=self.env.context.get("aftersales_decline_reason")
+        )
         self._refuse_aftersales_renewals()
         # Same reason as the count: cancelling a sale is a salesperson's job.
         orders_sudo = (
@@ -108,6 +123,57 @@ class SaleOrder(models.Model):
                 self.env._("Sale order %(sale)s was cancelled.", sale=sale.name)
             )
         return result
+
+    def _record_aftersales_estimate_decision(self, decision, feedback=None):
+        """The customer accepted or declined a workshop estimate on the sale
+        side (portal, or a salesperson's button): record it on the work
+        order, whose flow moves; the flow's own confirmations and
+        cancellations (context ``aftersales_estimate_decided``) are not
+        decisions again."""
+        if self.env.context.get("aftersales_estimate_decided"):
+            return
+        portal_user_id = self.env.context.get("aftersales_decision_user_id")
+        # sale's portal routes run as the superuser (portal's
+        # _document_check_access): our controller names the request's user,
+        # trusted only there, never from a caller's own context.
+        from_portal = bool(portal_user_id) and self.env.uid == SUPERUSER_ID
+        for sale in self.filtered("aftersales_estimate_order_id"):
+            order = sale.aftersales_estimate_order_id
+            if from_portal:
+                user = self.env["res.users"].browse(portal_user_id)
+                channel = "portal" if order._is_customer_user(user) else "link"
+                # The portal checked the customer's login or the quotation's
+                # token: the decision is theirs, through their channel.
+                order_sudo = order.with_user(user).sudo()
+                evidence = self.env.context.get("aftersales_decision_evidence") or {}
+                order_sudo.with_context(
+                    aftersales_estimate_decided=True
+                )._record_customer_decision(
+                    decision, channel, feedback=feedback, **evidence
+                )
+            else:
+                # Staff confirming the quotation record the customer's answer
+                # from the back office, with their own rights.
+                order.with_env(self.env(su=False)).with_context(
+                    aftersales_estimate_decided=True
+                )._record_customer_decision(decision, "backend", feedback=feedback)
+
+    def _ensure_aftersales_estimate_unchanged(self):
+        """A workshop estimate the customer was sent (or accepted) keeps its
+        prices: a new version is prepared from the work order."""
+        if self.env.context.get("aftersales_estimate_refresh"):
+            return
+        sent = self.filtered(
+            lambda s: s.aftersales_estimate_order_id and s.state in ("sent", "sale")
+        )
+        if sent:
+            raise UserError(
+                self.env._(
+                    "%(sales)s is an estimate the customer was sent: prepare a new "
+                    "version from its work order instead of changing it.",
+                    sales=", ".join(sent.mapped("name")),
+                )
+            )
 
     def _refuse_aftersales_renewals(self):
         """A cancelled (declined or lapsed) renewal offer: its contract

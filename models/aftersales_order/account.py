@@ -50,6 +50,10 @@ class AftersalesOrder(models.Model):
     # Compute methods
     # ------------------------------------------------------------
 
+    def _get_workflow_fields(self):
+        # Invoices are created by the invoicing action, never linked by hand.
+        return super()._get_workflow_fields() | {"invoice_ids"}
+
     @api.depends(
         "part_ids.price_subtotal",
         "worked_hours",
@@ -58,10 +62,6 @@ class AftersalesOrder(models.Model):
         "travel_covered",
         "service_type_id",
     )
-    def _get_workflow_fields(self):
-        # Invoices are created by the invoicing action, never linked by hand.
-        return super()._get_workflow_fields() | {"invoice_ids"}
-
     def _compute_amount_chargeable(self):
         for order in self:
             order.amount_chargeable = sum(
@@ -335,9 +335,30 @@ class AftersalesOrder(models.Model):
                     "quantity": item["quantity"],
                     "price_unit": 0.0 if item["covered"] else item["price_unit"],
                     "aftersales_order_id": self.id,
+                    # What else the item's source puts on its line (the
+                    # quotation line it invoices, its taxes).
+                    **item.get("invoice_line_vals", {}),
                 }
             )
         return vals_list
+
+    def _invoice_hand_back(self):
+        """At pickup, the customer gets the posted invoice of what is due on
+        the order (for a workshop estimate: what it charged, see
+        _get_invoiceable_items), one invoice: an order already invoiced gets
+        its draft posted, never a second one; nothing is due, no invoice."""
+        result = super()._invoice_hand_back()
+        # Desk staff hand the unit back without billing rights: the invoice
+        # follows from the order's guarded step (hand back), as in sale's
+        # portal payment; the accountant sees it posted.
+        orders_sudo = self.sudo()
+        to_invoice = orders_sudo.filtered(lambda o: o.invoice_status == "to_invoice")
+        invoices_sudo = to_invoice._create_invoices()
+        drafts_sudo = (orders_sudo.invoice_ids | invoices_sudo).filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "draft"
+        )
+        drafts_sudo.action_post()
+        return result
 
     def _get_invoice_action(self, invoices):
         action = self.env["ir.actions.act_window"]._for_xml_id(
