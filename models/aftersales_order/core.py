@@ -540,9 +540,7 @@ class AftersalesOrder(models.Model):
 
     # Workshop: reception, estimate, pickup, replacement (workshop.py)
     date_received = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
-    received_by_id = fields.Many2one(
-        "res.users", string="Received By", readonly=True, copy=False
-    )
+    received_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     unit_accessories = fields.Text(
         string="Accessories",
         help="What came with the unit (remote, cable, box...): handed back with it.",
@@ -567,9 +565,7 @@ class AftersalesOrder(models.Model):
     date_ready = fields.Datetime(string="Ready Since", readonly=True, copy=False)
     date_picked_up = fields.Datetime(string="Picked Up", readonly=True, copy=False)
     picked_up_by = fields.Char(readonly=True, copy=False)
-    pickup_signature = fields.Binary(
-        string="Pickup Signature", readonly=True, copy=False, attachment=True
-    )
+    pickup_signature = fields.Binary(readonly=True, copy=False, attachment=True)
 
     # Replacement
     replacement_lot_id = fields.Many2one(

@@ -50,9 +50,8 @@ class AftersalesOrder(models.Model):
     def _get_hand_back_picking_type(self, warehouse):
         # Units, the customer's or their replacement, leave through the
         # warehouse's "Units Handed Back" type: it starts no warranty.
-        return warehouse.aftersales_unit_out_type_id or super()._get_hand_back_picking_type(
-            warehouse
-        )
+        hand_back = warehouse.aftersales_unit_out_type_id
+        return hand_back or super()._get_hand_back_picking_type(warehouse)
 
     def _reserve_repair_parts(self):
         """Reserve the parts not yet consumed in the stock they are taken from
