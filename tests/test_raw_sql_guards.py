@@ -52,8 +52,12 @@ RAW_UPDATES = {
     },
     # aftersales_center.py, _reserve_capacity: UPDATE aftersales_center
     ("aftersales.center", "date_last_assigned"): {
-        # The stamp is not tracked.
-        "overrides": {"mail.models.mail_thread.MailThread"},
+        # The stamp is not tracked; the center's own write() reacts only to
+        # receives_units (a new desk gets its location), never to the stamp.
+        "overrides": {
+            "mail.models.mail_thread.MailThread",
+            "aftersales.models.aftersales_center.AftersalesCenter",
+        },
         "dependents": set(),
     },
 }

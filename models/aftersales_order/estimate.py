@@ -41,7 +41,9 @@ class AftersalesOrder(models.Model):
     # The quotation's currency (the company's pricelist), read without
     # sales rights as the amount is.
     estimate_currency_id = fields.Many2one(
-        related="estimate_sale_id.currency_id", related_sudo=True
+        related="estimate_sale_id.currency_id",
+        related_sudo=True,
+        string="Estimate Currency",
     )
     estimate_sale_state = fields.Selection(
         related="estimate_sale_id.state", string="Estimate Status"
