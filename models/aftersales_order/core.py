@@ -2666,8 +2666,9 @@ class AftersalesOrder(models.Model):
         (estimate.py confirms its quotation)."""
 
     def _cancel_estimate(self, approval):
-        """The customer declined the estimate (estimate.py cancels its
-        quotation)."""
+        """The estimate is void: the customer declined it through
+        ``approval``, or it became moot (``approval`` None: the unit was
+        replaced). estimate.py cancels its quotation."""
 
     def _invoice_hand_back(self):
         """Invoice what the customer pays at pickup: the accepted estimate,

@@ -522,8 +522,12 @@ class AftersalesOrder(models.Model):
             )
         self._scrap_replaced_units()
         self._transfer_warranty_to_replacement()
-        # An estimate still waiting for an answer is moot.
-        self.filtered(lambda o: o.state == "awaiting_approval")._close_approval_link()
+        # An estimate still waiting for an answer is moot: its link closes
+        # and its quotation is cancelled (nobody's decision: no approval).
+        waiting = self.filtered(lambda o: o.state == "awaiting_approval")
+        waiting._close_approval_link()
+        for order in waiting:
+            order._cancel_estimate(None)
         # The exchange is the work: the order is done, the new unit ready.
         self._action_done()
 
