@@ -644,6 +644,21 @@ class FieldCommon(AftersalesCommon):
             {"order_id": order.id, "product_id": product.id, "quantity": 1, **vals}
         )
 
+    def _qc_check(self, order, result, reason=None, tick=True, user=None):
+        """The inspector's check of ``order``, every point ticked (or none)."""
+        form = Form(
+            self.env["aftersales.qc.check"]
+            .with_user(user or self.user_qc)
+            .with_context(default_order_id=order.id)
+        )
+        form.result = result
+        if reason:
+            form.reason = reason
+        for index in range(len(form.line_ids)):
+            with form.line_ids.edit(index) as line:
+                line.passed = tick
+        return form.save()
+
     def _quant_qty(self, product, location, lot=None):
         return self.env["stock.quant"]._get_available_quantity(
             product, location, lot_id=lot, strict=bool(lot)
@@ -697,21 +712,6 @@ class WorkshopCommon(FieldCommon):
         )
         assert order.workshop_state == "to_receive", order.workshop_state
         return order
-
-    def _qc_check(self, order, result, reason=None, user=None):
-        """The inspector's check of ``order``, every point ticked."""
-        form = Form(
-            self.env["aftersales.qc.check"]
-            .with_user(user or self.user_qc)
-            .with_context(default_order_id=order.id)
-        )
-        form.result = result
-        if reason:
-            form.reason = reason
-        for index in range(len(form.line_ids)):
-            with form.line_ids.edit(index) as line:
-                line.passed = True
-        return form.save()
 
     def _received_order(self, **vals):
         """A workshop repair whose unit the desk received (as desk staff)."""

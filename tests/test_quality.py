@@ -16,20 +16,6 @@ class TestQuality(FieldCommon):
         super().setUpClass()
         cls.type_repair.qc_required = True
 
-    def _check(self, order, result, reason=None, tick=True, user=None):
-        form = Form(
-            self.env["aftersales.qc.check"]
-            .with_user(user or self.user_qc)
-            .with_context(default_order_id=order.id)
-        )
-        form.result = result
-        if reason:
-            form.reason = reason
-        for index in range(len(form.line_ids)):
-            with form.line_ids.edit(index) as line:
-                line.passed = tick
-        return form.save()
-
     def test_qc_blocks_completion_until_passed(self):
         order = self._repair_in_progress()
         self.assertEqual(order.qc_state, "pending")
@@ -37,7 +23,7 @@ class TestQuality(FieldCommon):
             order.with_user(self.user_technician).action_done()
         self.assertEqual(order.state, "in_progress")
 
-        check = self._check(order, "pass")
+        check = self._qc_check(order, "pass")
         self.assertEqual(check.user_id, self.user_qc)
         self.assertEqual(
             check.line_ids.mapped("name"), ["Unit runs a full cycle", "Area cleaned"]
@@ -51,7 +37,7 @@ class TestQuality(FieldCommon):
         order = self._order_in_state(
             "awaiting_approval", service_type_id=self.type_repair.id
         )
-        self._check(order, "fail", reason="Drum still noisy", tick=False)
+        self._qc_check(order, "fail", reason="Drum still noisy", tick=False)
         self.assertEqual(order.state, "in_progress")
         self.assertTrue(order.qc_returned)
         self.assertEqual(order.qc_state, "failed")
@@ -65,7 +51,7 @@ class TestQuality(FieldCommon):
         self.assertEqual(activity.user_id, self.user_technician)
 
         # Redone, checked again: the history keeps both.
-        self._check(order, "pass")
+        self._qc_check(order, "pass")
         self.assertFalse(order.qc_returned)
         self.assertEqual(order.qc_check_ids.mapped("result"), ["pass", "fail"])
         order.action_done()
@@ -80,7 +66,7 @@ class TestQuality(FieldCommon):
             {"order_id": order.id, "decision": "approved", "channel": "backend"}
         )
         self.assertEqual(order.state, "awaiting_approval", "QC still due")
-        self._check(order, "pass")
+        self._qc_check(order, "pass")
         self.assertEqual(order.state, "done", "approved and passed: completed")
 
     def test_check_rules(self):
@@ -91,7 +77,7 @@ class TestQuality(FieldCommon):
             )
         self.assertIn("Say why", str(caught.exception))
         with self.assertRaises(UserError) as caught:
-            self._check(order, "pass", tick=False)
+            self._qc_check(order, "pass", tick=False)
         self.assertIn("Unit runs a full cycle", str(caught.exception))
         self.assertNotIn("Area cleaned", str(caught.exception), "not mandatory")
         self.assertFalse(order.qc_check_ids, "nothing stored")
@@ -114,7 +100,7 @@ class TestQuality(FieldCommon):
                 self.env["aftersales.qc.check"].with_user(user).create(
                     {"order_id": order.id, "result": "pass"}
                 )
-        check = self._check(order, "pass")
+        check = self._qc_check(order, "pass")
         with self.assertRaisesRegex(UserError, "history"):
             check.with_user(self.user_qc).write({"result": "fail"})
         with self.assertRaises(AccessError):
@@ -162,7 +148,7 @@ class TestQuality(FieldCommon):
         self.technician_a1.user_id = self.user_qc
         order = self._repair_in_progress()
         with self.assertRaisesRegex(UserError, "another inspector"):
-            self._check(order, "pass")
+            self._qc_check(order, "pass")
 
     def test_customer_rejection_voids_the_earlier_check(self):
         self.type_repair.approval_required = True
@@ -170,7 +156,7 @@ class TestQuality(FieldCommon):
             "awaiting_approval", service_type_id=self.type_repair.id
         )
         with freeze_time("2026-11-20 10:00:00"):
-            self._check(order, "pass")
+            self._qc_check(order, "pass")
         with freeze_time("2026-11-20 11:00:00"):
             self.env["aftersales.approval"].create(
                 {
@@ -200,7 +186,7 @@ class TestQuality(FieldCommon):
     def test_qc_only_on_finished_work(self):
         order = self._order_in_state("accepted", service_type_id=self.type_repair.id)
         with self.assertRaisesRegex(UserError, "in progress or awaiting approval"):
-            self._check(order, "pass")
+            self._qc_check(order, "pass")
 
     def test_inspector_sees_only_orders_needing_qc(self):
         checked = self._repair_in_progress()
@@ -222,5 +208,5 @@ class TestQuality(FieldCommon):
     def test_checklist_is_configured_per_service_type(self):
         self.type_repair.qc_item_ids = [Command.create({"name": "Door seal dry"})]
         order = self._repair_in_progress()
-        check = self._check(order, "pass")
+        check = self._qc_check(order, "pass")
         self.assertIn("Door seal dry", check.line_ids.mapped("name"))

@@ -155,13 +155,10 @@ class AftersalesOrder(models.Model):
     def create(self, vals_list):
         orders = super().create(vals_list)
         # A workshop job starts by waiting for the unit.
-        workshop_sudo = orders.sudo().filtered(
+        # (_workflow_write writes as the state machine: no sudo needed here.)
+        orders.filtered(
             lambda o: o.work_place == "workshop" and not o.workshop_state
-        )
-        if workshop_sudo:
-            workshop_sudo.with_env(self.env)._workflow_write(
-                {"workshop_state": "to_receive"}
-            )
+        )._workflow_write({"workshop_state": "to_receive"})
         return orders
 
     def _get_completion_blockers(self):
