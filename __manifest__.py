@@ -2,7 +2,7 @@
     "name": "After-Sales Service",
     "summary": "Run appliance after-sales service: service centers, technicians, "
     "work orders from request to customer approval",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Services/After-Sales",
     "website": "https://github.com/aftersales/aftersales",
     "author": "aftersales contributors",
@@ -23,6 +23,7 @@
         "account",
         "base_automation",
         "spreadsheet_dashboard",
+        "im_livechat",
     ],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
@@ -43,6 +44,9 @@
         "data/aftersales_reject_reason_data.xml",
         "data/aftersales_contract_planning_data.xml",
         "data/aftersales_contract_account_data.xml",
+        "data/aftersales_ticket_data.xml",
+        "data/aftersales_ticket_mail_data.xml",
+        "data/aftersales_chatbot_data.xml",
         "wizard/aftersales_order_reason_views.xml",
         "wizard/aftersales_contract_cancel_views.xml",
         "wizard/aftersales_order_assign_views.xml",
@@ -50,6 +54,7 @@
         "wizard/aftersales_unit_lookup_views.xml",
         "wizard/aftersales_order_hand_back_views.xml",
         "wizard/aftersales_order_replace_views.xml",
+        "wizard/aftersales_ticket_convert_views.xml",
         "report/aftersales_settlement_report.xml",
         "report/aftersales_service_order_report.xml",
         "report/aftersales_qr_report.xml",
@@ -91,8 +96,15 @@
         "views/aftersales_technician_app_templates.xml",
         "views/aftersales_contract_portal_templates.xml",
         "views/aftersales_workshop_portal_templates.xml",
+        "views/aftersales_ticket_views.xml",
+        "views/aftersales_ticket_config_views.xml",
+        "views/aftersales_ticket_team_views.xml",
+        "views/aftersales_article_views.xml",
+        "views/aftersales_ticket_portal_templates.xml",
+        "views/aftersales_article_portal_templates.xml",
         "data/aftersales_dashboard_data.xml",
         "views/aftersales_menus.xml",
+        "views/aftersales_ticket_menus.xml",
         "report/aftersales_contract_income_report_views.xml",
         "report/aftersales_workshop_report_views.xml",
     ],
@@ -100,6 +112,7 @@
         "demo/aftersales_demo.xml",
         "demo/aftersales_contract_demo.xml",
         "demo/aftersales_workshop_demo.xml",
+        "demo/aftersales_ticket_demo.xml",
     ],
     "assets": {
         "aftersales.assets_technician": [
@@ -112,6 +125,8 @@
         ],
         "web.assets_frontend": [
             "aftersales/static/src/portal/service_request_form.js",
+            "aftersales/static/src/ticket/*.js",
+            "aftersales/static/src/knowledge/*.js",
         ],
         "web.assets_tests": [
             "aftersales/static/tests/tours/*.js",

@@ -10,3 +10,5 @@ from . import dealer
 from . import technician
 from . import contract
 from . import estimate
+from . import ticket
+from . import knowledge

@@ -14,6 +14,16 @@ from . import aftersales_performance_mixin
 from . import aftersales_order
 
 # The service contract (a package like the order), its template and lines.
+# The service request (a package like the order), its configuration and the
+# knowledge base.
+from . import aftersales_ticket
+from . import aftersales_ticket_stage
+from . import aftersales_ticket_category
+from . import aftersales_ticket_team
+from . import aftersales_ticket_area
+from . import aftersales_article
+from . import chatbot_script_step
+
 from . import aftersales_contract_template
 from . import aftersales_contract
 from . import aftersales_contract_unit

@@ -45,6 +45,39 @@ class ResCompany(models.Model):
         help="A center this far away or farther gets no points for distance.",
     )
 
+    # Service desk (service requests)
+    aftersales_ticket_team_id = fields.Many2one(
+        "aftersales.ticket.team",
+        string="Default Desk Team",
+        help="Takes the requests no area of responsibility or category routes.",
+    )
+    aftersales_ticket_public_form = fields.Boolean(
+        string="Public Request Form",
+        default=True,
+        help="Anyone may send a request on the web form, without login.",
+    )
+    aftersales_ticket_form_limit = fields.Integer(
+        string="Requests per Address and Hour",
+        default=5,
+        help="The public form refuses more requests from one network address.",
+    )
+    aftersales_ticket_upload_mb = fields.Float(
+        string="Upload Limit (MB)",
+        default=10.0,
+        help="The most a request may attach on the public form and the portal.",
+    )
+    aftersales_ticket_reopen_days = fields.Integer(
+        string="Reopen on Reply (days)",
+        default=14,
+        help="A customer's reply within this many days of solving reopens the "
+        "request; later, it opens a new one.",
+    )
+    aftersales_sms_ticket_register_unit = fields.Boolean(
+        string="Register Units by SMS",
+        help="A customer who texts the serial or card number of a unit nobody "
+        "registered yet becomes its owner (warranty registration).",
+    )
+
     # Replacement instead of repair
     aftersales_replacement_repairs = fields.Integer(
         string="Repairs Before Replacement",

@@ -28,6 +28,24 @@ class ResConfigSettings(models.TransientModel):
     aftersales_replacement_warranty = fields.Selection(
         related="company_id.aftersales_replacement_warranty", readonly=False
     )
+    aftersales_ticket_team_id = fields.Many2one(
+        related="company_id.aftersales_ticket_team_id", readonly=False
+    )
+    aftersales_ticket_public_form = fields.Boolean(
+        related="company_id.aftersales_ticket_public_form", readonly=False
+    )
+    aftersales_ticket_form_limit = fields.Integer(
+        related="company_id.aftersales_ticket_form_limit", readonly=False
+    )
+    aftersales_ticket_upload_mb = fields.Float(
+        related="company_id.aftersales_ticket_upload_mb", readonly=False
+    )
+    aftersales_ticket_reopen_days = fields.Integer(
+        related="company_id.aftersales_ticket_reopen_days", readonly=False
+    )
+    aftersales_sms_ticket_register_unit = fields.Boolean(
+        related="company_id.aftersales_sms_ticket_register_unit", readonly=False
+    )
     aftersales_estimate_reminder_days = fields.Integer(
         related="company_id.aftersales_estimate_reminder_days", readonly=False
     )

@@ -67,3 +67,16 @@ from . import test_workshop_estimate
 from . import test_workshop_channels
 from . import test_workshop_replace
 from . import test_workshop_reports
+from . import test_ticket_core
+from . import test_ticket_convert
+from . import test_ticket_report
+from . import test_ticket_mail
+from . import test_ticket_routing
+from . import test_ticket_web
+from . import test_ticket_site_qr
+from . import test_ticket_portal
+from . import test_knowledge
+from . import test_ticket_sms
+from . import test_ticket_chatbot
+from . import test_ticket_sla
+from . import test_ticket_demo

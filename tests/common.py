@@ -803,3 +803,104 @@ class SlaCommon(AftersalesCommon):
         self.env["aftersales.order"]._cron_check_sla(
             after_batch=lambda processed, remaining=None: True
         )
+
+
+class TicketCommon(AftersalesCommon):
+    """The service desk: a desk team of two agents (round robin), a desk
+    manager, a second company's agent, the shipped categories, a portal
+    customer with a site and a contact person, and a helper opening requests
+    as a channel does."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        group = "aftersales.group_"
+        cls.user_agent = new_test_user(
+            cls.env,
+            "as_agent_1",
+            groups=group + "desk_agent",
+            company_id=cls.company.id,
+            email="agent1@example.com",
+        )
+        cls.user_agent_2 = new_test_user(
+            cls.env,
+            "as_agent_2",
+            groups=group + "desk_agent",
+            company_id=cls.company.id,
+            email="agent2@example.com",
+        )
+        cls.user_desk_manager = new_test_user(
+            cls.env,
+            "as_desk_manager",
+            groups=group + "desk_manager",
+            company_id=cls.company.id,
+        )
+        cls.user_agent_b = new_test_user(
+            cls.env,
+            "as_agent_b",
+            groups=group + "desk_agent",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+        cls.team = cls.env["aftersales.ticket.team"].create(
+            {
+                "name": "Test Desk",
+                "company_id": cls.company.id,
+                "assign_method": "round_robin",
+                "member_ids": [Command.set((cls.user_agent | cls.user_agent_2).ids)],
+            }
+        )
+        cls.team_b = cls.env["aftersales.ticket.team"].create(
+            {
+                "name": "Test Desk B",
+                "company_id": cls.company_b.id,
+                "member_ids": [Command.set(cls.user_agent_b.ids)],
+            }
+        )
+        cls.company.aftersales_ticket_team_id = cls.team
+        cls.company_b.aftersales_ticket_team_id = cls.team_b
+        ref = cls.env.ref
+        cls.category_report = ref(
+            "aftersales.aftersales_ticket_category_service_report"
+        )
+        cls.category_deviation = ref("aftersales.aftersales_ticket_category_deviation")
+        cls.category_order = ref("aftersales.aftersales_ticket_category_order")
+        cls.category_question = ref("aftersales.aftersales_ticket_category_question")
+        cls.site = cls.env["res.partner"].create(
+            {
+                "name": "Moda Site",
+                "type": "other",
+                "parent_id": cls.customer.id,
+                "street": "Moda Caddesi 99",
+                "city": "İstanbul",
+                "state_id": cls.state_istanbul.id,
+                "country_id": cls.country_tr.id,
+            }
+        )
+        cls.contact_person = cls.env["res.partner"].create(
+            {
+                "name": "Ayşe Contact",
+                "type": "contact",
+                "parent_id": cls.customer.id,
+                "email": "ayse@example.com",
+                "phone": "+905301112299",
+            }
+        )
+        cls.portal_user = cls._create_portal_user("as_ticket_portal", cls.customer)
+        # After the portal user: its creation writes the partner's e-mail.
+        cls.customer.email = "moda.customer@example.com"
+        cls.other_customer = cls.env["res.partner"].create(
+            {"name": "Other Customer", "email": "other@example.com"}
+        )
+
+    @classmethod
+    def _create_ticket(cls, channel="backend", **values):
+        """A request opened as ``channel`` opens it (values as
+        _create_from_channel reads them; the customer by default)."""
+        values = {
+            "subject": "The machine leaks",
+            "description": "Water under the machine after each wash.",
+            "partner_id": cls.customer.id,
+            **values,
+        }
+        return cls.env["aftersales.ticket"]._create_from_channel(channel, values)

@@ -7,3 +7,4 @@ from . import aftersales_performance_export
 from . import aftersales_contract_cancel
 from . import aftersales_order_hand_back
 from . import aftersales_order_replace
+from . import aftersales_ticket_convert

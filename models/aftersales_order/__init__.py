@@ -26,3 +26,4 @@ from . import workshop  # the service desk's flow: receive, estimate, repair, ha
 from . import desk  # the unit in the desk's stock, parts reserved for the repair
 from . import estimate  # the estimate as a quotation, accepted, invoiced at pickup
 from . import replacement  # replacing the unit: exchange of serials and warranty
+from . import ticket  # the service request the order was made of

@@ -1,0 +1,1 @@
+// Articles suggested while a customer writes a request (controllers/knowledge.py).

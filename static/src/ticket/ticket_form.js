@@ -1,0 +1,1 @@
+// The public request form and the site QR page (controllers/ticket.py).

@@ -1,0 +1,1 @@
+"""Placeholder: the helper owning this file writes its tests."""
