@@ -17,3 +17,4 @@ from . import account
 from . import sale
 from . import portal
 from . import coverage
+from . import ticket
