@@ -122,6 +122,29 @@ class TestTicketConvert(TicketCommon):
             self.ticket._get_portal_orders().sorted("id"), orders.sorted("id")
         )
 
+    def test_agent_opens_the_orders(self):
+        """The smart button opens views an agent can read (the full order
+        form lists lines agents do not read)."""
+        self.ticket.with_user(self.user_agent)._convert_to_orders(
+            [self.ticket._prepare_convert_line_vals()] * 2
+        )
+        action = self.ticket.with_user(self.user_agent).action_view_orders()
+        Order = self.env["aftersales.order"].with_user(self.user_agent)
+        views = Order.get_views(action["views"])
+        fields = views["models"]["aftersales.order"]["fields"]
+        spec = {
+            fname: {"fields": {"display_name": {}}}
+            if info["type"] in ("many2one", "one2many", "many2many")
+            else {}
+            for fname, info in fields.items()
+        }
+        rows = Order.browse(self.ticket.order_ids.ids).web_read(spec)
+        self.assertEqual(len(rows), 2)
+        self.assertEqual(rows[0]["ticket_id"]["id"], self.ticket.id)
+        # The dialog's choices: service types and serials.
+        for model in ("aftersales.service.type", "stock.lot"):
+            self.assertTrue(self.env[model].with_user(self.user_agent).name_search("T"))
+
     def test_convert_silently(self):
         wizard = self._wizard()
         wizard.notify_customer = False

@@ -137,8 +137,17 @@ class AftersalesTicket(models.Model):
             "domain": [("id", "in", self.order_ids.ids)],
             "context": {"create": False},
         }
+        if not self.env.user.has_group("aftersales.group_dispatcher"):
+            # The full form lists the order's photos, visits and parts, which
+            # agents do not read: they get the desk's views.
+            action["views"] = [
+                (self.env.ref("aftersales.aftersales_order_view_list_desk").id, "list"),
+                (self.env.ref("aftersales.aftersales_order_view_form_desk").id, "form"),
+            ]
         if len(self.order_ids) == 1:
             action.update(view_mode="form", res_id=self.order_ids.id)
+            if action.get("views"):
+                action["views"] = action["views"][1:]
         return action
 
     def action_view_contracts(self):
