@@ -3,7 +3,7 @@ contract inquiry: who may, what the orders carry, the link both ways, what
 the customer hears; and the request form of the back office."""
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import TicketCommon
 
@@ -325,3 +325,24 @@ class TestTicketBackOfficeForm(TicketCommon):
         form = Ticket.get_view(view_type="form")["arch"]
         self.assertIn("action_open_convert_wizard", form)
         self.assertIn("action_view_orders", form)
+
+
+@tagged("post_install", "-at_install")
+class TestTicketConvertTour(HttpCase, TicketCommon):
+    def test_agent_converts_in_the_browser(self):
+        self.category_report.service_type_id = self.type_maintenance
+        ticket = self._create_ticket(
+            subject="Tour: the dryer is silent",
+            category_id=self.category_report.id,
+            product_id=self.product.id,
+            lot_id=self.lot.id,
+            user_id=self.user_agent.id,
+        )
+        self.start_tour(
+            "/odoo/action-aftersales.aftersales_ticket_action",
+            "desk_ticket_convert_tour",
+            login="as_agent_1",
+        )
+        self.assertEqual(ticket.state, "converted")
+        self.assertEqual(ticket.order_ids.lot_id, self.lot)
+        self.assertEqual(ticket.order_ids.service_type_id, self.type_maintenance)
