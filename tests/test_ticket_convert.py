@@ -79,6 +79,7 @@ class TestTicketConvert(TicketCommon):
             line.product_id = self.product
             line.lot_id = self.lot_2
             line.address_id = self.site
+            line.date_requested = "2031-05-06 08:00:00"
         before = self._customer_notifications(self.ticket)
         action = wizard.save().action_convert()
 
@@ -94,6 +95,8 @@ class TestTicketConvert(TicketCommon):
         self.assertEqual(bench.work_place, "workshop")
         self.assertEqual(bench.workshop_state, "to_receive")
         self.assertEqual(bench.lot_id, self.lot_2)
+        self.assertEqual(str(bench.date_requested), "2031-05-06 08:00:00")
+        self.assertFalse(field.date_requested)
         for order in orders:
             self.assertEqual(order.ticket_id, self.ticket)
             self.assertEqual(order.partner_id, self.customer)

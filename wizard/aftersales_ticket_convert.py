@@ -101,6 +101,11 @@ class AftersalesTicketConvertLine(models.TransientModel):
     priority = fields.Selection(
         [("0", "Normal"), ("1", "High"), ("2", "Urgent")], default="0"
     )
+    date_requested = fields.Datetime(
+        string="Preferred Time",
+        help="The earliest time the customer wants the visit (the order's "
+        "requested date).",
+    )
     description = fields.Html()
 
     @api.onchange("product_id")
@@ -117,5 +122,6 @@ class AftersalesTicketConvertLine(models.TransientModel):
             "address_id": self.address_id.id,
             "contact_id": self.contact_id.id,
             "priority": self.priority,
+            "date_requested": self.date_requested,
             "description": self.description,
         }

@@ -234,6 +234,7 @@ class AftersalesTicket(models.Model):
             "service_type_id": line["service_type_id"],
             "priority": line.get("priority") or self.priority,
             "description": line.get("description") or self.description,
+            "date_requested": line.get("date_requested") or False,
             "handed_in_by": (contact or self.contact_id or self.partner_id).name,
             "channel": ORDER_CHANNEL_OF_TICKET.get(self.channel, "backend"),
             "user_id": dispatcher.id or False,
