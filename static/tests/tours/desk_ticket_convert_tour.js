@@ -1,10 +1,31 @@
 import { registry } from "@web/core/registry";
 
-// A desk agent (not a dispatcher) opens a request from the board, converts
+// A desk agent (not a dispatcher) looks at the requests as a list, by
+// activity and on the board, opens one from the board, converts
 // it with the prefilled work order and lands on the order, which names the
 // request.
 registry.category("web_tour.tours").add("desk_ticket_convert_tour", {
     steps: () => [
+        {
+            content: "The list of requests",
+            trigger: ".o_switch_view.o_list",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:contains('Tour: the dryer is silent')",
+        },
+        {
+            content: "The activities of requests",
+            trigger: ".o_switch_view.o_activity",
+            run: "click",
+        },
+        {
+            trigger: ".o_activity_view",
+        },
+        {
+            trigger: ".o_switch_view.o_kanban",
+            run: "click",
+        },
         {
             content: "The request on the board",
             trigger: ".o_kanban_record:contains('Tour: the dryer is silent')",
