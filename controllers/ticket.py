@@ -459,10 +459,12 @@ class AftersalesTicketPortal(AftersalesPortalCommon):
         site = Ticket._portal_pick(
             Ticket._portal_get_sites(partner), kwargs.get("site_id")
         )
+        if kwargs.get("site_id") and not site:
+            raise UserError(request.env._("Choose one of your sites."))
         values.update(
             partner_id=partner.id,
             site_id=site.id or False,
             email=partner.email,
-            phone=kwargs.get("phone") and kwargs["phone"].strip()[:32] or partner.phone,
+            phone=partner.phone,
         )
         return values

@@ -117,7 +117,7 @@ class ResPartner(models.Model):
             raise AccessError(
                 self.env._("Only the service desk prints the QR codes of sites.")
             )
-        self.check_access("write")
+        self.check_access("read")
 
     def _aftersales_ensure_site_token(self):
         """{partner id: token} of the sites, tokens made the first time a
