@@ -211,6 +211,10 @@ class AftersalesTicketPortal(AftersalesPortalCommon):
             site_name=site_sudo.name or site_sudo.display_name,
             site_address=site_sudo._aftersales_site_address(),
             contact_name=contact_sudo.name or "",
+            # For the article suggestions: what the report will be filed as.
+            qr_category=values["categories"].filtered(
+                lambda category: category.kind == "deviation"
+            )[:1],
         )
         return values
 

@@ -134,7 +134,9 @@ class ResPartner(models.Model):
         """Give the sites a new QR token: the labels printed before stop
         working (a label lost or copied)."""
         self._aftersales_check_site_qr_access()
-        for partner in self.sudo():
+        # The token is readonly for users: renewed here, by the desk.
+        partners_sudo = self.sudo()
+        for partner in partners_sudo:
             partner.aftersales_site_token = secrets.token_urlsafe(18)
         return True
 
@@ -144,7 +146,9 @@ class ResPartner(models.Model):
         anyone); empty for an unknown or malformed token."""
         if not token or len(token) > 64:
             return self.browse()
-        return self.sudo().search([("aftersales_site_token", "=", token)], limit=1)
+        # The token is desk-only; a match proves the label is at hand.
+        partners_sudo = self.sudo()
+        return partners_sudo.search([("aftersales_site_token", "=", token)], limit=1)
 
     def _aftersales_site_contact(self):
         """The contact person the site's label and page name: the one set on

@@ -104,6 +104,17 @@ class TestSiteQr(TicketFormCommon):
                 self.assertRefused(response, status, error, "Moda Site")
                 self.assertEqual(self._counts(), before)
 
+    def test_rate_limit_answers_429(self):
+        self.company.aftersales_ticket_form_limit = 1
+        form = f"qr:{self.token}"
+        self.assertEqual(
+            self._post(self.url, self._report(), form=form).status_code, 303
+        )
+        before = self._counts()
+        response = self._post(self.url, self._report(description="Again"), form=form)
+        self.assertRefused(response, 429, "Too many requests", "Again")
+        self.assertEqual(self._counts(), before)
+
     def test_bad_token_404_then_429(self):
         for token in ("nope", "x" * 80, self.token[:-1]):
             self.assertEqual(self.url_open(f"/service/site/{token}").status_code, 404)

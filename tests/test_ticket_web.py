@@ -6,7 +6,6 @@ import base64
 import re
 import time
 
-from odoo import http
 from odoo.tests import HttpCase, tagged
 
 from .common import PIXEL_PNG, TicketCommon
@@ -159,6 +158,16 @@ class TestPublicForm(TicketFormCommon):
                     self.assertIn("The boiler was serviced on Monday.", response.text)
                 self._assert_nothing_stored(before)
 
+    def test_other_company_category_refused(self):
+        category_b = self.env["aftersales.ticket.category"].create(
+            {"name": "Company B only", "company_id": self.company_b.id, "public": True}
+        )
+        self.assertNotIn("Company B only", self._get_form().text)
+        before = self._counts()
+        response = self._post(data=self._valid(category_id=str(category_b.id)))
+        self.assertRefused(response, 400, "Choose what")
+        self.assertEqual(self._counts(), before)
+
     def test_rate_limit_answers_429(self):
         self.company.aftersales_ticket_form_limit = 2
         for _index in range(2):
@@ -217,12 +226,14 @@ class TestPublicForm(TicketFormCommon):
         self._assert_nothing_stored(before)
 
     def test_switched_off_is_404(self):
+        # A form opened before the company switched it off.
+        csrf_token = CSRF.search(self._get_form().text).group(1)
         self.company.aftersales_ticket_public_form = False
         self.assertEqual(self.url_open("/service/request").status_code, 404)
         before = self._counts()
         data = {
             **self._valid(),
-            "csrf_token": http.Request.csrf_token(self),
+            "csrf_token": csrf_token,
             "challenge": self._old_challenge(),
         }
         response = self.url_open("/service/request", data=data, allow_redirects=False)

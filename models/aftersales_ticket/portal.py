@@ -59,11 +59,10 @@ class AftersalesTicket(models.Model):
             raise UserError(
                 self.env._("The form has expired: please check it and send it again.")
             )
+        # System parameters are read by superuser only; the public posts.
+        params_sudo = self.env["ir.config_parameter"].sudo()
         min_seconds = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("aftersales.ticket_form_min_seconds", "3")
-            or 0
+            params_sudo.get_param("aftersales.ticket_form_min_seconds", "3") or 0
         )
         if age < min_seconds:
             raise UserError(
@@ -120,23 +119,22 @@ class AftersalesTicket(models.Model):
         domain = [("company_id", "in", (False, company.id))]
         if public:
             domain.append(("public", "=", True))
-        return self.env["aftersales.ticket.category"].sudo().search(domain)
+        categories_sudo = self.env["aftersales.ticket.category"].sudo()
+        return categories_sudo.search(domain)
 
     @api.model
     def _portal_get_products(self, company):
-        """The products the forms offer: those with an after-sales service."""
-        return (
-            self.env["product.product"]
-            .sudo()
-            .search(
-                [
-                    ("product_tmpl_id.aftersales_service_type_id", "!=", False),
-                    ("sale_ok", "=", True),
-                    ("company_id", "in", (False, company.id)),
-                ],
-                order="name",
-                limit=200,
-            )
+        """The products the forms offer: those with an after-sales service
+        (as superuser: the public user reads no products)."""
+        products_sudo = self.env["product.product"].sudo()
+        return products_sudo.search(
+            [
+                ("product_tmpl_id.aftersales_service_type_id", "!=", False),
+                ("sale_ok", "=", True),
+                ("company_id", "in", (False, company.id)),
+            ],
+            order="name",
+            limit=200,
         )
 
     @api.model
@@ -144,18 +142,17 @@ class AftersalesTicket(models.Model):
         """The addresses of ``partner``'s company a portal request may be
         about: the company itself and its delivery and other addresses."""
         commercial = partner.commercial_partner_id
-        return (
-            self.env["res.partner"]
-            .sudo()
-            .search(
-                [
-                    ("id", "child_of", commercial.id),
-                    "|",
-                    ("id", "=", commercial.id),
-                    ("type", "in", ("delivery", "other")),
-                ],
-                order="id",
-            )
+        # Portal users read their own partner, not their company's
+        # addresses; only the commercial partner's are searched.
+        partners_sudo = self.env["res.partner"].sudo()
+        return partners_sudo.search(
+            [
+                ("id", "child_of", commercial.id),
+                "|",
+                ("id", "=", commercial.id),
+                ("type", "in", ("delivery", "other")),
+            ],
+            order="id",
         )
 
     # ------------------------------------------------------------------
@@ -298,7 +295,9 @@ class AftersalesTicket(models.Model):
         through their own access (the order's link to its request is the
         desk's: it is followed here as superuser, then left)."""
         self.ensure_one()
-        order_ids = self.sudo().order_ids.ids
+        # The inverse (the order's ticket_id) is desk-only: ids as superuser.
+        ticket_sudo = self.sudo()
+        order_ids = ticket_sudo.order_ids.ids
         return (
             self.env["aftersales.order"]
             .with_user(user)
