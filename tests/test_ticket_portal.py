@@ -45,6 +45,17 @@ class TestTicketPortal(TicketFormCommon):
         self.assertIn(self.mine.name, page)
         self.assertNotIn(self.mine_solved.name, page)
 
+    def test_pager(self):
+        for n in range(19):
+            self._create_ticket("email", subject=f"Filler {n}")
+        # 21 of mine, newest first: the oldest is alone on page 2.
+        first = self.url_open("/my/requests").text
+        self.assertNotIn(f">{self.mine.name}<", first)
+        self.assertIn("/my/requests/page/2", first)
+        second = self.url_open("/my/requests/page/2").text
+        self.assertIn(f">{self.mine.name}<", second)
+        self.assertNotIn(self.theirs.name, second)
+
     def test_home_counter(self):
         response = self.url_open(
             "/my/counters",

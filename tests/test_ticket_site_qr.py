@@ -42,6 +42,29 @@ class TestSiteQr(TicketFormCommon):
         with self.assertRaises(AccessError):
             self.site.with_user(self.portal_user)._aftersales_ensure_site_token()
 
+    def test_contact_form_offers_the_label_to_the_desk(self):
+        action = self.env.ref("aftersales.action_report_site_qr")
+        arch = (
+            self.env["res.partner"]
+            .with_user(self.user_agent)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        self.assertIn(f'name="{action.id}"', arch)
+        self.assertIn("action_aftersales_renew_site_token", arch)
+        plain_user = new_test_user(
+            self.env,
+            "as_site_view",
+            groups="base.group_user",
+            company_id=self.company.id,
+        )
+        arch = (
+            self.env["res.partner"]
+            .with_user(plain_user)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        self.assertNotIn(f'name="{action.id}"', arch)
+        self.assertNotIn("aftersales_site_token", arch)
+
     def test_label_shows_site_contact_and_link(self):
         html = (
             self.env["ir.actions.report"]
