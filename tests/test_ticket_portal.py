@@ -164,6 +164,16 @@ class TestTicketPortal(TicketFormCommon):
         self.assertEqual(ticket.site_id, self.site)
         self.assertIn(f"/my/requests/{ticket.id}", response.headers["Location"])
 
+    def test_portal_form_tour(self):
+        self.start_tour(
+            "/my/requests", "ticket_portal_form_tour", login="as_ticket_portal"
+        )
+        ticket = self.env["aftersales.ticket"].search(
+            [("subject", "=", "Tour: portal question")]
+        )
+        self.assertEqual(ticket.channel, "portal")
+        self.assertEqual(ticket.partner_id, self.customer)
+
     def test_new_request_refusals(self):
         before = self._counts()
         for data, status, error in [
