@@ -48,11 +48,11 @@ class AftersalesTicketPortal(AftersalesPortalCommon):
     def _ticket_company(self):
         return request.env.company
 
-    def _ticket_read_files(self):
+    def _ticket_read_files(self, company):
         """The files sent as (file name, bytes), read no further than the
         company's limit allows (one byte past it tells it is over)."""
         Ticket = request.env["aftersales.ticket"]
-        budget = Ticket._portal_upload_limit(self._ticket_company()) + 1
+        budget = Ticket._portal_upload_limit(company) + 1
         files = []
         for upload in request.httprequest.files.getlist("attachments"):
             if not upload or not upload.filename:
@@ -88,7 +88,7 @@ class AftersalesTicketPortal(AftersalesPortalCommon):
         # attachments: the model validated the whitelisted values.
         Ticket_sudo = request.env["aftersales.ticket"].sudo()
         try:
-            files = self._ticket_read_files()
+            files = self._ticket_read_files(company)
             ticket_sudo = Ticket_sudo._portal_create(channel, company, values, files)
         except TicketUploadTooLarge as error:
             return None, (413, error.args[0])
@@ -96,8 +96,8 @@ class AftersalesTicketPortal(AftersalesPortalCommon):
             return None, (400, error.args[0])
         return ticket_sudo, None
 
-    def _ticket_form_values(self, form_key, form, error=None, **extra):
-        company = self._ticket_company()
+    def _ticket_form_values(self, form_key, form, error=None, company=None, **extra):
+        company = company or self._ticket_company()
         Ticket = request.env["aftersales.ticket"]
         return {
             "form": {key: form.get(key) or "" for key in FORM_FIELDS},
@@ -204,7 +204,9 @@ class AftersalesTicketPortal(AftersalesPortalCommon):
     def _ticket_site_values(self, site_sudo, token, form, error=None):
         # Only what the printed label shows: the site, its address, the
         # contact person's name.
-        values = self._ticket_form_values(f"qr:{token}", form, error)
+        values = self._ticket_form_values(
+            f"qr:{token}", form, error, company=site_sudo.company_id
+        )
         contact_sudo = site_sudo._aftersales_site_contact()
         values.update(
             token=token,
