@@ -3,6 +3,7 @@ QR page and the portal's request pages. Rules live in aftersales.ticket;
 routes validate, check access and delegate."""
 
 import logging
+from urllib.parse import urlencode
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
@@ -110,6 +111,9 @@ class AftersalesTicketPortal(AftersalesPortalCommon):
             **extra,
         }
 
+    def _ticket_thanks_url(self, ticket_sudo):
+        return "/service/request/thanks?" + urlencode({"ref": ticket_sudo.name})
+
     def _ticket_remember(self, ticket_sudo):
         refs = request.session.get(SESSION_REFS, [])[-9:]
         request.session[SESSION_REFS] = [*refs, ticket_sudo.name]
@@ -169,9 +173,7 @@ class AftersalesTicketPortal(AftersalesPortalCommon):
                 "aftersales.ticket_public_form", values, status=refused[0]
             )
         self._ticket_remember(ticket_sudo)
-        return request.redirect(
-            f"/service/request/thanks?ref={ticket_sudo.name}", code=303
-        )
+        return request.redirect(self._ticket_thanks_url(ticket_sudo), code=303)
 
     @http.route(
         "/service/request/thanks",
@@ -269,9 +271,7 @@ class AftersalesTicketPortal(AftersalesPortalCommon):
                 "aftersales.ticket_site_form", values, status=refused[0]
             )
         self._ticket_remember(ticket_sudo)
-        return request.redirect(
-            f"/service/request/thanks?ref={ticket_sudo.name}", code=303
-        )
+        return request.redirect(self._ticket_thanks_url(ticket_sudo), code=303)
 
     # ------------------------------------------------------------
     # My requests (portal)

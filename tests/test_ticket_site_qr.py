@@ -2,6 +2,8 @@
 address, and the page it opens (prefilled with the site and contact person
 only) that reports a deviation (channel qr)."""
 
+from urllib.parse import urlencode
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -96,7 +98,7 @@ class TestSiteQr(TicketFormCommon):
         response = self._post(self.url, self._report(), form=f"qr:{self.token}")
         self.assertEqual(response.status_code, 303, response.text[:300])
         ticket = self.env["aftersales.ticket"].search([], order="id desc", limit=1)
-        self.assertIn(ticket.name, response.headers["Location"])
+        self.assertIn(urlencode({"ref": ticket.name}), response.headers["Location"])
         self.assertEqual(ticket.channel, "qr")
         self.assertEqual(ticket.partner_id, self.customer)
         self.assertEqual(ticket.site_id, self.site)
