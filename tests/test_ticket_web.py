@@ -113,6 +113,14 @@ class TestPublicForm(TicketFormCommon):
         self.assertEqual(thanks.status_code, 200)
         self.assertNotIn(ticket.name, thanks.text)
 
+    def test_description_stored_as_text(self):
+        text = "Hot <script>alert(1)</script> water"
+        response = self._post(data=self._valid(description=text))
+        self.assertEqual(response.status_code, 303, response.text[:300])
+        ticket = self.env["aftersales.ticket"].search([], order="id desc", limit=1)
+        self.assertNotIn("<script", ticket.description)
+        self.assertIn("alert(1)", ticket.description)
+
     def test_post_finds_existing_customer_and_files_photo(self):
         before = self._counts()
         photo = base64.b64decode(PIXEL_PNG)
