@@ -100,14 +100,31 @@ class AftersalesKnowledgePortal(AftersalesPortalCommon):
         """The category and product a request form sent (existing ones, or
         empty recordsets)."""
         env = request.env
-        category_sudo = env["aftersales.ticket.category"].sudo()
-        product_sudo = env["product.product"].sudo()
-        # Only ids the form chose; they narrow the published articles, no
-        # field of theirs is sent back.
-        return (
-            category_sudo.browse(to_id(kwargs.get("category_id"))).exists(),
-            product_sudo.browse(to_id(kwargs.get("product_id"))).exists(),
+        # Only ids the form chose, among what the public form offers (public
+        # categories of this company); they narrow the published articles
+        # and are counted with a deflection, no field of theirs is sent back.
+        category_sudo = (
+            env["aftersales.ticket.category"]
+            .sudo()
+            .search(
+                [
+                    ("id", "=", to_id(kwargs.get("category_id"))),
+                    ("public", "=", True),
+                    ("company_id", "in", [False, env.company.id]),
+                ]
+            )
         )
+        product_sudo = (
+            env["product.product"]
+            .sudo()
+            .search(
+                [
+                    ("id", "=", to_id(kwargs.get("product_id"))),
+                    ("company_id", "in", [False, env.company.id]),
+                ]
+            )
+        )
+        return category_sudo, product_sudo
 
     # ------------------------------------------------------------
     # The knowledge base on the portal

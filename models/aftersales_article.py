@@ -60,7 +60,9 @@ class AftersalesArticle(models.Model):
         string="Title", required=True, translate=True, tracking=True, index="trigram"
     )
     # Sanitized on write: no script, no event handler attribute survives.
-    body = fields.Html(translate=True, sanitize=True, sanitize_style=True)
+    body = fields.Html(
+        translate=True, sanitize=True, sanitize_style=True, index="trigram"
+    )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(

@@ -111,6 +111,36 @@ class TestKnowledge(KnowledgeCommon):
             self.art_pump,
         )
 
+    def test_search_costs_the_same_for_many_matches(self):
+        """Bounded: the same queries for 2 or 42 matching articles (warm
+        caches, as Odoo's @warmup does)."""
+        Article = self.env["aftersales.article"].with_user(self.user_agent)
+
+        def queries():
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            found = Article._search_articles(
+                "drain pump", product=self.product, limit=5
+            )
+            return self.cr.sql_log_count - before, found
+
+        queries()  # warm-up: the caches of the access rules
+        few, _found = queries()
+        Article.sudo().create(
+            [
+                {
+                    "name": f"Drain pump case {n}",
+                    "product_ids": [Command.set(self.product.ids)],
+                }
+                for n in range(40)
+            ]
+        )
+        queries()
+        many, found = queries()
+        self.assertEqual(len(found), 5)
+        self.assertEqual(many, few)
+
     def test_search_reads_the_body(self):
         Article = self.env["aftersales.article"].with_user(self.user_technician)
         self.assertEqual(Article._search_articles("citric"), self.art_descale)
