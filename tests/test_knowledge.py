@@ -7,7 +7,7 @@ import base64
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import TicketCommon
 
@@ -175,6 +175,16 @@ class TestKnowledge(KnowledgeCommon):
         self.assertFalse(new.exists())
         with self.assertRaises(UserError):
             draft.view_count = 1000
+
+    def test_forms_open_for_who_reads_them(self):
+        self.art_pump.service_type_ids = self.type_maintenance
+        with Form(self.art_pump.with_user(self.user_agent)) as form:
+            form.name = "Drain pump blocked: clean the filter"
+        self.assertEqual(self.art_pump.name, "Drain pump blocked: clean the filter")
+        Form(self.art_pump.with_user(self.user_technician))
+        ticket = self._create_ticket(subject="Drain pump", product_id=self.product.id)
+        form = Form(ticket.with_user(self.user_agent))
+        self.assertIn(self.art_pump, form.suggested_article_ids)
 
     def test_technicians_and_centers_read_all_write_none(self):
         for user in (self.user_technician, self.user_center):
