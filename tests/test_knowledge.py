@@ -9,6 +9,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, tagged
 
+from ..controllers.knowledge import LIMIT_SUGGEST_PER_ADDRESS
 from .common import TicketCommon
 
 PDF = base64.b64encode(b"%PDF-1.4 manual")
@@ -430,6 +431,11 @@ class TestKnowledgeHttp(HttpCase, KnowledgeCommon):
         self.assertTrue(
             self._suggest(query="drain pump", category_id="abc", product_id=-4)
         )
+
+    def test_suggestions_are_limited_per_address(self):
+        for _ in range(LIMIT_SUGGEST_PER_ADDRESS[0]):
+            self.assertTrue(self._suggest(query="drain pump"))
+        self.assertEqual(self._suggest(query="drain pump"), [])
 
     def test_solved_counts_one_deflection_within_limits(self):
         Deflection = self.env["aftersales.article.deflection"]
