@@ -20,6 +20,9 @@ MAX_SYNC_DEPTH = 8
 # reconnecting, and sends a refused batch again one action at a time (up to
 # 100 requests); this bounds what one account uploads (photos included).
 LIMIT_SYNC_PER_USER = (600, 3600)
+# The knowledge base in the app: what one search sends back.
+MAX_ARTICLE_QUERY = 200
+MAX_ARTICLES_FOUND = 20
 
 
 class AftersalesTechnicianController(RateLimitMixin, http.Controller):
@@ -97,7 +100,10 @@ class AftersalesTechnicianController(RateLimitMixin, http.Controller):
         user = request.env.user
         lang = request.env["res.lang"]._get_data(code=user.lang or "en_US")
         request.update_context(lang=lang.code or "en_US")
-        labels = request.env["aftersales.order"]._technician_app_labels()
+        labels = {
+            **request.env["aftersales.order"]._technician_app_labels(),
+            **request.env["aftersales.article"]._technician_app_labels(),
+        }
         return request.render(
             "aftersales.technician_app",
             {
@@ -153,6 +159,29 @@ class AftersalesTechnicianController(RateLimitMixin, http.Controller):
             orders=orders._technician_app_values(user),
             server_time=fields.Datetime.to_string(fields.Datetime.now()),
         )
+
+    @http.route(
+        "/my/technician/articles.json",
+        type="http",
+        auth="user",
+        methods=["GET"],
+        readonly=True,
+    )
+    def aftersales_technician_articles(self, q="", **kwargs):
+        """The knowledge articles of the products of the technician's jobs
+        (the app keeps them for offline reading), or with ``q`` the best
+        matches in the whole knowledge base, read as the technician."""
+        self._ensure_technician()
+        user = request.env.user
+        request.update_context(lang=user.lang or "en_US")
+        Article = request.env["aftersales.article"]
+        query = str(q or "").strip()[:MAX_ARTICLE_QUERY]
+        if query:
+            articles = Article._search_articles(query, limit=MAX_ARTICLES_FOUND)
+        else:
+            orders = request.env["aftersales.order"]._technician_app_orders(user)
+            articles = Article._technician_app_articles(orders)
+        return json_response(200, articles=articles._technician_app_values())
 
     @http.route(
         "/my/technician/sw.js",

@@ -10,6 +10,9 @@
     const ORDERS_URL = "/my/technician/orders.json";
     const APP_URL = "/my/technician";
     const CACHE_KEY = "aftersales_tech_orders";
+    // The knowledge articles of the products of the jobs, kept for offline.
+    const ARTICLES_URL = "/my/technician/articles.json";
+    const ARTICLES_KEY = "aftersales_tech_articles";
 
     // Every text comes from the page, translated by Odoo in the technician's
     // language (aftersales.order._technician_app_labels): none is written here.
@@ -143,6 +146,7 @@
             history.replaceState({ orderId: null }, "", APP_URL);
             this.pending = await queue.all();
             await this.loadOrders();
+            await this.loadArticles();
             if (deepLink && this.order(deepLink)) {
                 this.show(this.order(deepLink));
             }
@@ -180,6 +184,47 @@
 
         order(id) {
             return this.orders.find((order) => order.id === id);
+        }
+
+        /** The articles of the jobs' products, fresh or as last cached. */
+        async loadArticles() {
+            try {
+                const response = await fetch(ARTICLES_URL, { credentials: "same-origin" });
+                if (!response.ok) {
+                    throw new Error(response.status);
+                }
+                this.articles = (await response.json()).articles;
+                localStorage.setItem(ARTICLES_KEY, JSON.stringify(this.articles));
+            } catch {
+                this.articles = JSON.parse(localStorage.getItem(ARTICLES_KEY) || "[]");
+            }
+        }
+
+        /**
+         * The articles matching ``query``: the server's best matches in the
+         * whole knowledge base, or offline the cached articles holding every
+         * word. Returns [articles, offline].
+         */
+        async searchArticles(query) {
+            if (!query) {
+                return [[], false];
+            }
+            try {
+                const response = await fetch(`${ARTICLES_URL}?q=${encodeURIComponent(query)}`, {
+                    credentials: "same-origin",
+                });
+                if (!response.ok) {
+                    throw new Error(response.status);
+                }
+                return [(await response.json()).articles, false];
+            } catch {
+                const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+                const found = (this.articles || []).filter((article) => {
+                    const text = `${article.name} ${article.body}`.toLowerCase();
+                    return words.every((word) => text.includes(word));
+                });
+                return [found, true];
+            }
         }
 
         /** Open a job (or the list, without ``order``) as a screen of its own. */
@@ -471,14 +516,66 @@
             return nodes;
         }
 
+        /** The search box of the knowledge base, above the job list. */
+        renderArticles() {
+            const input = this.el("input", {
+                class: "form-control mb-2 o_as_article_search",
+                type: "search",
+                placeholder: t("search_articles"),
+                "aria-label": t("search_articles"),
+                value: this.articleQuery || "",
+            });
+            const results = this.el("ul", { class: "o_as_articles o_as_plain" });
+            const run = async () => {
+                const query = (this.articleQuery || "").trim();
+                const [articles, offline] = await this.searchArticles(query);
+                if (query !== (this.articleQuery || "").trim()) {
+                    return;
+                }
+                const items = articles.map((article) =>
+                    this.el("li", { class: "o_as_article", "data-article-id": article.id }, [
+                        this.el("details", {}, [
+                            this.el("summary", { class: "fw-bold", text: article.name }),
+                            this.el("div", { class: "o_as_pre small", text: article.body }),
+                        ]),
+                    ])
+                );
+                if (query && !items.length) {
+                    items.push(this.el("li", { class: "text-muted small o_as_no_article", text: t("no_article") }));
+                }
+                if (query && offline) {
+                    items.unshift(this.el("li", { class: "text-muted small", text: t("articles_offline") }));
+                }
+                results.replaceChildren(...items);
+            };
+            let timer = null;
+            input.addEventListener("input", () => {
+                this.articleQuery = input.value;
+                clearTimeout(timer);
+                timer = setTimeout(run, 300);
+            });
+            if (this.articleQuery) {
+                run();
+            }
+            return this.el("section", { class: "o_as_card o_as_kb mb-3" }, [
+                this.el("h2", { class: "h6", text: t("articles") }),
+                input,
+                results,
+            ]);
+        }
+
         renderList() {
+            const kb = this.renderArticles();
             if (!this.orders.length) {
-                return this.el("p", { class: "text-muted o_as_empty", text: t("no_job") });
+                return this.el("div", {}, [
+                    kb,
+                    this.el("p", { class: "text-muted o_as_empty", text: t("no_job") }),
+                ]);
             }
             return this.el(
                 "div",
                 { class: "o_as_list" },
-                this.orders.map((order) =>
+                [kb, ...this.orders.map((order) =>
                     this.el(
                         "a",
                         {
@@ -508,7 +605,7 @@
                             this.el("div", { class: "text-muted small", text: order.address }),
                         ]
                     )
-                )
+                )]
             );
         }
 
