@@ -97,7 +97,9 @@ class ChatbotScriptStep(models.Model):
             "team_id": team.id,
         }
         if not self.env.user._is_public():
-            values["partner_id"] = self.env.user.partner_id.id
+            # A logged-in customer is the customer; what they typed stays in
+            # the conversation, as crm_livechat does for its leads.
+            values.update(partner_id=self.env.user.partner_id.id, email="", phone="")
         ticket_sudo = ticket_sudo._create_from_channel("chat", values)
         # The customer hears of the desk's answers by e-mail.
         ticket_sudo.message_subscribe(partner_ids=ticket_sudo.partner_id.ids)

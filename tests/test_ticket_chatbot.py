@@ -5,6 +5,7 @@ After-Sales Assistant script in a browser."""
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, tagged
+from odoo.tools import convert_file
 
 from .common import TicketCommon
 
@@ -145,6 +146,19 @@ class TestTicketChatbot(TicketCommon, HttpCase):
         self.assertEqual(ticket.team_id, self.team)
         self.assertEqual(self.env["res.partner"].search_count([]), partners)
 
+    def test_logged_in_customer_is_the_customer_whatever_e_mail_typed(self):
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        channel = self._play(email="someone.else@example.com")
+        ticket = self._channel_ticket(channel)
+        self.assertEqual(ticket.partner_id, self.portal_user.partner_id)
+        self.assertEqual(ticket.email_from, "moda.customer@example.com")
+        self.assertFalse(
+            self.env["res.partner"].search(
+                [("email", "=", "someone.else@example.com")]
+            ),
+            "no contact made of what a logged-in customer typed",
+        )
+
     def test_other_answer_opens_a_request_of_its_category(self):
         channel = self._play(answer=self.answer_question)
         self.assertEqual(
@@ -195,6 +209,21 @@ class TestTicketChatbot(TicketCommon, HttpCase):
         with self.assertRaises(AccessError):
             ticket.with_user(public).check_access("read")
         self.assertTrue(ticket.with_user(self.user_agent).has_access("read"))
+
+    def test_demo_channel_plays_the_shipped_script(self):
+        convert_file(
+            self.env,
+            "aftersales",
+            "demo/aftersales_chatbot_demo.xml",
+            idref={},
+            mode="init",
+            noupdate=True,
+        )
+        channel = self.env.ref("aftersales.im_livechat_channel_aftersales_demo")
+        rule = self.env["im_livechat.channel.rule"].match_rule(
+            channel.id, f"/im_livechat/support/{channel.id}"
+        )
+        self.assertEqual(rule.chatbot_script_id, self.script)
 
     def test_tour_after_sales_assistant(self):
         self.start_tour(
