@@ -136,5 +136,9 @@
         "web.assets_tests": [
             "aftersales/static/tests/tours/*.js",
         ],
+        # The live chat support page loads its own tour bundle in test mode.
+        "im_livechat.assets_livechat_support_tours": [
+            "aftersales/static/tests/tours/chatbot_*.js",
+        ],
     },
 }
