@@ -95,6 +95,7 @@ class ChatbotScriptStep(models.Model):
             "description_is_html": True,
             "category_id": category.id,
             "team_id": team.id,
+            "discuss_channel_id": discuss_channel.id,
         }
         if not self.env.user._is_public():
             # A logged-in customer is the customer; what they typed stays in

@@ -98,7 +98,7 @@ class TestTicketChatbot(TicketCommon, HttpCase):
 
     def _channel_ticket(self, channel):
         return self.env["aftersales.ticket"].search(
-            [("channel", "=", "chat"), ("description", "ilike", f"#{channel.id} ")]
+            [("channel", "=", "chat"), ("discuss_channel_id", "=", channel.id)]
         )
 
     def _bot_messages(self, channel):

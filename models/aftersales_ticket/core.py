@@ -215,6 +215,15 @@ class AftersalesTicket(models.Model):
         domain="[('product_id', '=?', product_id)]",
     )
 
+    discuss_channel_id = fields.Many2one(
+        "discuss.channel",
+        string="Live Chat Conversation",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The live chat conversation the request was opened from.",
+    )
+
     # Who handles it
     team_id = fields.Many2one(
         "aftersales.ticket.team",
@@ -403,6 +412,7 @@ class AftersalesTicket(models.Model):
             "lot_id",
             "team_id",
             "priority",
+            "discuss_channel_id",
         ):
             if values.get(key):
                 vals[key] = values[key]
