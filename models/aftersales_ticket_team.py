@@ -1,7 +1,7 @@
 from ast import literal_eval
 
 from odoo import api, fields, models
-from odoo.tools import SQL, email_normalize
+from odoo.tools import email_normalize
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
@@ -142,27 +142,6 @@ class AftersalesTicketTeam(models.Model):
                 and user.has_group("aftersales.group_desk_agent")
             )
         ).sorted("id")
-
-    def _lock_for_assignment(self):
-        """Lock the team row until the end of the transaction and version it.
-
-        Two requests routed at the same time to this team then cannot pick the
-        same member from the same reading: the second waits for the first, and
-        once the first commits, fails with a serialization error; Odoo replays
-        it (HTTP, RPC, mail gateway) on fresh data, with the new last member.
-        """
-        self.ensure_one()
-        self.flush_recordset(["last_assigned_user_id"])
-        # Raw SQL: lock_for_update() skips a locked row and raises LockError,
-        # a UserError nobody retries (a customer's mail or form would fail);
-        # an ORM write would skip the UPDATE when the value is unchanged.
-        self.env.cr.execute(
-            SQL(
-                "UPDATE aftersales_ticket_team SET last_assigned_user_id ="
-                " last_assigned_user_id WHERE id = %s",
-                self.id,
-            )
-        )
 
     def _pick_round_robin(self, members):
         """The member after the last one given a request, in members' order."""

@@ -1,5 +1,11 @@
-from odoo import Command
-from odoo.tests import new_test_user, tagged
+import threading
+import uuid
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.service.model import retrying
+from odoo.sql_db import db_connect
+from odoo.tests import BaseCase, new_test_user, tagged
+from odoo.tests.common import get_db_name
 
 from .common import TicketCommon
 
@@ -326,3 +332,113 @@ class TestTicketRouting(TicketCommon):
             self.env["aftersales.ticket"].search(action["domain"]),
             self.team.ticket_ids - solved,
         )
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentAssignment(BaseCase):
+    """Two requests routed at the same time to a team, each in its own real
+    transaction retried by Odoo's `retrying` as a request (or the mail
+    gateway's RPC) is: they never get the same agent.
+
+    Least loaded, the last agent stamped being the one both would pick, and
+    no mail: only the team's stamp (its row versioned even when the member is
+    unchanged) makes the second fail to serialize; without it both get the
+    same agent. The data is committed (the other transaction must see it) and
+    removed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dbname = get_db_name()
+        tag = uuid.uuid4().hex[:8]
+        with db_connect(cls.dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            users = env["res.users"]
+            for i in range(2):
+                users |= new_test_user(
+                    env,
+                    f"race_agent_{i}_{tag}",
+                    groups="aftersales.group_desk_agent",
+                    company_id=company.id,
+                )
+            team = env["aftersales.ticket.team"].create(
+                {
+                    "name": f"Race desk {tag}",
+                    "company_id": company.id,
+                    "assign_method": "least_loaded",
+                    "member_ids": [Command.set(users.ids)],
+                }
+            )
+            team.last_assigned_user_id = users[0]
+            # One customer each: the requests share nothing but the team.
+            partners = env["res.partner"].create(
+                [
+                    {
+                        "name": f"Race customer {i} {tag}",
+                        "email": f"race{i}.{tag}@example.com",
+                    }
+                    for i in range(2)
+                ]
+            )
+            cls.user_ids, cls.team_id, cls.partner_ids = (
+                users.ids,
+                team.id,
+                partners.ids,
+            )
+            cr.commit()  # pylint: disable=invalid-commit
+        cls.addClassCleanup(cls._remove_data)
+
+    @classmethod
+    def _remove_data(cls):
+        with db_connect(cls.dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["aftersales.ticket"].search([("team_id", "=", cls.team_id)]).unlink()
+            env["aftersales.ticket.team"].browse(cls.team_id).unlink()
+            users = env["res.users"].browse(cls.user_ids)
+            partners = users.partner_id | env["res.partner"].browse(cls.partner_ids)
+            users.unlink()
+            partners.unlink()
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def test_two_requests_never_get_the_same_agent(self):
+        barrier = threading.Barrier(2, timeout=30)
+        results = [None, None]
+
+        def worker(index):
+            attempts = 0
+            with db_connect(self.dbname).cursor() as cr:
+                # No mail: only the routing's own writes may meet.
+                env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+                def route():
+                    nonlocal attempts
+                    attempts += 1
+                    team = env["aftersales.ticket.team"].browse(self.team_id)
+                    team.read(["last_assigned_user_id"])  # the snapshot, now
+                    if attempts == 1:
+                        barrier.wait()
+                    ticket = env["aftersales.ticket"]._create_from_channel(
+                        "phone",
+                        {
+                            "subject": f"Race {index}",
+                            "partner_id": self.partner_ids[index],
+                            "team_id": self.team_id,
+                        },
+                    )
+                    return ticket.user_id.id
+
+                user_id = retrying(route, env)
+            results[index] = (attempts, user_id)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertEqual(
+            sorted(attempts for attempts, _user in results),
+            [1, 2],
+            "the later request failed to serialize on the team row and was retried",
+        )
+        self.assertEqual(sorted(user for _attempts, user in results), self.user_ids)

@@ -72,11 +72,16 @@ class AftersalesTicket(models.Model):
         members = team._get_available_members(self.company_id)
         if not members:
             return members
-        team._lock_for_assignment()
         if team.assign_method == "round_robin":
             user = team._pick_round_robin(members)
         else:
             user = team._pick_least_loaded(members, team._get_open_loads(members))
+        # The stamp versions the team row (write_date is written even when the
+        # member is unchanged): under REPEATABLE READ a request routed to this
+        # team at the same time fails to serialize and Odoo replays it on fresh
+        # data (HTTP, RPC, mail gateway), so no two pick from the same reading.
+        # Not lock_for_update(): it skips a locked row and raises LockError, a
+        # UserError nobody retries (the customer's mail or form would fail).
         team.last_assigned_user_id = user
         return user
 
