@@ -58,8 +58,12 @@ class AftersalesTicketTeam(models.Model):
     )
     last_assigned_user_id = fields.Many2one("res.users", readonly=True, copy=False)
     ticket_ids = fields.One2many("aftersales.ticket", "team_id", string="Requests")
+    # Only the desk reads requests: other internal users see teams (as a
+    # many2one) but no counts.
     open_ticket_count = fields.Integer(
-        compute="_compute_open_ticket_count", string="Open Requests"
+        compute="_compute_open_ticket_count",
+        string="Open Requests",
+        groups="aftersales.group_desk_agent",
     )
 
     # ------------------------------------------------------------------

@@ -2,6 +2,7 @@ import threading
 import uuid
 
 from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import AccessError
 from odoo.service.model import retrying
 from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, new_test_user, tagged
@@ -321,6 +322,24 @@ class TestTicketRouting(TicketCommon):
             self._create_ticket(company_id=self.company_b.id).user_id for _i in range(4)
         }
         self.assertEqual(users_b, {self.user_agent_b, self.user_agent_ab})
+
+    def test_agent_cannot_configure_routing(self):
+        """Agents read teams and areas; only desk managers change them (an
+        agent would otherwise point the alias or an area to themselves)."""
+        area = self._area(partner_ids=[Command.set(self.customer.ids)])
+        with self.assertRaises(AccessError):
+            self.team.with_user(self.user_agent).write({"assign_method": "manual"})
+        with self.assertRaises(AccessError):
+            area.with_user(self.user_agent).write({"user_id": self.user_agent.id})
+        with self.assertRaises(AccessError):
+            self.env["aftersales.ticket.area"].with_user(self.user_agent).create(
+                {"name": "Mine", "team_id": self.team.id}
+            )
+        self.team.with_user(self.user_desk_manager).write({"assign_method": "manual"})
+        self.assertEqual(self.team.assign_method, "manual")
+        # A technician (internal, not of the desk) reads no request counts.
+        with self.assertRaises(AccessError):
+            self.team.with_user(self.user_technician).read(["open_ticket_count"])
 
     def test_team_counts_open_requests(self):
         self._create_ticket()
