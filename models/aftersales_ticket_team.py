@@ -90,8 +90,11 @@ class AftersalesTicketTeam(models.Model):
         if "company_id" in vals:
             # The alias creates requests of the team's company: keep its
             # defaults in step (the mixin moves the alias domain itself).
+            # The alias is written as the mixin writes it (sudo): desk managers
+            # manage teams, not mail.alias records.
             for team in self.filtered("alias_id"):
-                team.alias_id.sudo().alias_defaults = team._alias_get_creation_values()[
+                alias_sudo = team.alias_id.sudo()
+                alias_sudo.alias_defaults = team._alias_get_creation_values()[
                     "alias_defaults"
                 ]
         return res
@@ -124,7 +127,10 @@ class AftersalesTicketTeam(models.Model):
                 "error_aftersales_invalid_sender",
                 self.env._("the sender is not a valid e-mail address"),
             )
-        if self.env["mail.alias.domain"].sudo()._find_aliases([email]):
+        # The gateway's user reads alias domains; sudo as Odoo's own lookup
+        # of aliases (_partner_find_from_emails) does.
+        domains_sudo = self.env["mail.alias.domain"].sudo()
+        if domains_sudo._find_aliases([email]):
             return AliasError(
                 "error_aftersales_alias_sender",
                 self.env._("the sender is one of our own aliases"),

@@ -124,6 +124,8 @@ class AftersalesTicket(models.Model):
     def _notify_get_reply_to(self, default=None, author_id=False):
         """Answers go to the team's alias, where the gateway files them in
         the request's thread (as crm.lead does with its sales team)."""
+        # Whoever posts (a portal customer) may not read the team: its alias
+        # is only an address here.
         teams_sudo = self.sudo().team_id
         aliases = teams_sudo._notify_get_reply_to(default=default, author_id=author_id)
         res = {ticket.id: aliases.get(ticket.team_id.id) for ticket in self}
@@ -146,13 +148,15 @@ class AftersalesTicket(models.Model):
         res = super()._message_auto_subscribe_followers(
             updated_values, default_subtype_ids
         )
-        team = (
+        # The request's creator (the public through a form) may not read
+        # teams and their members: only who follows is decided here.
+        team_sudo = (
             self.env["aftersales.ticket.team"]
             .sudo()
             .browse(updated_values.get("team_id"))
         )
-        if team and team.assign_method == "team":
-            members = team._get_available_members(team.company_id)
+        if team_sudo and team_sudo.assign_method == "team":
+            members = team_sudo._get_available_members(team_sudo.company_id)
             res += [
                 (user.partner_id.id, default_subtype_ids, False) for user in members
             ]

@@ -17,16 +17,15 @@ class AftersalesTicket(models.Model):
         # read every area nor stamp the team's rotation: routing reads the
         # desk's configuration and writes team and person as the system.
         tickets_sudo = self.sudo().filtered(lambda t: not (t.team_id and t.user_id))
+        areas_sudo = self.env["aftersales.ticket.area"].sudo()
         areas_by_company = {}
-        for ticket in tickets_sudo:
-            company = ticket.company_id
+        for ticket_sudo in tickets_sudo:
+            company = ticket_sudo.company_id
             if company not in areas_by_company:
-                areas_by_company[company] = (
-                    self.env["aftersales.ticket.area"]
-                    .sudo()
-                    .search([("company_id", "=", company.id)])
+                areas_by_company[company] = areas_sudo.search(
+                    [("company_id", "=", company.id)]
                 )
-            ticket._route_one(areas_by_company[company])
+            ticket_sudo._route_one(areas_by_company[company])
         return res
 
     def _route_one(self, areas):
