@@ -1,4 +1,11 @@
-from odoo import fields, models
+from ast import literal_eval
+
+from odoo import api, fields, models
+from odoo.tools import email_normalize
+
+from odoo.addons.mail.tools.alias_error import AliasError
+
+from .aftersales_ticket.core import OPEN_TICKET_STATES
 
 ASSIGN_METHODS = [
     ("manual", "Manually"),
@@ -51,13 +58,134 @@ class AftersalesTicketTeam(models.Model):
     )
     last_assigned_user_id = fields.Many2one("res.users", readonly=True, copy=False)
     ticket_ids = fields.One2many("aftersales.ticket", "team_id", string="Requests")
+    # Only the desk reads requests: other internal users see teams (as a
+    # many2one) but no counts.
+    open_ticket_count = fields.Integer(
+        compute="_compute_open_ticket_count",
+        string="Open Requests",
+        groups="aftersales.group_desk_agent",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    def _compute_open_ticket_count(self):
+        counts = dict(
+            self.env["aftersales.ticket"]._read_group(
+                [("team_id", "in", self.ids), ("state", "in", OPEN_TICKET_STATES)],
+                ["team_id"],
+                ["__count"],
+            )
+        )
+        for team in self:
+            team.open_ticket_count = counts.get(team, 0)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "company_id" in vals:
+            # The alias creates requests of the team's company: keep its
+            # defaults in step (the mixin moves the alias domain itself).
+            # The alias is written as the mixin writes it (sudo): desk managers
+            # manage teams, not mail.alias records.
+            for team in self.filtered("alias_id"):
+                alias_sudo = team.alias_id.sudo()
+                alias_sudo.alias_defaults = team._alias_get_creation_values()[
+                    "alias_defaults"
+                ]
+        return res
+
+    # ------------------------------------------------------------------
+    # Mail gateway
+    # ------------------------------------------------------------------
 
     def _alias_get_creation_values(self):
         values = super()._alias_get_creation_values()
         values["alias_model_id"] = self.env["ir.model"]._get_id("aftersales.ticket")
         if self.id:
-            values["alias_defaults"] = {
-                "team_id": self.id,
-                "company_id": self.company_id.id,
-            }
+            # Keep what an administrator added to the defaults (a category, a
+            # priority), as crm.team does; the team and company always win.
+            defaults = literal_eval(self.alias_defaults or "{}")
+            defaults.update(team_id=self.id, company_id=self.company_id.id)
+            values["alias_defaults"] = defaults
         return values
+
+    def _alias_get_error(self, message, message_dict, alias):
+        """Refuse (and bounce) a mail whose sender is no e-mail address or is
+        one of our own aliases (a loop): nothing is stored. The gateway asks
+        the alias' parent record, the team, for new mails to its alias."""
+        error = super()._alias_get_error(message, message_dict, alias)
+        if error:
+            return error
+        email = email_normalize(message_dict.get("email_from") or "")
+        if not email:
+            return AliasError(
+                "error_aftersales_invalid_sender",
+                self.env._("the sender is not a valid e-mail address"),
+            )
+        # The gateway's user reads alias domains; sudo as Odoo's own lookup
+        # of aliases (_partner_find_from_emails) does.
+        domains_sudo = self.env["mail.alias.domain"].sudo()
+        if domains_sudo._find_aliases([email]):
+            return AliasError(
+                "error_aftersales_alias_sender",
+                self.env._("the sender is one of our own aliases"),
+            )
+        return False
+
+    # ------------------------------------------------------------------
+    # Assignment (routing.py)
+    # ------------------------------------------------------------------
+
+    def _get_available_members(self, company):
+        """The members who may take a request of ``company``: active desk
+        agents allowed in that company, in a stable order (by id)."""
+        self.ensure_one()
+        return self.member_ids.filtered(
+            lambda user: (
+                user.active
+                and company in user.company_ids
+                and user.has_group("aftersales.group_desk_agent")
+            )
+        ).sorted("id")
+
+    def _pick_round_robin(self, members):
+        """The member after the last one given a request, in members' order."""
+        self.ensure_one()
+        last = self.last_assigned_user_id
+        if last in members:
+            return members[(list(members).index(last) + 1) % len(members)]
+        # The last one left the team: the next by order, else the first.
+        later = members.filtered(lambda user: user.id > last.id) if last else members
+        return (later or members)[:1]
+
+    def _get_open_loads(self, members):
+        """{user: open requests} for ``members``, in one query."""
+        return dict(
+            self.env["aftersales.ticket"]._read_group(
+                [("user_id", "in", members.ids), ("state", "in", OPEN_TICKET_STATES)],
+                ["user_id"],
+                ["__count"],
+            )
+        )
+
+    @api.model
+    def _pick_least_loaded(self, members, loads):
+        """The member with the fewest open requests; ties: members' order."""
+        return min(members, key=lambda user: (loads.get(user, 0), user.id))
+
+    def action_view_open_tickets(self):
+        """The team's open requests."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Open Requests of %(team)s", team=self.name),
+            "res_model": "aftersales.ticket",
+            "view_mode": "list,form",
+            "domain": [("team_id", "=", self.id), ("state", "in", OPEN_TICKET_STATES)],
+            "context": {"default_team_id": self.id},
+        }
