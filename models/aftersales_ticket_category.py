@@ -27,11 +27,12 @@ class AftersalesTicketCategory(models.Model):
         default=True,
         help="Offered on the web form without login and on the site QR page.",
     )
+    # No check_company: the shipped categories are shared by all companies,
+    # and routing ignores a team of another company than the request's.
     team_id = fields.Many2one(
         "aftersales.ticket.team",
-        check_company=True,
         help="The team its requests go to when no area of responsibility says "
-        "otherwise.",
+        "otherwise (a team of another company than the request's is ignored).",
     )
     service_type_id = fields.Many2one(
         "aftersales.service.type",
