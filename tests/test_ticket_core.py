@@ -72,3 +72,13 @@ class TestTicketCore(TicketCommon):
                     "web", {"subject": "S", "name": "N", "email": email, "phone": phone}
                 )
         self.assertEqual(Ticket.search_count([]), count)
+
+    def test_intake_wakes_the_mail_queue(self):
+        """A new request's mails are queued (the channel does not wait on
+        SMTP) and the mail queue's cron is woken for them."""
+        cron = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        before = Trigger.search_count([("cron_id", "=", cron.id)])
+        ticket = self._create_ticket("web")
+        self.assertEqual(ticket.env.context.get("mail_notify_force_send"), False)
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 1)

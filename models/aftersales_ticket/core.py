@@ -436,14 +436,35 @@ class AftersalesTicket(models.Model):
             partner = self._find_or_create_customer(
                 values.get("name"), values.get("email"), values.get("phone"), company
             )
-        ticket = self.with_company(company).create(
+        # What a new request notifies (the customer's acknowledgement, the
+        # responsible's assignment, the followers of the mail the gateway
+        # then posts) goes through Odoo's mail queue: the channel (the mail
+        # gateway, the public form, the SMS webhook) answers without waiting
+        # on the SMTP server, and the queue's cron, triggered by the queued
+        # mails (see _trigger_mail_queue), sends them within the minute.
+        ticket = self.with_company(company).with_context(
+            mail_notify_force_send=False
+        ).create(
             self._prepare_ticket_vals(
                 channel, dict(values, company_id=company.id), partner
             )
         )
         if attachments:
             ticket._post_customer_attachments(partner, attachments)
+        ticket._trigger_mail_queue()
         return ticket
+
+    def _trigger_mail_queue(self):
+        """Wake Odoo's mail queue (hourly by default) for what the request
+        just queued."""
+        cron = self.env.ref(
+            "mail.ir_cron_mail_scheduler_action", raise_if_not_found=False
+        )
+        if cron:
+            # The intake runs as the public user, a customer or the gateway:
+            # none of them may read crons.
+            cron_sudo = cron.sudo()
+            cron_sudo._trigger()
 
     def _post_customer_attachments(self, partner, attachments):
         """File the customer's files in the thread, as the customer."""
