@@ -175,6 +175,13 @@ class TestTicketMailIntake(TicketMailCommon):
         self.assertEqual(ack.recipient_ids, partner)
         self.assertIn(self.desk_email, ack.reply_to)
         self.assertFalse(ticket.date_first_response)
+        # The responsible gets one mail, the customer's, not a second "you
+        # have been assigned" notice.
+        to_agent = self._new_mails.filtered(
+            lambda m: self.user_agent.partner_id in m.recipient_ids
+        )
+        self.assertEqual(len(to_agent), 1)
+        self.assertEqual(to_agent.mail_message_id, incoming)
 
     def test_known_customer(self):
         partners_before = self.env["res.partner"].search_count([])

@@ -442,11 +442,13 @@ class AftersalesTicket(models.Model):
         # gateway, the public form, the SMS webhook) answers without waiting
         # on the SMTP server, and the queue's cron, triggered by the queued
         # mails (see _trigger_mail_queue), sends them within the minute.
-        ticket = self.with_company(company).with_context(
-            mail_notify_force_send=False
-        ).create(
-            self._prepare_ticket_vals(
-                channel, dict(values, company_id=company.id), partner
+        ticket = (
+            self.with_company(company)
+            .with_context(mail_notify_force_send=False)
+            .create(
+                self._prepare_ticket_vals(
+                    channel, dict(values, company_id=company.id), partner
+                )
             )
         )
         if attachments:
