@@ -290,18 +290,22 @@ class AftersalesTicket(models.Model):
         policies_sudo = self.env["aftersales.sla.policy"].sudo()
         policies = policies_sudo._select_for_tickets(open_tickets)
         now = fields.Datetime.now()
+        # The calendar's work intervals read once per start, for both
+        # deadlines and every request of the batch (see _add_hours).
+        intervals = {}
         # Requests created together share their values: one write per group.
         groups = defaultdict(list)
         for ticket in open_tickets:
-            vals = ticket._prepare_sla_vals(policies[ticket], now)
+            vals = ticket._prepare_sla_vals(policies[ticket], now, intervals)
             if vals:
                 groups[tuple(sorted(vals.items()))].append(ticket.id)
         for items, ids in groups.items():
             self.browse(ids)._workflow_write_sla(dict(items))
         open_tickets._sla_trigger_check()
 
-    def _prepare_sla_vals(self, policy, now):
-        """SLA values of the request under ``policy`` (extension hook)."""
+    def _prepare_sla_vals(self, policy, now, intervals=None):
+        """SLA values of the request under ``policy`` (extension hook);
+        ``intervals``: the calendar cache of the batch."""
         self.ensure_one()
         if not policy:
             return {}
@@ -317,7 +321,9 @@ class AftersalesTicket(models.Model):
             if hours and deadline_field == "sla_resolve_deadline":
                 hours += self.sla_paused_hours
             vals[deadline_field] = (
-                policy._add_hours(calendar, start, hours) if hours else False
+                policy._add_hours(calendar, start, hours, intervals_cache=intervals)
+                if hours
+                else False
             )
         return vals
 
