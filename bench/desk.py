@@ -345,10 +345,12 @@ def raw_mail(tag, side, index, to):
 
 
 def mail_intake(registry, tag, desk_alias, baseline_alias):
-    """{side: (mails/s, p50 ms, p95 ms, records made)}: one message_process
+    """{side: (mails/s, p50 ms, p95 ms, queries per mail, requests made)}:
+    one message_process
     and one commit per mail, the two sides interleaved in rounds."""
     sides = {"desk": desk_alias, "baseline": baseline_alias}
     timings = {side: [] for side in sides}
+    queries = dict.fromkeys(sides, 0)
     per_round = MAILS // MAIL_ROUNDS
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
@@ -361,16 +363,23 @@ def mail_intake(registry, tag, desk_alias, baseline_alias):
                 for i in range(per_round):
                     index = round_number * per_round + i
                     message = raw_mail(tag, side, index, alias)
+                    before = cr.sql_log_count
                     started = time.perf_counter()
                     env["mail.thread"].message_process(False, message)
                     cr.commit()
                     timings[side].append(time.perf_counter() - started)
+                    queries[side] += cr.sql_log_count - before
                     env.invalidate_all()
         tickets = env["aftersales.ticket"].search_count([]) - counts_before[0]
     result = {}
     for side, latencies in timings.items():
         made = tickets if side == "desk" else None
-        result[side] = (len(latencies) / sum(latencies), *percentiles(latencies), made)
+        result[side] = (
+            len(latencies) / sum(latencies),
+            *percentiles(latencies),
+            queries[side] / len(latencies),
+            made,
+        )
     return result
 
 
@@ -394,16 +403,23 @@ def report_form(figures):
 def report_mail(intake):
     print(f"e-mail intake, {MAILS} mails per side, message_process + commit each:")
     desk_rate = intake["desk"][0]
-    for side, (rate, p50, p95, made) in intake.items():
+    for side, (rate, p50, p95, queries, made) in intake.items():
         label = (
             f"desk alias ({made} requests made)"
             if side == "desk"
             else "baseline: alias of Odoo's res.partner"
         )
-        print(f"  {label}: {rate:.1f} mails/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms")
-    print(f"ratio mails/s desk / baseline: x{desk_rate / intake['baseline'][0]:.2f}")
-    if intake["desk"][3] != MAILS:
-        print(f"WARNING: {intake['desk'][3]} requests for {MAILS} mails")
+        print(
+            f"  {label}: {rate:.1f} mails/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+            f"{queries:.1f} queries per mail"
+        )
+    desk, baseline = intake["desk"], intake["baseline"]
+    print(
+        f"ratio desk / baseline: mails/s x{desk_rate / baseline[0]:.2f}, "
+        f"queries per mail x{desk[3] / baseline[3]:.2f}"
+    )
+    if desk[4] != MAILS:
+        print(f"WARNING: {desk[4]} requests for {MAILS} mails")
     ok = desk_rate >= 20
     print(f"target e-mail intake >= 20 mails/s: {'met' if ok else 'MISSED'}")
 
