@@ -38,6 +38,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from email.message import EmailMessage
@@ -154,7 +155,7 @@ def odoo_command():
     return [shutil.which("odoo")]
 
 
-def start_server(database, odoo_args):
+def start_server(database, odoo_args, log):
     port = free_port()
     server = subprocess.Popen(
         odoo_command()
@@ -172,7 +173,7 @@ def start_server(database, odoo_args):
             "--log-level=warn",
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     for _attempt in range(120):
@@ -437,7 +438,9 @@ def main():
         env = api.Environment(cr, SUPERUSER_ID, QUIET)
         tag, category_id, portal, desk_alias, baseline_alias = build(env)
     if args.only != "mail":
-        server, base = start_server(args.database, odoo_args)
+        # The server's warnings and errors, shown if a request fails.
+        log = tempfile.TemporaryFile("w+")
+        server, base = start_server(args.database, odoo_args, log)
         try:
             portal_sid = login(base, args.database, portal)
             figures = {
@@ -447,6 +450,10 @@ def main():
                 ),
                 **load_form(base, tag, category_id),
             }
+        except RuntimeError:
+            log.seek(0)
+            print(log.read()[-4000:], file=sys.stderr)
+            raise
         finally:
             server.terminate()
             server.wait(timeout=30)
