@@ -4,6 +4,7 @@ from pytz import utc
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
 
 from .aftersales_contract_template import CONTRACT_KINDS
 
@@ -13,6 +14,18 @@ SLA_TARGETS = (
     ("accept", "accept_hours", "sla_accept_deadline", "sla_accept_breached"),
     ("arrival", "arrival_hours", "sla_arrival_deadline", "sla_arrival_breached"),
     ("resolve", "resolve_hours", "sla_resolve_deadline", "sla_resolve_breached"),
+)
+
+# The targets of a policy for service requests: (target, hours field, deadline
+# field on the request, breached flag on the request).
+TICKET_SLA_TARGETS = (
+    (
+        "response",
+        "ticket_response_hours",
+        "sla_response_deadline",
+        "sla_response_breached",
+    ),
+    ("resolve", "ticket_resolve_hours", "sla_resolve_deadline", "sla_resolve_breached"),
 )
 
 # The window resource.calendar.plan_hours reads the work intervals in.
@@ -27,6 +40,21 @@ SCOPE_FIELDS = (
     "partner_category_ids",
     "contract_kind",
 )
+
+# The dimensions that narrow a policy for service requests, each checked in
+# _get_ticket_scope_checks(). The order-only ones (service types, contract
+# kind) keep a policy that sets them off requests; the request-only ones keep
+# a policy that sets them off work orders.
+TICKET_SCOPE_FIELDS = (
+    "priority",
+    "country_state_ids",
+    "partner_category_ids",
+    "ticket_category_ids",
+    "ticket_channel",
+    "ticket_team_ids",
+)
+ORDER_ONLY_SCOPE_FIELDS = ("service_type_ids", "contract_kind")
+TICKET_ONLY_SCOPE_FIELDS = ("ticket_category_ids", "ticket_channel", "ticket_team_ids")
 
 
 class AftersalesSlaPolicy(models.Model):
@@ -75,6 +103,27 @@ class AftersalesSlaPolicy(models.Model):
         "(or under none); leave empty for all.",
     )
 
+    # Which requests
+    ticket_category_ids = fields.Many2many(
+        "aftersales.ticket.category",
+        string="Request Categories",
+        help="Applies to the service requests of these categories only (and "
+        "then not to work orders); leave empty for all.",
+    )
+    ticket_channel = fields.Selection(
+        selection="_selection_ticket_channel",
+        string="Request Channel",
+        help="Applies to the service requests that came in by this channel "
+        "only (and then not to work orders); leave empty for all.",
+    )
+    ticket_team_ids = fields.Many2many(
+        "aftersales.ticket.team",
+        string="Desk Teams",
+        check_company=True,
+        help="Applies to the service requests of these teams only (and then "
+        "not to work orders); leave empty for all.",
+    )
+
     # Targets
     time_basis = fields.Selection(
         [
@@ -105,7 +154,18 @@ class AftersalesSlaPolicy(models.Model):
         string="Pause While Awaiting Customer",
         default=True,
         help="The completion clock stops while the order awaits the customer's "
-        "approval and resumes if the customer rejects the work.",
+        "approval and resumes if the customer rejects the work; the resolution "
+        "clock of a request stops while it waits for the customer's answer.",
+    )
+    ticket_response_hours = fields.Float(
+        string="First Response Target",
+        help="Hours from a service request to the desk's first answer to the "
+        "customer; 0 for no target.",
+    )
+    ticket_resolve_hours = fields.Float(
+        string="Resolution Target",
+        help="Hours from a service request to its closing (solved or turned "
+        "into work); 0 for no target.",
     )
 
     # Alerts
@@ -125,15 +185,36 @@ class AftersalesSlaPolicy(models.Model):
     )
 
     order_count = fields.Integer(compute="_compute_order_count")
+    ticket_count = fields.Integer(compute="_compute_ticket_count")
+
+    @api.model
+    def _selection_ticket_channel(self):
+        # The request's own channels (the ticket package imports this module:
+        # no import the other way).
+        return (
+            self.env["aftersales.ticket"]
+            ._fields["channel"]
+            ._description_selection(self.env)
+        )
 
     # ------------------------------------------------------------
     # Constraints
     # ------------------------------------------------------------
 
-    @api.constrains("accept_hours", "arrival_hours", "resolve_hours", "warning_hours")
+    @api.constrains(
+        "accept_hours",
+        "arrival_hours",
+        "resolve_hours",
+        "ticket_response_hours",
+        "ticket_resolve_hours",
+        "warning_hours",
+    )
     def _check_hours(self):
         for policy in self:
-            hours = [policy[fname] for _target, fname, _d, _b in SLA_TARGETS]
+            hours = [
+                policy[fname]
+                for _target, fname, _d, _b in SLA_TARGETS + TICKET_SLA_TARGETS
+            ]
             if any(h < 0 for h in hours) or policy.warning_hours < 0:
                 raise ValidationError(
                     self.env._("SLA targets and margins cannot be negative.")
@@ -158,6 +239,15 @@ class AftersalesSlaPolicy(models.Model):
         )
         for policy in self:
             policy.order_count = counts.get(policy, 0)
+
+    def _compute_ticket_count(self):
+        counts = dict(
+            self.env["aftersales.ticket"]._read_group(
+                [("sla_policy_id", "in", self.ids)], ["sla_policy_id"], ["__count"]
+            )
+        )
+        for policy in self:
+            policy.ticket_count = counts.get(policy, 0)
 
     # ------------------------------------------------------------
     # Selection
@@ -205,7 +295,13 @@ class AftersalesSlaPolicy(models.Model):
     def _select_for_orders(self, orders):
         """The policy of each order: the most specific active one that applies,
         then the first by sequence. One search for the whole batch."""
-        policies = self.search([("company_id", "in", orders.company_id.ids)])
+        # Only the policies with a target for work orders and no request-only
+        # scope: a policy for requests does not stamp orders.
+        policies = self.search(
+            Domain("company_id", "in", orders.company_id.ids)
+            & self._get_targets_domain(SLA_TARGETS)
+            & Domain.AND(Domain(f, "=", False) for f in TICKET_ONLY_SCOPE_FIELDS)
+        )
         result = {}
         for order in orders:
             best, best_key = self.browse(), None
@@ -217,6 +313,72 @@ class AftersalesSlaPolicy(models.Model):
                 if best_key is None or key < best_key:
                     best, best_key = policy, key
             result[order] = best
+        return result
+
+    @api.model
+    def _get_targets_domain(self, targets):
+        """Policies setting at least one of ``targets``."""
+        return Domain.OR(Domain(fname, ">", 0) for _t, fname, _d, _b in targets)
+
+    def _get_ticket_specificity(self, ticket):
+        """How many scope dimensions the policy sets, or None when it does not
+        apply to the request ``ticket``."""
+        self.ensure_one()
+        if self.company_id != ticket.company_id:
+            return None
+        specificity = 0
+        for is_set, matches in self._get_ticket_scope_checks(ticket):
+            if is_set:
+                if not matches:
+                    return None
+                specificity += 1
+        return specificity
+
+    def _get_ticket_scope_checks(self, ticket):
+        """(is set, matches ``ticket``) for each dimension of
+        TICKET_SCOPE_FIELDS. Extension hook like _get_scope_checks()."""
+        self.ensure_one()
+        customer = ticket.partner_id
+        place = ticket.site_id or customer
+        return [
+            (self.priority, ticket.priority == self.priority),
+            (self.country_state_ids, place.state_id in self.country_state_ids),
+            (
+                self.partner_category_ids,
+                bool(
+                    self.partner_category_ids
+                    & (
+                        customer.category_id
+                        | customer.commercial_partner_id.category_id
+                    )
+                ),
+            ),
+            (self.ticket_category_ids, ticket.category_id in self.ticket_category_ids),
+            (self.ticket_channel, ticket.channel == self.ticket_channel),
+            (self.ticket_team_ids, ticket.team_id in self.ticket_team_ids),
+        ]
+
+    @api.model
+    def _select_for_tickets(self, tickets):
+        """The policy of each request: the most specific active one with a
+        request target that applies, then the first by sequence. One search
+        for the whole batch."""
+        policies = self.search(
+            Domain("company_id", "in", tickets.company_id.ids)
+            & self._get_targets_domain(TICKET_SLA_TARGETS)
+            & Domain.AND(Domain(f, "=", False) for f in ORDER_ONLY_SCOPE_FIELDS)
+        )
+        result = {}
+        for ticket in tickets:
+            best, best_key = self.browse(), None
+            for policy in policies:
+                specificity = policy._get_ticket_specificity(ticket)
+                if specificity is None:
+                    continue
+                key = (-specificity, policy.sequence, policy.id)
+                if best_key is None or key < best_key:
+                    best, best_key = policy, key
+            result[ticket] = best
         return result
 
     # ------------------------------------------------------------
@@ -275,6 +437,15 @@ class AftersalesSlaPolicy(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "aftersales.aftersales_order_action"
+        )
+        action["domain"] = [("sla_policy_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    def action_view_tickets(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aftersales.aftersales_ticket_action"
         )
         action["domain"] = [("sla_policy_id", "=", self.id)]
         action["context"] = {}
