@@ -56,7 +56,19 @@ class AftersalesTicketTeam(models.Model):
         "* Least Loaded: the member with the fewest open requests.\n"
         "* The Whole Team: nobody in person; every member follows and may take it.",
     )
-    last_assigned_user_id = fields.Many2one("res.users", readonly=True, copy=False)
+    last_assigned_user_id = fields.Many2one(
+        "res.users",
+        readonly=True,
+        copy=False,
+        help="Least loaded: the member given the last request.",
+    )
+    # Round robin: the turn is a PostgreSQL sequence (nextval is atomic and
+    # outside the transaction), so requests routed to the team at the same
+    # time take different turns without writing, and so without locking, the
+    # team row.
+    rotation_sequence_id = fields.Many2one(
+        "ir.sequence", readonly=True, copy=False, groups="base.group_system"
+    )
     ticket_ids = fields.One2many("aftersales.ticket", "team_id", string="Requests")
     # Only the desk reads requests: other internal users see teams (as a
     # many2one) but no counts.
@@ -84,6 +96,26 @@ class AftersalesTicketTeam(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        teams = super().create(vals_list)
+        teams._ensure_rotation_sequence()
+        return teams
+
+    def _ensure_rotation_sequence(self):
+        """Give each team its round-robin turn counter (at creation: made
+        lazily, two first requests at once would both write the team)."""
+        # Sequences are system records; desk managers create teams.
+        teams_sudo = self.sudo().filtered(lambda team: not team.rotation_sequence_id)
+        for team_sudo in teams_sudo:
+            team_sudo.rotation_sequence_id = team_sudo.env["ir.sequence"].create(
+                {
+                    "name": f"Desk team rotation {team_sudo.id}",
+                    "implementation": "standard",
+                    "company_id": False,
+                }
+            )
 
     def write(self, vals):
         res = super().write(vals)
@@ -154,14 +186,15 @@ class AftersalesTicketTeam(models.Model):
         ).sorted("id")
 
     def _pick_round_robin(self, members):
-        """The member after the last one given a request, in members' order."""
+        """The member whose turn it is: the team's next turn number, among
+        the members available now (in their order)."""
         self.ensure_one()
-        last = self.last_assigned_user_id
-        if last in members:
-            return members[(list(members).index(last) + 1) % len(members)]
-        # The last one left the team: the next by order, else the first.
-        later = members.filtered(lambda user: user.id > last.id) if last else members
-        return (later or members)[:1]
+        self._ensure_rotation_sequence()
+        # Routing runs as the system (routing.py): the turn counter is a
+        # system record.
+        sequence_sudo = self.sudo().rotation_sequence_id
+        turn = int(sequence_sudo.next_by_id())
+        return members[(turn - 1) % len(members)]
 
     def _get_open_loads(self, members):
         """{user: open requests} for ``members``, in one query."""

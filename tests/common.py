@@ -893,6 +893,12 @@ class TicketCommon(AftersalesCommon):
             {"name": "Other Customer", "email": "other@example.com"}
         )
 
+    def setUp(self):
+        super().setUp()
+        # The round-robin turns are a PostgreSQL sequence, which a test's
+        # rollback does not rewind: each test starts with the first member.
+        self.team.sudo().rotation_sequence_id.number_next_actual = 1
+
     @classmethod
     def _create_ticket(cls, channel="backend", **values):
         """A request opened as ``channel`` opens it (values as

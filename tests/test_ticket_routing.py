@@ -91,18 +91,22 @@ class TestTicketRouting(TicketCommon):
             [t.user_id for t in tickets],
             [self.user_agent, self.user_agent_2, self.user_agent],
         )
-        self.assertEqual(self.team.last_assigned_user_id, self.user_agent)
         # The responsible follows the request (and hears of it).
         self.assertIn(self.user_agent.partner_id, tickets[0].message_partner_ids)
 
     def test_round_robin_member_left(self):
-        """The last member given a request left the team: the next one by
-        order takes it, not the first again."""
+        """Members join and leave: the turns go on among those present, a
+        member who left never gets one."""
         self.team.member_ids = [Command.link(self.user_agent_3.id)]
-        self.team.last_assigned_user_id = self.user_agent_2
+        self.assertEqual(
+            [self._create_ticket().user_id for _i in range(3)],
+            [self.user_agent, self.user_agent_2, self.user_agent_3],
+        )
         self.team.member_ids = [Command.unlink(self.user_agent_2.id)]
-        self.assertEqual(self._create_ticket().user_id, self.user_agent_3)
-        self.assertEqual(self._create_ticket().user_id, self.user_agent)
+        users = [self._create_ticket().user_id for _i in range(4)]
+        self.assertNotIn(self.user_agent_2, users)
+        self.assertEqual(users.count(self.user_agent), 2)
+        self.assertEqual(users.count(self.user_agent_3), 2)
 
     def test_area_by_customer(self):
         area = self._area(partner_ids=[Command.set(self.customer.ids)])
@@ -241,7 +245,6 @@ class TestTicketRouting(TicketCommon):
         )
         self.assertEqual(ticket.team_id, self.team)
         self.assertEqual(ticket.user_id, self.user_agent)
-        self.assertEqual(self.team.last_assigned_user_id, self.user_agent)
 
     # ------------------------------------------------------------------
     # Responsible: assignment methods
@@ -421,6 +424,32 @@ class TestConcurrentAssignment(BaseCase):
             cr.commit()  # pylint: disable=invalid-commit
 
     def test_two_requests_never_get_the_same_agent(self):
+        results = self._race()
+        self.assertEqual(
+            sorted(attempts for attempts, _user in results),
+            [1, 2],
+            "the later request failed to serialize on the team row and was retried",
+        )
+        self.assertEqual(sorted(user for _attempts, user in results), self.user_ids)
+
+    def test_round_robin_turns_never_meet(self):
+        """Round robin takes turns from a sequence: two requests at once get
+        different agents without either being replayed."""
+        self._set_assign_method("round_robin")
+        self.addCleanup(self._set_assign_method, "least_loaded")
+        results = self._race()
+        self.assertEqual([attempts for attempts, _user in results], [1, 1])
+        self.assertEqual(sorted(user for _attempts, user in results), self.user_ids)
+
+    def _set_assign_method(self, method):
+        with db_connect(self.dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["aftersales.ticket.team"].browse(self.team_id).assign_method = method
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def _race(self):
+        """Route two requests to the team at once, each in its own real
+        transaction; [(attempts, user id)] of each."""
         barrier = threading.Barrier(2, timeout=30)
         results = [None, None]
 
@@ -455,9 +484,4 @@ class TestConcurrentAssignment(BaseCase):
             thread.start()
         for thread in threads:
             thread.join(60)
-        self.assertEqual(
-            sorted(attempts for attempts, _user in results),
-            [1, 2],
-            "the later request failed to serialize on the team row and was retried",
-        )
-        self.assertEqual(sorted(user for _attempts, user in results), self.user_ids)
+        return results

@@ -72,13 +72,14 @@ class AftersalesTicket(models.Model):
         if not members:
             return members
         if team.assign_method == "round_robin":
-            user = team._pick_round_robin(members)
-        else:
-            user = team._pick_least_loaded(members, team._get_open_loads(members))
-        # The stamp versions the team row (write_date is written even when the
-        # member is unchanged): under REPEATABLE READ a request routed to this
-        # team at the same time fails to serialize and Odoo replays it on fresh
-        # data (HTTP, RPC, mail gateway), so no two pick from the same reading.
+            # A turn of the team's sequence: concurrent requests never meet.
+            return team._pick_round_robin(members)
+        user = team._pick_least_loaded(members, team._get_open_loads(members))
+        # Least loaded reads the members' open requests: the stamp versions
+        # the team row (write_date is written even when the member is
+        # unchanged), so under REPEATABLE READ a request routed to this team
+        # at the same time fails to serialize and Odoo replays it on fresh
+        # data (HTTP, RPC, mail gateway): no two pick from the same reading.
         # Not lock_for_update(): it skips a locked row and raises LockError, a
         # UserError nobody retries (the customer's mail or form would fail).
         team.last_assigned_user_id = user
