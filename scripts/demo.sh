@@ -81,6 +81,9 @@ Every login's password is the login. What to try with each:
   customer         portal customer Leyla Şimşek: $BASE_URL/my (orders, products,
                    approve and rate, the service-form PDF, request service)
   dealer           dealer desk of Ege Beyaz Eşya Bayii: $BASE_URL/my/dealer
+  desk             service desk agent Cem Yalçın: After-Sales > Service Desk (requests of
+                   every channel and stage, Convert); the public form $BASE_URL/service/request,
+                   a site's QR page $BASE_URL/service/site/demo-kalamis-yali-7d41c9e2
 Languages installed: Türkçe, فارسی (right to left), Svenska: switch in My Preferences
 (backend) or the language menu of the portal.
 SMS the demo sends are not delivered: read them at http://127.0.0.1:$SMS_SINK_PORT/

@@ -123,6 +123,13 @@ class TestTicketDemo(AftersalesCommon):
             urgent.sla_policy_id, ref("aftersales.demo_sla_policy_desk_urgent")
         )
         self.assertEqual(urgent.site_id, ref("aftersales.demo_site_mustafa_yali"))
+        # The site's QR page opens with the token the README names.
+        self.assertEqual(
+            self.env["res.partner"]._aftersales_get_by_site_token(
+                "demo-kalamis-yali-7d41c9e2"
+            ),
+            urgent.site_id,
+        )
         self.assertTrue(urgent.sla_response_deadline)
         solved = self.tickets.filtered(lambda t: t.state == "solved")
         self.assertEqual(set(solved.mapped("sla_status")), {"met"})
