@@ -124,6 +124,13 @@ class TicketMailCommon(TicketCommon, MockEmail):
             body=body, message_type="comment", subtype_xmlid="mail.mt_comment"
         )
 
+    def _acknowledge(self):
+        """Run the acknowledgements' cron as the scheduler would (its commits
+        left out)."""
+        self.env["aftersales.ticket"]._cron_send_acknowledgements(
+            after_batch=lambda processed, remaining=None: True
+        )
+
     def _notified(self, message):
         """The partners ``message`` notified (inbox or e-mail)."""
         return (
@@ -143,7 +150,16 @@ class TestTicketMailIntake(TicketMailCommon):
         Ticket = self.env["aftersales.ticket"]
         with self.mock_mail_gateway():
             ticket_id = self._process()
-        ticket = Ticket.browse(ticket_id)
+            ticket = Ticket.browse(ticket_id)
+            # The acknowledgement waits for its cron: the intake does not
+            # render it.
+            self.assertTrue(ticket.acknowledgement_pending)
+            self.assertFalse(
+                ticket.message_ids.filtered(lambda m: m.message_type == "auto_comment")
+            )
+            self._acknowledge()
+            self._acknowledge()  # a second run sends nothing more
+        self.assertFalse(ticket.acknowledgement_pending)
         self.assertEqual(ticket.channel, "email")
         self.assertEqual(ticket.subject, "Dryer stops")
         self.assertIn("stops after ten minutes", ticket.description)
@@ -251,6 +267,7 @@ class TestTicketMailIntake(TicketMailCommon):
         the responsible hears of, not an internal note."""
         with self.mock_mail_gateway():
             ticket = self.env["aftersales.ticket"].browse(self._process())
+            self._acknowledge()
         ack = ticket.message_ids.filtered(lambda m: m.message_type == "auto_comment")
         self.assertEqual(len(ack), 1)
         reply = self._reply(ticket, ack, email_from="zeynep@example.org")
@@ -368,6 +385,7 @@ class TestTicketMailIntake(TicketMailCommon):
             web = self._create_ticket("web")
             phone = self._create_ticket("phone")
             sms = self._create_ticket("qr", partner_id=no_mail.id)
+            self._acknowledge()
         acks = self._new_mails.filtered(
             lambda m: m.mail_message_id.message_type == "auto_comment"
         )
