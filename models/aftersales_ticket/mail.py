@@ -70,14 +70,7 @@ class AftersalesTicket(models.Model):
         return tickets
 
     def _trigger_acknowledgements(self):
-        cron = self.env.ref(
-            "aftersales.ir_cron_ticket_acknowledgement", raise_if_not_found=False
-        )
-        if cron:
-            # The intake runs as the public user, a customer or the gateway:
-            # none of them may read crons.
-            cron_sudo = cron.sudo()
-            cron_sudo._trigger()
+        self._trigger_cron_soon("aftersales.ir_cron_ticket_acknowledgement")
 
     @api.model
     def _cron_send_acknowledgements(self, batch_size=200, after_batch=None):
