@@ -387,8 +387,10 @@ class TestTicketMailIntake(TicketMailCommon):
             sms = self._create_ticket("qr", partner_id=no_mail.id)
             self._acknowledge()
         acks = self._new_mails.filtered(
-            lambda m: m.mail_message_id.message_type == "auto_comment"
-            and m.mail_message_id.res_id in (web | phone | sms).ids
+            lambda m: (
+                m.mail_message_id.message_type == "auto_comment"
+                and m.mail_message_id.res_id in (web | phone | sms).ids
+            )
         )
         self.assertEqual(acks.mail_message_id.mapped("res_id"), web.ids)
         self.assertIn(web.name, acks.subject)
